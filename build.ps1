@@ -1,0 +1,42 @@
+<#
+.SYNOPSIS
+  EdgeTrain.Actors build script for Windows (build.sh is the Linux and macOS twin).
+.EXAMPLE
+  ./build.ps1 build          # restore and build the solution (Release)
+  ./build.ps1 test           # build, then run every test project
+  ./build.ps1 train-local    # train hocon/jobs/mnist-mlp.conf in one process
+  ./build.ps1 train-local --job hocon/jobs/mnist-cnn.conf --json
+  ./build.ps1 format         # dotnet format --verify-no-changes
+  ./build.ps1 dotnet ARGS    # any dotnet command
+#>
+param(
+  [Parameter(Position = 0)][string]$Verb,
+  [Parameter(ValueFromRemainingArguments = $true)][string[]]$Rest = @()
+)
+$ErrorActionPreference = 'Stop'
+Set-Location $PSScriptRoot
+$configuration = if ($env:CONFIGURATION) { $env:CONFIGURATION } else { 'Release' }
+$solution = 'EdgeTrain.Actors.sln'
+
+function Invoke-Dotnet([string[]]$Arguments) {
+  & dotnet @Arguments
+  if ($LASTEXITCODE -ne 0) { exit $LASTEXITCODE }
+}
+
+switch ($Verb) {
+  'build' { Invoke-Dotnet (@('build', $solution, '-c', $configuration) + $Rest) }
+  'test' {
+    Invoke-Dotnet @('build', $solution, '-c', $configuration)
+    Invoke-Dotnet (@('test', $solution, '-c', $configuration, '--no-build') + $Rest)
+  }
+  'train-local' {
+    $jobArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--job', 'hocon/jobs/mnist-mlp.conf') }
+    Invoke-Dotnet (@('run', '--project', 'src/EdgeTrain.Seed', '-c', $configuration, '--', 'train-local') + $jobArgs)
+  }
+  'format' { Invoke-Dotnet (@('format', $solution, '--verify-no-changes') + $Rest) }
+  'dotnet' { Invoke-Dotnet $Rest }
+  default {
+    Get-Help $PSCommandPath -Examples
+    exit 2
+  }
+}

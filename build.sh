@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# EdgeTrain.Actors build script for Linux and macOS (build.ps1 is the Windows twin).
+#
+#   ./build.sh build          restore and build the solution (Release)
+#   ./build.sh test           build, then run every test project (dotnet test)
+#   ./build.sh train-local    train hocon/jobs/mnist-mlp.conf in one process (baseline)
+#   ./build.sh train-local --job hocon/jobs/mnist-cnn.conf --json
+#   ./build.sh format         check formatting and analyzers (dotnet format --verify-no-changes)
+#   ./build.sh dotnet ARGS…   run any dotnet command the way this script runs it
+#
+# TorchSharp 0.107 loads a libtorch built against glibc 2.38+ (GLIBCXX_3.4.32). Where the
+# C library is older (Debian 12 has 2.36) and the script runs as root, every dotnet call
+# runs inside a Debian 13 userland that the script makes once with debootstrap, with this
+# machine's .NET SDK, NuGet cache, /tmp and the repository (and its parent folder) mounted
+# at the same paths in a private mount namespace. Elsewhere dotnet runs directly.
+#
+# Environment:
+#   EDGETRAIN_COMPAT_ROOT    where the Debian 13 userland lives (default /var/cache/edgetrain/debian13)
+#   EDGETRAIN_COMPAT_FORCE=1 use the Debian 13 userland even where glibc is new enough
+#   EDGETRAIN_COMPAT_OFF=1   never use it (you know libtorch loads here)
+#   CONFIGURATION            Release (default) or Debug
+set -euo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+cd "$here"
+configuration=${CONFIGURATION:-Release}
+solution=EdgeTrain.Actors.sln
+
+usage() {
+  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  exit 2
+}
+
+glibc_version() { ldd --version 2>/dev/null | head -n1 | grep -oE '[0-9]+\.[0-9]+$' || echo 0.0; }
+
+needs_compat() {
+  [ "${EDGETRAIN_COMPAT_OFF:-0}" = 1 ] && return 1
+  [ "${EDGETRAIN_COMPAT_FORCE:-0}" = 1 ] && return 0
+  [ "$(uname -s)" = Linux ] || return 1
+  local have; have=$(glibc_version)
+  [ "$(printf '%s\n' 2.38 "$have" | sort -V | head -n1)" != 2.38 ]
+}
+
+compat_root=${EDGETRAIN_COMPAT_ROOT:-/var/cache/edgetrain/debian13}
+# libicu for .NET globalization, libssl for HTTPS restores, fontconfig for PNG charts,
+# procps/iproute2 for the process and network tests.
+compat_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6"
+
+ensure_compat_root() {
+  local stamp="$compat_root/.edgetrain-ready"
+  [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$compat_pkgs" ] && return 0
+  if ! command -v debootstrap >/dev/null; then
+    echo "build.sh: installing debootstrap to make the Debian 13 userland" >&2
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+  fi
+  if [ -f "$compat_root/etc/debian_version" ]; then
+    chroot "$compat_root" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \
+      "apt-get update -qq && apt-get install -y -qq ${compat_pkgs//,/ } >/dev/null"
+  else
+    echo "build.sh: glibc $(glibc_version) < 2.38; making a Debian 13 userland in $compat_root (once)" >&2
+    rm -rf "$compat_root.partial"; mkdir -p "$(dirname "$compat_root")"
+    debootstrap --variant=minbase --include="$compat_pkgs" trixie "$compat_root.partial" >/dev/null
+    rm -rf "$compat_root"; mv "$compat_root.partial" "$compat_root"
+  fi
+  echo "$compat_pkgs" > "$stamp"
+}
+
+# dn ARGS…: run dotnet, inside the Debian 13 userland where glibc is too old.
+dn() {
+  if ! needs_compat; then
+    dotnet "$@"
+    return
+  fi
+  if [ "$(id -u)" != 0 ]; then
+    cat >&2 <<MSG
+build.sh: this machine has glibc $(glibc_version); TorchSharp's libtorch needs 2.38 or newer.
+  Run ./build.sh as root once so it can make a Debian 13 userland for dotnet (debootstrap),
+  or build and run on Ubuntu 24.04+, Debian 13+, Windows or macOS.
+MSG
+    exit 2
+  fi
+  ensure_compat_root
+  local dotnet_dir; dotnet_dir=$(dirname "$(readlink -f "$(command -v dotnet)")")
+  local binds=(/proc /dev /dev/pts /sys /tmp "$(dirname "$here")" "$HOME" "$dotnet_dir")
+  [ -d /etc/ssl/certs ] && binds+=(/etc/ssl/certs)
+  [ -d /opt/nuget ] && binds+=(/opt/nuget)
+  # shellcheck disable=SC2016
+  local script='set -e
+n=$1; root=$2; shift 2
+for ((i = 0; i < n; i++)); do mkdir -p "$root$1"; mount --rbind "$1" "$root$1"; shift; done
+cp /etc/resolv.conf /etc/hosts "$root/etc/" 2>/dev/null || true
+exec chroot "$root" /usr/bin/env PATH="$DN_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+  DOTNET_ROOT="$DN_DIR" bash -c "cd \"\$0\" && exec dotnet \"\$@\"" "$DN_CWD" "$@"'
+  DN_DIR="$dotnet_dir" DN_CWD="$(pwd)" \
+    unshare --mount --propagation private bash -c "$script" _ "${#binds[@]}" "$compat_root" "${binds[@]}" "$@"
+}
+
+verb=${1:-}
+[ -n "$verb" ] || usage
+shift
+case "$verb" in
+  build)
+    dn build "$solution" -c "$configuration" "$@"
+    ;;
+  test)
+    dn build "$solution" -c "$configuration"
+    dn test "$solution" -c "$configuration" --no-build "$@"
+    ;;
+  train-local)
+    args=("$@")
+    [ ${#args[@]} -gt 0 ] || args=(--job hocon/jobs/mnist-mlp.conf)
+    dn run --project src/EdgeTrain.Seed -c "$configuration" -- train-local "${args[@]}"
+    ;;
+  format)
+    dn format "$solution" --verify-no-changes "$@"
+    ;;
+  dotnet)
+    dn "$@"
+    ;;
+  -h|--help|help)
+    usage
+    ;;
+  *)
+    echo "build.sh: unknown verb '$verb'" >&2
+    usage
+    ;;
+esac

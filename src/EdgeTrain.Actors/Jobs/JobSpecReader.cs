@@ -1,0 +1,179 @@
+using System.Text.RegularExpressions;
+using Akka.Configuration;
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>
+/// Reads a HOCON job file (one <c>job { … }</c> block; see <c>hocon/jobs/</c>) into a validated
+/// <see cref="JobSpec"/>. Optional keys fall back to <c>edgetrain.job-defaults</c> in
+/// <c>reference.conf</c>; unknown keys, missing required keys and values out of range are
+/// refused with an <see cref="InvalidInputException"/> that names the file and the key.
+/// A relative <c>job.data.path</c> is resolved against the job file's folder.
+/// </summary>
+public static partial class JobSpecReader
+{
+    /// <summary>The largest slice: 4,194,304 floats (16 MiB), the remoting frame limit.</summary>
+    public const int MaxSliceFloats = 4_194_304;
+
+    private static readonly Dictionary<string, ModelKind> Models = new() { ["mlp"] = ModelKind.Mlp, ["cnn"] = ModelKind.Cnn };
+    private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["sgd"] = OptimizerKind.Sgd, ["adam"] = OptimizerKind.Adam };
+    private static readonly Dictionary<string, PartitioningKind> Partitionings = new()
+    {
+        ["iid"] = PartitioningKind.Iid,
+        ["non-iid-label"] = PartitioningKind.NonIidLabel,
+    };
+
+    private static readonly Dictionary<string, string> Datasets = new() { ["mnist"] = "mnist" };
+
+    private static readonly HashSet<string> KnownKeys =
+    [
+        "name", "model.type", "model.hidden", "model.conv-channels", "model.dropout",
+        "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition",
+        "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
+        "batch-size", "max-epochs", "target-accuracy", "time-limit", "slice-floats", "seed",
+    ];
+
+    /// <summary>Reads and validates the job file at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidInputException">the file is missing, not HOCON, or does not validate.</exception>
+    public static JobSpec Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException(path, "", "job file not found");
+        }
+
+        var full = Path.GetFullPath(path);
+        return Parse(File.ReadAllText(full), path, Path.GetDirectoryName(full)!);
+    }
+
+    /// <summary>Parses job HOCON; <paramref name="source"/> names it in errors, relative data paths resolve against <paramref name="baseDirectory"/>.</summary>
+    /// <exception cref="InvalidInputException">the text is not HOCON or does not validate.</exception>
+    public static JobSpec Parse(string hocon, string source, string baseDirectory)
+    {
+        HoconSyntaxCheck.Check(hocon, source);
+        Config root;
+        try
+        {
+            root = ConfigurationFactory.ParseString(hocon);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            throw new InvalidInputException(source, "", $"not valid HOCON: {FirstLine(e.Message)}", e);
+        }
+
+        if (!root.HasPath("job"))
+        {
+            throw new InvalidInputException(source, "job", "missing; expected a `job { ... }` block");
+        }
+
+        var job = root.GetConfig("job");
+        foreach (var key in LeafKeys(job))
+        {
+            if (!KnownKeys.Contains(key))
+            {
+                throw new InvalidInputException(source, $"job.{key}", $"unknown key; expected one of {string.Join(", ", KnownKeys)}");
+            }
+        }
+
+        var defaults = EdgeTrainConfig.ReferenceConfig.GetConfig("edgetrain.job-defaults");
+        var fields = new HoconFieldReader(job, defaults, source, "job");
+
+        var name = fields.RequiredString("name", "a job name of letters, digits, '-' and '_'");
+        if (!JobName().IsMatch(name))
+        {
+            throw fields.Error("name", $"expected 1 to 64 letters, digits, '-' or '_', found '{name}'");
+        }
+
+        var model = ReadModel(fields, job, defaults, source);
+        var data = ReadData(fields, baseDirectory);
+        var optimizer = ReadOptimizer(fields);
+        return new JobSpec(
+            name,
+            model,
+            data,
+            optimizer,
+            BatchSize: fields.Int("batch-size", 1, 65_536, required: true),
+            MaxEpochs: fields.Int("max-epochs", 1, 100_000),
+            TargetAccuracy: fields.Double("target-accuracy", 0, 1, required: true, exclusiveMin: true),
+            TimeLimit: fields.Duration("time-limit"),
+            SliceFloats: fields.Int("slice-floats", 1, MaxSliceFloats),
+            Seed: fields.Int("seed", 0, int.MaxValue));
+    }
+
+    private static ModelSpec ReadModel(HoconFieldReader fields, Config job, Config defaults, string source)
+    {
+        var kind = fields.Choice("model.type", Models, required: true);
+        var typeDefaults = defaults.GetConfig(kind == ModelKind.Mlp ? "model.mlp" : "model.cnn");
+        var model = new HoconFieldReader(job.GetConfig("model"), typeDefaults, source, "job.model");
+        if (kind == ModelKind.Mlp)
+        {
+            foreach (var cnnOnly in new[] { "conv-channels", "dropout" })
+            {
+                if (model.Has(cnnOnly))
+                {
+                    throw model.Error(cnnOnly, "expected only with model.type = cnn; remove it for an mlp");
+                }
+            }
+
+            return new ModelSpec(kind, model.IntList("hidden", 1, 65_536, 0, 16), [], 0);
+        }
+
+        return new ModelSpec(
+            kind,
+            model.IntList("hidden", 1, 65_536, 0, 16),
+            model.IntList("conv-channels", 1, 4_096, 2, 2),
+            model.Double("dropout", 0, 1, exclusiveMax: true));
+    }
+
+    private static DataSpec ReadData(HoconFieldReader fields, string baseDirectory)
+    {
+        var dataset = fields.Choice("data.dataset", Datasets, required: false);
+        var path = fields.RequiredString("data.path", "the path of the data folder");
+        var partitioning = fields.Choice("data.partitioning", Partitionings, required: false);
+        var labels = fields.Int("data.labels-per-partition", 1, 10);
+        return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels);
+    }
+
+    private static OptimizerSpec ReadOptimizer(HoconFieldReader fields)
+    {
+        var kind = fields.Choice("optimizer.type", Optimizers, required: true);
+        if (kind != OptimizerKind.Sgd && fields.Has("optimizer.momentum"))
+        {
+            throw fields.Error("optimizer.momentum", "expected only with optimizer.type = sgd; remove it for adam");
+        }
+
+        return new OptimizerSpec(
+            kind,
+            fields.Double("optimizer.learning-rate", 0, 10, required: true, exclusiveMin: true),
+            fields.Double("optimizer.momentum", 0, 1, exclusiveMax: true),
+            fields.Double("optimizer.weight-decay", 0, 1));
+    }
+
+    private static IEnumerable<string> LeafKeys(Config config, string prefix = "")
+    {
+        foreach (var (key, value) in config.AsEnumerable())
+        {
+            var full = prefix.Length == 0 ? key : $"{prefix}.{key}";
+            if (value.IsObject())
+            {
+                foreach (var leaf in LeafKeys(config.GetConfig(key), full))
+                {
+                    yield return leaf;
+                }
+            }
+            else
+            {
+                yield return full;
+            }
+        }
+    }
+
+    private static string FirstLine(string text) => text.Split('\n', 2)[0].Trim();
+
+    [GeneratedRegex("^[A-Za-z0-9_-]{1,64}$")]
+    private static partial Regex JobName();
+}

@@ -1,0 +1,18 @@
+namespace EdgeTrain.Core.Jobs;
+
+/// <summary>How a job's training set is split among the trainers that hold it.</summary>
+public enum PartitioningKind
+{
+    /// <summary>Independent and identically distributed: a seeded shuffle dealt out evenly.</summary>
+    Iid,
+
+    /// <summary>Non-IID by label: each partition holds only a few classes.</summary>
+    NonIidLabel,
+}
+
+/// <summary>Where a job's data lives and how it is partitioned.</summary>
+/// <param name="Dataset">Data set format; <c>mnist</c> (IDX files) for now.</param>
+/// <param name="Path">Absolute path of the data folder (relative paths in job files are resolved against the job file's folder).</param>
+/// <param name="Partitioning">How the training set is split among trainers.</param>
+/// <param name="LabelsPerPartition">With <see cref="PartitioningKind.NonIidLabel"/>: classes per partition.</param>
+public sealed record DataSpec(string Dataset, string Path, PartitioningKind Partitioning, int LabelsPerPartition);

@@ -1,0 +1,18 @@
+namespace EdgeTrain.Core.Jobs;
+
+/// <summary>The model families a job can train.</summary>
+public enum ModelKind
+{
+    /// <summary>Multi-layer perceptron on the flattened image.</summary>
+    Mlp,
+
+    /// <summary>Small convolutional network: two 3×3 convolutions, max-pool, dropout, two linear layers.</summary>
+    Cnn,
+}
+
+/// <summary>Which model a job trains and its sizes.</summary>
+/// <param name="Kind">Model family.</param>
+/// <param name="Hidden">Hidden layer widths of the fully connected part (MLP: all layers; CNN: after the convolutions).</param>
+/// <param name="ConvChannels">CNN only: output channels of the two convolutions.</param>
+/// <param name="Dropout">Dropout probability in [0, 1) (CNN only; 0 turns it off).</param>
+public sealed record ModelSpec(ModelKind Kind, IReadOnlyList<int> Hidden, IReadOnlyList<int> ConvChannels, double Dropout);

@@ -1,0 +1,29 @@
+using EdgeTrain.Training.Local;
+using ScottPlot;
+
+namespace EdgeTrain.Seed.Output;
+
+/// <summary>Draws training loss (left axis) and test accuracy (right axis) against elapsed seconds as a PNG.</summary>
+internal static class CurvesChart
+{
+    /// <summary>Writes the chart of <paramref name="epochs"/> to <paramref name="path"/>.</summary>
+    public static void Write(string path, string title, IReadOnlyList<EpochReport> epochs)
+    {
+        var seconds = epochs.Select(e => e.ElapsedSeconds).ToArray();
+        var plot = new Plot();
+        plot.Title(title);
+        plot.XLabel("seconds");
+
+        var loss = plot.Add.Scatter(seconds, epochs.Select(e => e.TrainLoss).ToArray());
+        loss.LegendText = "training loss";
+        plot.Axes.Left.Label.Text = "training loss";
+
+        var accuracy = plot.Add.Scatter(seconds, epochs.Select(e => e.TestAccuracy * 100).ToArray());
+        accuracy.LegendText = "test accuracy (%)";
+        accuracy.Axes.YAxis = plot.Axes.Right;
+        plot.Axes.Right.Label.Text = "test accuracy (%)";
+
+        plot.ShowLegend(Alignment.MiddleRight);
+        plot.SavePng(path, 900, 540);
+    }
+}

@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Training.Data;
+using EdgeTrain.Training.Models;
+using EdgeTrain.Training.Parameters;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EdgeTrain.Training.Local;
+
+/// <summary>
+/// The single-process baseline: trains a job's model on the whole training set in one process,
+/// evaluates after every epoch and stops at the target accuracy, the epoch limit or the time
+/// limit. Every distributed run is compared against its accuracy and samples per second.
+/// </summary>
+public sealed class LocalTrainer
+{
+    private readonly JobSpec spec;
+    private readonly Device device;
+
+    /// <summary>Creates a trainer for <paramref name="spec"/> on <paramref name="device"/> (see <see cref="TorchDevice"/>).</summary>
+    public LocalTrainer(JobSpec spec, Device device)
+    {
+        this.spec = spec ?? throw new ArgumentNullException(nameof(spec));
+        this.device = device ?? throw new ArgumentNullException(nameof(device));
+    }
+
+    /// <summary>Trains on <paramref name="train"/>, scoring on <paramref name="test"/> after each epoch.</summary>
+    public LocalTrainingResult Run(MnistSet train, MnistSet test, IProgress<EpochReport>? progress = null, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(train);
+        ArgumentNullException.ThrowIfNull(test);
+        var wall = Stopwatch.StartNew();
+        using var model = ModelFactory.Create(spec.Model, spec.Seed);
+        model.to(device);
+        using var optimizer = OptimizerFactory.Create(spec.Optimizer, model);
+        var step = new TrainingStep(model, optimizer);
+        var parameterCount = new FlatParameterView(model).TotalFloats;
+
+        using var inputs = tensor(train.Images, [train.Count, MnistSet.Pixels]).to(device);
+        using var targets = tensor(train.Labels, ScalarType.Int64).to(device);
+        using var shuffle = new Generator((ulong)spec.Seed);
+
+        var epochs = new List<EpochReport>();
+        var trainTime = new Stopwatch();
+        long samples = 0;
+        var accuracy = 0.0;
+        var reason = StopReason.MaxEpochs;
+        for (var epoch = 1; epoch <= spec.MaxEpochs && reason == StopReason.MaxEpochs; epoch++)
+        {
+            using var order = randperm(train.Count, generator: shuffle).to(device);
+            double lossSum = 0;
+            var batches = 0;
+            trainTime.Start();
+            for (var start = 0; start < train.Count; start += spec.BatchSize)
+            {
+                if (cancellation.IsCancellationRequested)
+                {
+                    reason = StopReason.Cancelled;
+                    break;
+                }
+
+                if (wall.Elapsed >= spec.TimeLimit)
+                {
+                    reason = StopReason.TimeLimit;
+                    break;
+                }
+
+                var count = Math.Min(spec.BatchSize, train.Count - start);
+                using var rows = order.narrow(0, start, count);
+                lossSum += step.Run(inputs, targets, rows);
+                batches++;
+                samples += count;
+            }
+
+            trainTime.Stop();
+            accuracy = Evaluator.Accuracy(model, test, device);
+            var report = new EpochReport(epoch, batches > 0 ? lossSum / batches : double.NaN, accuracy, samples,
+                trainTime.Elapsed.TotalSeconds, wall.Elapsed.TotalSeconds);
+            epochs.Add(report);
+            progress?.Report(report);
+            if (reason == StopReason.MaxEpochs && accuracy >= spec.TargetAccuracy)
+            {
+                reason = StopReason.TargetReached;
+            }
+        }
+
+        var seconds = trainTime.Elapsed.TotalSeconds;
+        return new LocalTrainingResult(spec.Model.Kind, parameterCount, accuracy, wall.Elapsed.TotalSeconds, samples,
+            seconds > 0 ? samples / seconds : 0, reason, epochs);
+    }
+}

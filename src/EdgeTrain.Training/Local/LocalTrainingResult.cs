@@ -1,0 +1,42 @@
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Training.Local;
+
+/// <summary>Outcome of a single-process training run.</summary>
+/// <param name="Model">Model family trained.</param>
+/// <param name="Parameters">Number of trainable parameters.</param>
+/// <param name="Accuracy">Final test accuracy.</param>
+/// <param name="Seconds">Wall-clock seconds of the run, evaluation included.</param>
+/// <param name="Samples">Training samples processed.</param>
+/// <param name="SamplesPerSecond">Samples per second of training time (evaluation excluded).</param>
+/// <param name="StopReason">Why training ended.</param>
+/// <param name="Epochs">Progress after each epoch.</param>
+public sealed record LocalTrainingResult(
+    ModelKind Model,
+    int Parameters,
+    double Accuracy,
+    double Seconds,
+    long Samples,
+    double SamplesPerSecond,
+    StopReason StopReason,
+    IReadOnlyList<EpochReport> Epochs)
+{
+    /// <summary>True when the run stopped because it reached the job's target accuracy.</summary>
+    public bool TargetReached => StopReason == StopReason.TargetReached;
+}
+
+/// <summary>Why a training run ended.</summary>
+public enum StopReason
+{
+    /// <summary>Test accuracy reached the job's target.</summary>
+    TargetReached,
+
+    /// <summary>The job's maximum number of epochs was done.</summary>
+    MaxEpochs,
+
+    /// <summary>The job's time limit ran out.</summary>
+    TimeLimit,
+
+    /// <summary>The caller cancelled (Ctrl-C).</summary>
+    Cancelled,
+}

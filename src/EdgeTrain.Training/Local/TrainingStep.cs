@@ -1,0 +1,38 @@
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn;
+
+namespace EdgeTrain.Training.Local;
+
+/// <summary>
+/// One optimizer step of a classifier on one batch: forward, cross-entropy loss, backward, step.
+/// Every tensor made during the step lives in one dispose scope that ends with it.
+/// </summary>
+public sealed class TrainingStep
+{
+    private readonly Module<Tensor, Tensor> model;
+    private readonly optim.Optimizer optimizer;
+
+    /// <summary>Creates the step for <paramref name="model"/> trained by <paramref name="optimizer"/>.</summary>
+    public TrainingStep(Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+    {
+        this.model = model ?? throw new ArgumentNullException(nameof(model));
+        this.optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+    }
+
+    /// <summary>Trains on rows <paramref name="rows"/> of <paramref name="inputs"/> / <paramref name="targets"/> and returns the batch's mean loss.</summary>
+    public float Run(Tensor inputs, Tensor targets, Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(rows);
+        using var scope = NewDisposeScope();
+        model.train();
+        optimizer.zero_grad();
+        var x = inputs.index_select(0, rows);
+        var y = targets.index_select(0, rows);
+        var loss = functional.cross_entropy(model.forward(x), y);
+        loss.backward();
+        optimizer.step();
+        return loss.item<float>();
+    }
+}

@@ -1,0 +1,185 @@
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Tests;
+
+namespace EdgeTrain.Actors.Tests.Jobs;
+
+public sealed class JobSpecReaderSpec
+{
+    private const string Minimal = """
+        job {
+          name = tiny
+          model.type = mlp
+          data.path = "data/mnist"
+          optimizer { type = sgd, learning-rate = 0.05 }
+          batch-size = 32
+          target-accuracy = 0.9
+        }
+        """;
+
+    private static JobSpec Parse(string hocon) => JobSpecReader.Parse(hocon, "jobs/tiny.conf", "/base");
+
+    private static InvalidInputException Refused(string hocon) => Assert.Throws<InvalidInputException>(() => Parse(hocon));
+
+    private static string Replace(string line, string with) => Minimal.Replace(line, with, StringComparison.Ordinal);
+
+    [Theory]
+    [InlineData("mnist-mlp.conf", ModelKind.Mlp, 0.95)]
+    [InlineData("mnist-cnn.conf", ModelKind.Cnn, 0.97)]
+    public void The_shipped_job_files_validate(string file, ModelKind model, double target)
+    {
+        var spec = JobSpecReader.Load(RepoPaths.Of("hocon", "jobs", file));
+
+        Assert.Equal(model, spec.Model.Kind);
+        Assert.Equal(target, spec.TargetAccuracy);
+        Assert.Equal(RepoPaths.Mnist, spec.Data.Path);
+        Assert.True(Directory.Exists(spec.Data.Path));
+    }
+
+    [Fact]
+    public void Optional_keys_take_the_reference_defaults()
+    {
+        var spec = Parse(Minimal);
+
+        Assert.Equal("tiny", spec.Name);
+        Assert.Equal([256], spec.Model.Hidden);
+        Assert.Equal(new OptimizerSpec(OptimizerKind.Sgd, 0.05, 0, 0), spec.Optimizer);
+        Assert.Equal(new DataSpec("mnist", "/base/data/mnist", PartitioningKind.Iid, 2), spec.Data);
+        Assert.Equal(20, spec.MaxEpochs);
+        Assert.Equal(TimeSpan.FromMinutes(30), spec.TimeLimit);
+        Assert.Equal(262_144, spec.SliceFloats);
+        Assert.Equal(1, spec.Seed);
+    }
+
+    [Fact]
+    public void A_cnn_takes_its_own_defaults()
+    {
+        var spec = Parse(Replace("model.type = mlp", "model.type = cnn"));
+
+        Assert.Equal(new[] { 32, 64 }, spec.Model.ConvChannels);
+        Assert.Equal([128], spec.Model.Hidden);
+        Assert.Equal(0.25, spec.Model.Dropout);
+    }
+
+    [Fact]
+    public void Every_key_can_be_set()
+    {
+        var spec = Parse("""
+            job {
+              name = full_1
+              model { type = cnn, conv-channels = [8, 16], hidden = [32, 16], dropout = 0.1 }
+              data { dataset = mnist, path = "/data/m", partitioning = non-iid-label, labels-per-partition = 3 }
+              optimizer { type = sgd, learning-rate = 0.1, momentum = 0.5, weight-decay = 0.0001 }
+              batch-size = 8
+              max-epochs = 3
+              target-accuracy = 1
+              time-limit = 90s
+              slice-floats = 1000
+              seed = 42
+            }
+            """);
+
+        Assert.Equal(new[] { 8, 16 }, spec.Model.ConvChannels);
+        Assert.Equal([32, 16], spec.Model.Hidden);
+        Assert.Equal(new DataSpec("mnist", "/data/m", PartitioningKind.NonIidLabel, 3), spec.Data);
+        Assert.Equal(new OptimizerSpec(OptimizerKind.Sgd, 0.1, 0.5, 0.0001), spec.Optimizer);
+        Assert.Equal(TimeSpan.FromSeconds(90), spec.TimeLimit);
+        Assert.Equal((8, 3, 1.0, 1000, 42), (spec.BatchSize, spec.MaxEpochs, spec.TargetAccuracy, spec.SliceFloats, spec.Seed));
+    }
+
+    [Theory]
+    [InlineData("name = tiny", "job.name")]
+    [InlineData("model.type = mlp", "job.model.type")]
+    [InlineData("data.path = \"data/mnist\"", "job.data.path")]
+    [InlineData("batch-size = 32", "job.batch-size")]
+    [InlineData("target-accuracy = 0.9", "job.target-accuracy")]
+    public void A_missing_required_key_is_named(string line, string key)
+    {
+        var e = Refused(Replace(line, ""));
+
+        Assert.Equal("jobs/tiny.conf", e.Source);
+        Assert.Equal(key, e.Key);
+        Assert.StartsWith($"jobs/tiny.conf: {key}: missing; expected", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_model_type_lists_the_known_ones()
+    {
+        var e = Refused(Replace("model.type = mlp", "model.type = transformer"));
+
+        Assert.Equal("job.model.type", e.Key);
+        Assert.Contains("expected one of mlp, cnn, found 'transformer'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("batch-size = 32", "batch-size = 0", "job.batch-size")]
+    [InlineData("batch-size = 32", "batch-size = 2.5", "job.batch-size")]
+    [InlineData("batch-size = 32", "batch-size = many", "job.batch-size")]
+    [InlineData("target-accuracy = 0.9", "target-accuracy = 1.5", "job.target-accuracy")]
+    [InlineData("target-accuracy = 0.9", "target-accuracy = 0", "job.target-accuracy")]
+    [InlineData("learning-rate = 0.05", "learning-rate = -1", "job.optimizer.learning-rate")]
+    [InlineData("learning-rate = 0.05", "learning-rate = NaN", "job.optimizer.learning-rate")]
+    [InlineData("name = tiny", "name = \"two words\"", "job.name")]
+    [InlineData("batch-size = 32", "batch-size = 32\n time-limit = soon", "job.time-limit")]
+    [InlineData("batch-size = 32", "batch-size = 32\n slice-floats = 99999999", "job.slice-floats")]
+    [InlineData("batch-size = 32", "batch-size = 32\n data.partitioning = random", "job.data.partitioning")]
+    [InlineData("batch-size = 32", "batch-size = 32\n model.hidden = [0]", "job.model.hidden")]
+    [InlineData("batch-size = 32", "batch-size = 32\n model.hidden = wide", "job.model.hidden")]
+    [InlineData("model.type = mlp", "model { type = cnn, conv-channels = [8] }", "job.model.conv-channels")]
+    [InlineData("model.type = mlp", "model { type = mlp, dropout = 0.5 }", "job.model.dropout")]
+    [InlineData("type = sgd", "type = adam, momentum = 0.9", "job.optimizer.momentum")]
+    public void A_bad_value_names_its_key(string line, string with, string key)
+    {
+        var e = Refused(Replace(line, with));
+
+        Assert.Equal(key, e.Key);
+        Assert.Contains("expected", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_unknown_key_is_refused_rather_than_ignored()
+    {
+        var e = Refused(Replace("batch-size = 32", "batch-size = 32\n optimizer.learning_rate = 0.1"));
+
+        Assert.Equal("job.optimizer.learning_rate", e.Key);
+        Assert.Contains("unknown key", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_file_without_a_job_block_or_that_is_not_hocon_is_refused()
+    {
+        Assert.Equal("job", Refused("name = x").Key);
+        Assert.Contains("not valid HOCON", Refused("job { name = \"unterminated }").Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("job {\n name = \"open\n}", "line 2", "quoted string is never closed")]
+    [InlineData("job {\n model.hidden = [1, 2 }\n}", "line 2", "'}' cannot close the '[' opened on line 2")]
+    [InlineData("job {\n name = x\n", "line 1", "'{' is never closed")]
+    [InlineData("job { name = x } }", "line 1", "'}' closes nothing")]
+    [InlineData("job { a = \"\"\"\n long", "line 1", "never closed")]
+    public void Unbalanced_brackets_and_open_strings_are_named_by_line(string hocon, string key, string problem)
+    {
+        var e = Refused(hocon);
+
+        Assert.Equal(key, e.Key);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Brackets_inside_strings_and_comments_do_not_count()
+    {
+        var spec = Parse(Minimal.Replace("name = tiny", "name = \"tiny\" # a { comment [\n // another ]\n", StringComparison.Ordinal));
+
+        Assert.Equal("tiny", spec.Name);
+    }
+
+    [Fact]
+    public void A_missing_job_file_is_named()
+    {
+        var e = Assert.Throws<InvalidInputException>(() => JobSpecReader.Load("no/such/job.conf"));
+
+        Assert.Equal("no/such/job.conf: job file not found", e.Message);
+    }
+}

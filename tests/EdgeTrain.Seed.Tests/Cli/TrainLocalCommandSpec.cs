@@ -1,0 +1,150 @@
+using System.Text.Json;
+using EdgeTrain.Seed.Cli;
+using EdgeTrain.Tests;
+
+namespace EdgeTrain.Seed.Tests.Cli;
+
+public sealed class TrainLocalCommandSpec : IDisposable
+{
+    private readonly TempFolder temp = new();
+
+    public void Dispose() => temp.Dispose();
+
+    private string Job(string dataPath, string modelType = "mlp", string extra = "")
+    {
+        var path = temp.File("job.conf");
+        File.WriteAllText(path, $$"""
+            job {
+              name = cli-test
+              model { type = {{modelType}}, hidden = [32] }
+              data.path = "{{dataPath.Replace("\\", "/", StringComparison.Ordinal)}}"
+              optimizer { type = adam, learning-rate = 0.002 }
+              batch-size = 64
+              max-epochs = 2
+              target-accuracy = 0.5
+              {{extra}}
+            }
+            """);
+        return path;
+    }
+
+    private string CopyOfMnist()
+    {
+        var folder = Path.Combine(temp.Path, "mnist");
+        Directory.CreateDirectory(folder);
+        foreach (var file in Directory.GetFiles(RepoPaths.Mnist, "*.gz"))
+        {
+            File.Copy(file, Path.Combine(folder, Path.GetFileName(file)));
+        }
+
+        return folder;
+    }
+
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var code = SeedCli.Run(args, output, error, CancellationToken.None);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    private static void AssertBadInput((int Code, string Out, string Err) run, params string[] mentions)
+    {
+        Assert.Equal(SeedCli.BadInput, run.Code);
+        var lines = run.Err.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        foreach (var text in mentions)
+        {
+            Assert.Contains(text, lines[0], StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void Trains_and_ends_with_one_json_line_and_writes_csv_and_png()
+    {
+        var outDir = temp.File("run");
+
+        var (code, output, _) = Run("train-local", "--job", Job(RepoPaths.Mnist), "--json", "--out", outDir);
+
+        Assert.Equal(SeedCli.Success, code);
+        var lines = output.TrimEnd().Split('\n');
+        Assert.Contains("epoch   1", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(lines[^1]);
+        var root = json.RootElement;
+        Assert.Equal("local", root.GetProperty("mode").GetString());
+        Assert.Equal("mlp", root.GetProperty("model").GetString());
+        Assert.Equal((784 * 32) + 32 + (32 * 10) + 10, root.GetProperty("parameters").GetInt32());
+        Assert.True(root.GetProperty("accuracy").GetDouble() >= 0.5);
+        Assert.True(root.GetProperty("seconds").GetDouble() > 0);
+        Assert.Equal(8_004, root.GetProperty("samples").GetInt64() % 8_004 == 0 ? 8_004 : -1);
+        Assert.True(root.GetProperty("samplesPerSecond").GetDouble() > 0);
+
+        var csv = File.ReadAllLines(Path.Combine(outDir, "metrics.csv"));
+        Assert.StartsWith("epoch,elapsed_seconds", csv[0], StringComparison.Ordinal);
+        Assert.True(csv.Length >= 2);
+        var png = File.ReadAllBytes(Path.Combine(outDir, "curves.png"));
+        Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, png[..4]);
+    }
+
+    [Fact]
+    public void A_missing_data_folder_exits_2_naming_the_folder()
+    {
+        var missing = temp.File("nowhere");
+
+        AssertBadInput(Run("train-local", "--job", Job(missing)), missing, "data.path", "folder not found");
+    }
+
+    [Fact]
+    public void A_wrong_magic_number_exits_2_naming_the_file()
+    {
+        var data = CopyOfMnist();
+        var labels = Path.Combine(data, "train-labels-idx1-ubyte.gz");
+        File.Copy(Path.Combine(data, "train-images-idx3-ubyte.gz"), labels, overwrite: true);
+
+        AssertBadInput(Run("train-local", "--job", Job(data)), labels, "magic number", "expected 0x00000801", "found 0x00000803");
+    }
+
+    [Fact]
+    public void A_truncated_file_exits_2_naming_the_file()
+    {
+        var data = CopyOfMnist();
+        var images = Path.Combine(data, "t10k-images-idx3-ubyte");
+        File.Delete(images + ".gz");
+        var idx = new byte[16 + 100];
+        idx[2] = 0x08;
+        idx[3] = 3;
+        idx[7] = 10;
+        idx[11] = 28;
+        idx[15] = 28;
+        File.WriteAllBytes(images, idx);
+
+        AssertBadInput(Run("train-local", "--job", Job(data)), images, "data", "truncated", "7840 bytes");
+    }
+
+    [Fact]
+    public void An_unknown_model_type_exits_2_naming_the_key()
+    {
+        var job = Job(RepoPaths.Mnist, modelType: "resnet");
+
+        AssertBadInput(Run("train-local", "--job", job), job, "job.model.type", "expected one of mlp, cnn", "'resnet'");
+    }
+
+    [Fact]
+    public void A_missing_key_exits_2_naming_the_key()
+    {
+        var job = Job(RepoPaths.Mnist);
+        File.WriteAllText(job, File.ReadAllText(job).Replace("batch-size = 64", "", StringComparison.Ordinal));
+
+        AssertBadInput(Run("train-local", "--job", job), job, "job.batch-size", "missing");
+    }
+
+    [Fact]
+    public void Usage_errors_exit_2()
+    {
+        AssertBadInput(Run("train-local"), "--job", "missing");
+        AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--fast"), "--fast", "unknown option");
+        AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--device", "tpu"), "--device", "tpu");
+        AssertBadInput(Run("fly"), "unknown command 'fly'");
+        Assert.Equal(SeedCli.BadInput, Run().Code);
+    }
+}
