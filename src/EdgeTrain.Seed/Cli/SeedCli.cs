@@ -22,9 +22,10 @@ public static class SeedCli
         usage: edgetrain COMMAND [OPTIONS]
 
         commands:
-          train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda]
-                      train the job in this process (the single-process baseline);
-                      writes DIR/metrics.csv and DIR/curves.png (default DIR: runs/local-<job>)
+          train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N]
+                      train the job in this process (the single-process baseline) until its
+                      target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv
+                      and DIR/curves.png (default DIR: runs/local-<job>)
         """;
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the process exit code.</summary>

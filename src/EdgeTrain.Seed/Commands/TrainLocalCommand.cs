@@ -11,13 +11,14 @@ using EdgeTrain.Training.Local;
 namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
-/// <c>edgetrain train-local --job JOB.conf [--json] [--out DIR] [--device D]</c>: the single-process
-/// baseline. Prints one progress line per epoch; writes <c>metrics.csv</c> and <c>curves.png</c>;
-/// with <c>--json</c> the last line of standard output is the run's summary as JSON.
+/// <c>edgetrain train-local --job JOB.conf [--json] [--out DIR] [--device D] [--epochs N]</c>: the
+/// single-process baseline. Prints one progress line per epoch; writes <c>metrics.csv</c> and
+/// <c>curves.png</c>; with <c>--json</c> the last line of standard output is the run's summary as
+/// JSON. <c>--epochs N</c> trains exactly N epochs, past the target (to measure throughput).
 /// </summary>
 internal static class TrainLocalCommand
 {
-    private static readonly string[] Valued = ["--job", "--out", "--device"];
+    private static readonly string[] Valued = ["--job", "--out", "--device", "--epochs"];
     private static readonly string[] Switches = ["--json"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -30,6 +31,17 @@ internal static class TrainLocalCommand
 
         var jobPath = line.Option("--job") ?? throw new InvalidInputException("command line", "--job", "missing; expected the path of a job file (hocon/jobs/*.conf)");
         var spec = JobSpecReader.Load(jobPath);
+        var epochs = line.Option("--epochs");
+        if (epochs is not null)
+        {
+            if (!int.TryParse(epochs, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
+            {
+                throw new InvalidInputException("command line", "--epochs", $"expected a whole number of epochs, 1 or more, found '{epochs}'");
+            }
+
+            spec = spec with { MaxEpochs = count };
+        }
+
         var train = MnistLoader.LoadTrain(spec.Data.Path);
         var test = MnistLoader.LoadTest(spec.Data.Path);
         TorchSharp.torch.Device device;
@@ -49,7 +61,7 @@ internal static class TrainLocalCommand
             $"{train.Count} training and {test.Count} test images, target {spec.TargetAccuracy:P1}, at most {spec.MaxEpochs} epochs / {spec.TimeLimit}");
         var progress = new SynchronousProgress<EpochReport>(e => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  epoch {e.Epoch,3}  loss {e.TrainLoss:0.0000}  accuracy {e.TestAccuracy:P2}  {e.SamplesPerSecond,8:N0} samples/s  {e.ElapsedSeconds,7:0.0} s")));
-        var result = new LocalTrainer(spec, device).Run(train, test, progress, cancellation);
+        var result = new LocalTrainer(spec, device).Run(train, test, progress, cancellation, stopAtTarget: epochs is null);
 
         var csv = Path.Combine(outDir, "metrics.csv");
         var png = Path.Combine(outDir, "curves.png");

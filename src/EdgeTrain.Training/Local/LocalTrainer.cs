@@ -25,8 +25,12 @@ public sealed class LocalTrainer
         this.device = device ?? throw new ArgumentNullException(nameof(device));
     }
 
-    /// <summary>Trains on <paramref name="train"/>, scoring on <paramref name="test"/> after each epoch.</summary>
-    public LocalTrainingResult Run(MnistSet train, MnistSet test, IProgress<EpochReport>? progress = null, CancellationToken cancellation = default)
+    /// <summary>
+    /// Trains on <paramref name="train"/>, scoring on <paramref name="test"/> after each epoch. With
+    /// <paramref name="stopAtTarget"/> false it trains all of the job's epochs (a throughput measurement).
+    /// </summary>
+    public LocalTrainingResult Run(
+        MnistSet train, MnistSet test, IProgress<EpochReport>? progress = null, CancellationToken cancellation = default, bool stopAtTarget = true)
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
@@ -79,7 +83,7 @@ public sealed class LocalTrainer
                 trainTime.Elapsed.TotalSeconds, wall.Elapsed.TotalSeconds);
             epochs.Add(report);
             progress?.Report(report);
-            if (reason == StopReason.MaxEpochs && accuracy >= spec.TargetAccuracy)
+            if (stopAtTarget && reason == StopReason.MaxEpochs && accuracy >= spec.TargetAccuracy)
             {
                 reason = StopReason.TargetReached;
             }
