@@ -83,6 +83,7 @@ MSG
   local binds=(/proc /dev /dev/pts /sys /tmp "$(dirname "$here")" "$HOME" "$dotnet_dir")
   [ -d /etc/ssl/certs ] && binds+=(/etc/ssl/certs)
   [ -d /opt/nuget ] && binds+=(/opt/nuget)
+  [ -n "${NUGET_PACKAGES:-}" ] && mkdir -p "$NUGET_PACKAGES" && binds+=("$NUGET_PACKAGES")
   # shellcheck disable=SC2016
   local script='set -e
 n=$1; root=$2; shift 2
