@@ -1,0 +1,50 @@
+using Akka.Actor;
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>Messages of the JobCoordinator (cluster singleton on the seed role) and its clients.</summary>
+public static class JobProtocol
+{
+    /// <summary>Submits a validated job; answered by <see cref="JobAccepted"/> or <see cref="JobRejected"/>.</summary>
+    public sealed record SubmitJob(JobSpec Spec);
+
+    /// <summary>The job was accepted and is starting under <paramref name="JobId"/>.</summary>
+    public sealed record JobAccepted(string JobId);
+
+    /// <summary>The job was refused; nothing started.</summary>
+    public sealed record JobRejected(string JobId, string Reason);
+
+    /// <summary>Asks for the status of one job, or of the newest job when <paramref name="JobId"/> is null.</summary>
+    public sealed record GetJobStatus(string? JobId);
+
+    /// <summary>Asks for the status of every job.</summary>
+    public sealed record ListJobs
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly ListJobs Instance = new();
+
+        private ListJobs()
+        {
+        }
+    }
+
+    /// <summary>Answer to <see cref="GetJobStatus"/> when the coordinator knows no such job.</summary>
+    public sealed record JobUnknown(string? JobId);
+
+    /// <summary>Answer to <see cref="ListJobs"/>.</summary>
+    public sealed record JobList(IReadOnlyList<JobStatus> Jobs);
+
+    /// <summary>Starts a job's trainer on a node: it trains on partition <paramref name="Partition"/> of <paramref name="Partitions"/> and contributes to its region's aggregator.</summary>
+    public sealed record StartTraining(string JobId, JobSpec Spec, int Partition, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator);
+
+    /// <summary>Stops a job's trainer on a node.</summary>
+    public sealed record StopTraining(string JobId);
+
+    /// <summary>A trainer's running totals, sent every few seconds and when it stops.</summary>
+    public sealed record TrainerProgress(
+        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds);
+
+    /// <summary>An aggregator's running totals, sent to the coordinator after each merged update acknowledged.</summary>
+    public sealed record AggregatorProgress(string JobId, string Region, long MergedSent, long Acknowledged, long BytesSent);
+}

@@ -1,0 +1,35 @@
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>A job's progress as the coordinator sees it.</summary>
+/// <param name="JobId">The job.</param>
+/// <param name="State">Where it is in its life.</param>
+/// <param name="Accuracy">Latest test accuracy (0 before the first evaluation).</param>
+/// <param name="Loss">Latest mean training loss reported by the trainers.</param>
+/// <param name="Samples">Training samples processed by all trainers.</param>
+/// <param name="SamplesPerSecond">Samples per second since training started.</param>
+/// <param name="BytesSent">Tensor payload bytes trainer→aggregator plus aggregator→shard.</param>
+/// <param name="Updates">Merged updates acknowledged by the shards.</param>
+/// <param name="ElapsedSeconds">Seconds since training started.</param>
+/// <param name="Trainers">Each trainer's totals.</param>
+/// <param name="Curve">Evaluations so far.</param>
+/// <param name="Message">Why the job failed, or other news.</param>
+public sealed record JobStatus(
+    string JobId,
+    JobState State,
+    double Accuracy,
+    double Loss,
+    long Samples,
+    double SamplesPerSecond,
+    long BytesSent,
+    long Updates,
+    double ElapsedSeconds,
+    IReadOnlyList<JobProtocol.TrainerProgress> Trainers,
+    IReadOnlyList<EvaluationPoint> Curve,
+    string? Message)
+{
+    /// <summary>True once the job has stopped for good.</summary>
+    public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
+}
+
+/// <summary>One evaluation of a job's model on the held-out test set.</summary>
+public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy);

@@ -1,0 +1,18 @@
+using Akka.Actor;
+using EdgeTrain.Core.Membership;
+
+namespace EdgeTrain.Actors.Membership;
+
+/// <summary>Messages between a node's agent and the JobCoordinator.</summary>
+public static class MembershipProtocol
+{
+    /// <summary>
+    /// A node announces itself: its cluster address, region, roles and probed capabilities, and
+    /// its trainer host (null when it has no trainer role). Sent at start and again every few
+    /// seconds, so a coordinator that moved learns every node again.
+    /// </summary>
+    public sealed record RegisterNode(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, IActorRef? TrainerHost);
+
+    /// <summary>The coordinator knows the node.</summary>
+    public sealed record NodeRegistered(string Address);
+}

@@ -1,0 +1,58 @@
+using EdgeTrain.Core.Optimizers;
+
+namespace EdgeTrain.Actors.Parameters;
+
+/// <summary>
+/// Messages of the ParameterShard entities (one per parameter slice; entity id
+/// <c>{jobId}:{slice}</c>). Float arrays in these messages are never changed after they are sent;
+/// <see cref="SliceData"/> and <see cref="MergedUpdate"/> travel through the binary tensor serializer.
+/// </summary>
+public static class ParameterProtocol
+{
+    /// <summary>A message routed to one slice's shard entity.</summary>
+    public interface IShardMessage
+    {
+        /// <summary>The job the slice belongs to.</summary>
+        string JobId { get; }
+
+        /// <summary>The slice's index.</summary>
+        int Slice { get; }
+    }
+
+    /// <summary>Entity id of a slice: <c>{jobId}:{slice}</c>.</summary>
+    public static string EntityId(string jobId, int slice) => $"{jobId}:{slice}";
+
+    /// <summary>Creates the slice with its initial values (idempotent: a shard that has values keeps them and answers <see cref="SliceInitialized"/>).</summary>
+    public sealed record InitSlice(string JobId, int Slice, float[] Values, ShardOptimizerSpec Optimizer, int SnapshotEvery) : IShardMessage;
+
+    /// <summary>The slice exists at <paramref name="Version"/>.</summary>
+    public sealed record SliceInitialized(string JobId, int Slice, long Version);
+
+    /// <summary>Asks for the slice's values; <paramref name="HaveVersion"/> is the version the asker holds (−1 for none).</summary>
+    public sealed record PullSlice(string JobId, int Slice, long HaveVersion) : IShardMessage;
+
+    /// <summary>The slice's values at <paramref name="Version"/> (binary tensor payload).</summary>
+    public sealed record SliceData(string JobId, int Slice, long Version, float[] Values);
+
+    /// <summary>The slice has not been initialised (yet); ask again later.</summary>
+    public sealed record SliceNotReady(string JobId, int Slice);
+
+    /// <summary>
+    /// A merged update from region aggregator <paramref name="AggregatorId"/>, its
+    /// <paramref name="Sequence"/>-th (1-based, per aggregator and slice). The shard applies each
+    /// sequence number once and acknowledges every delivery (binary tensor payload).
+    /// </summary>
+    public sealed record MergedUpdate(string JobId, int Slice, string AggregatorId, long Sequence, float[] Payload) : IShardMessage;
+
+    /// <summary>The update is applied and durable; the slice is now at <paramref name="Version"/>.</summary>
+    public sealed record UpdateAck(string JobId, int Slice, string AggregatorId, long Sequence, long Version);
+
+    /// <summary>The update was refused and will never be applied (wrong length, NaN or ±Inf, unknown slice).</summary>
+    public sealed record UpdateRejected(string JobId, int Slice, string AggregatorId, long Sequence, string Reason);
+
+    /// <summary>Asks a shard for its bookkeeping.</summary>
+    public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage;
+
+    /// <summary>A shard's bookkeeping: version, length, updates applied and rejected.</summary>
+    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc);
+}
