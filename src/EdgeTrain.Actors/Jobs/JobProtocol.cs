@@ -1,3 +1,4 @@
+using EdgeTrain.Actors.Serialization;
 using Akka.Actor;
 using EdgeTrain.Core.Jobs;
 
@@ -7,19 +8,19 @@ namespace EdgeTrain.Actors.Jobs;
 public static class JobProtocol
 {
     /// <summary>Submits a validated job; answered by <see cref="JobAccepted"/> or <see cref="JobRejected"/>.</summary>
-    public sealed record SubmitJob(JobSpec Spec);
+    public sealed record SubmitJob(JobSpec Spec) : IEdgeTrainMessage;
 
     /// <summary>The job was accepted and is starting under <paramref name="JobId"/>.</summary>
-    public sealed record JobAccepted(string JobId);
+    public sealed record JobAccepted(string JobId) : IEdgeTrainMessage;
 
     /// <summary>The job was refused; nothing started.</summary>
-    public sealed record JobRejected(string JobId, string Reason);
+    public sealed record JobRejected(string JobId, string Reason) : IEdgeTrainMessage;
 
     /// <summary>Asks for the status of one job, or of the newest job when <paramref name="JobId"/> is null.</summary>
-    public sealed record GetJobStatus(string? JobId);
+    public sealed record GetJobStatus(string? JobId) : IEdgeTrainMessage;
 
     /// <summary>Asks for the status of every job.</summary>
-    public sealed record ListJobs
+    public sealed record ListJobs : IEdgeTrainMessage
     {
         /// <summary>The single instance.</summary>
         public static readonly ListJobs Instance = new();
@@ -30,21 +31,21 @@ public static class JobProtocol
     }
 
     /// <summary>Answer to <see cref="GetJobStatus"/> when the coordinator knows no such job.</summary>
-    public sealed record JobUnknown(string? JobId);
+    public sealed record JobUnknown(string? JobId) : IEdgeTrainMessage;
 
     /// <summary>Answer to <see cref="ListJobs"/>.</summary>
-    public sealed record JobList(IReadOnlyList<JobStatus> Jobs);
+    public sealed record JobList(IReadOnlyList<JobStatus> Jobs) : IEdgeTrainMessage;
 
     /// <summary>Starts a job's trainer on a node: it trains on partition <paramref name="Partition"/> of <paramref name="Partitions"/> and contributes to its region's aggregator.</summary>
-    public sealed record StartTraining(string JobId, JobSpec Spec, int Partition, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator);
+    public sealed record StartTraining(string JobId, JobSpec Spec, int Partition, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator) : IEdgeTrainMessage;
 
     /// <summary>Stops a job's trainer on a node.</summary>
-    public sealed record StopTraining(string JobId);
+    public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
 
     /// <summary>A trainer's running totals, sent every few seconds and when it stops.</summary>
     public sealed record TrainerProgress(
-        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds);
+        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds) : IEdgeTrainMessage;
 
     /// <summary>An aggregator's running totals, sent to the coordinator after each merged update acknowledged.</summary>
-    public sealed record AggregatorProgress(string JobId, string Region, long MergedSent, long Acknowledged, long BytesSent);
+    public sealed record AggregatorProgress(string JobId, string Region, long MergedSent, long Acknowledged, long BytesSent) : IEdgeTrainMessage;
 }

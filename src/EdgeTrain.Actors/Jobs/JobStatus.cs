@@ -1,3 +1,5 @@
+using EdgeTrain.Actors.Serialization;
+
 namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>A job's progress as the coordinator sees it.</summary>
@@ -25,11 +27,11 @@ public sealed record JobStatus(
     double ElapsedSeconds,
     IReadOnlyList<JobProtocol.TrainerProgress> Trainers,
     IReadOnlyList<EvaluationPoint> Curve,
-    string? Message)
+    string? Message) : IEdgeTrainMessage
 {
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 }
 
 /// <summary>One evaluation of a job's model on the held-out test set.</summary>
-public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy);
+public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy) : IEdgeTrainMessage;

@@ -1,3 +1,4 @@
+using EdgeTrain.Actors.Serialization;
 using Akka.Actor;
 using EdgeTrain.Core.Membership;
 
@@ -11,8 +12,8 @@ public static class MembershipProtocol
     /// its trainer host (null when it has no trainer role). Sent at start and again every few
     /// seconds, so a coordinator that moved learns every node again.
     /// </summary>
-    public sealed record RegisterNode(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, IActorRef? TrainerHost);
+    public sealed record RegisterNode(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, IActorRef? TrainerHost) : IEdgeTrainMessage;
 
     /// <summary>The coordinator knows the node.</summary>
-    public sealed record NodeRegistered(string Address);
+    public sealed record NodeRegistered(string Address) : IEdgeTrainMessage;
 }

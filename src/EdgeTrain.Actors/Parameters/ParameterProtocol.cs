@@ -1,3 +1,4 @@
+using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Optimizers;
 
 namespace EdgeTrain.Actors.Parameters;
@@ -23,36 +24,36 @@ public static class ParameterProtocol
     public static string EntityId(string jobId, int slice) => $"{jobId}:{slice}";
 
     /// <summary>Creates the slice with its initial values (idempotent: a shard that has values keeps them and answers <see cref="SliceInitialized"/>).</summary>
-    public sealed record InitSlice(string JobId, int Slice, float[] Values, ShardOptimizerSpec Optimizer, int SnapshotEvery) : IShardMessage;
+    public sealed record InitSlice(string JobId, int Slice, float[] Values, ShardOptimizerSpec Optimizer, int SnapshotEvery) : IShardMessage, IEdgeTrainMessage;
 
     /// <summary>The slice exists at <paramref name="Version"/>.</summary>
-    public sealed record SliceInitialized(string JobId, int Slice, long Version);
+    public sealed record SliceInitialized(string JobId, int Slice, long Version) : IEdgeTrainMessage;
 
     /// <summary>Asks for the slice's values; <paramref name="HaveVersion"/> is the version the asker holds (−1 for none).</summary>
-    public sealed record PullSlice(string JobId, int Slice, long HaveVersion) : IShardMessage;
+    public sealed record PullSlice(string JobId, int Slice, long HaveVersion) : IShardMessage, IEdgeTrainMessage;
 
     /// <summary>The slice's values at <paramref name="Version"/> (binary tensor payload).</summary>
-    public sealed record SliceData(string JobId, int Slice, long Version, float[] Values);
+    public sealed record SliceData(string JobId, int Slice, long Version, float[] Values) : ITensorMessage;
 
     /// <summary>The slice has not been initialised (yet); ask again later.</summary>
-    public sealed record SliceNotReady(string JobId, int Slice);
+    public sealed record SliceNotReady(string JobId, int Slice) : IEdgeTrainMessage;
 
     /// <summary>
     /// A merged update from region aggregator <paramref name="AggregatorId"/>, its
     /// <paramref name="Sequence"/>-th (1-based, per aggregator and slice). The shard applies each
     /// sequence number once and acknowledges every delivery (binary tensor payload).
     /// </summary>
-    public sealed record MergedUpdate(string JobId, int Slice, string AggregatorId, long Sequence, float[] Payload) : IShardMessage;
+    public sealed record MergedUpdate(string JobId, int Slice, string AggregatorId, long Sequence, float[] Payload) : IShardMessage, ITensorMessage;
 
     /// <summary>The update is applied and durable; the slice is now at <paramref name="Version"/>.</summary>
-    public sealed record UpdateAck(string JobId, int Slice, string AggregatorId, long Sequence, long Version);
+    public sealed record UpdateAck(string JobId, int Slice, string AggregatorId, long Sequence, long Version) : IEdgeTrainMessage;
 
     /// <summary>The update was refused and will never be applied (wrong length, NaN or ±Inf, unknown slice).</summary>
-    public sealed record UpdateRejected(string JobId, int Slice, string AggregatorId, long Sequence, string Reason);
+    public sealed record UpdateRejected(string JobId, int Slice, string AggregatorId, long Sequence, string Reason) : IEdgeTrainMessage;
 
     /// <summary>Asks a shard for its bookkeeping.</summary>
-    public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage;
+    public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage, IEdgeTrainMessage;
 
     /// <summary>A shard's bookkeeping: version, length, updates applied and rejected.</summary>
-    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc);
+    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc) : IEdgeTrainMessage;
 }
