@@ -1,5 +1,5 @@
-using EdgeTrain.Actors.Serialization;
 using Akka.Actor;
+using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Membership;
 
 namespace EdgeTrain.Actors.Membership;

@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Serialization;
 using Hyperion;
 using HyperionSerializer = Hyperion.Serializer;
 

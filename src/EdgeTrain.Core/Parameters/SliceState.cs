@@ -16,7 +16,7 @@ public sealed class SliceState
 
     /// <summary>A new slice at version 0 holding <paramref name="values"/>.</summary>
     public SliceState(float[] values, ShardOptimizerSpec optimizer)
-        : this(values, optimizer, new ShardOptimizerState(optimizer?.Kind ?? ShardOptimizerKind.Sgd, values?.Length ?? 0), 0, [])
+        : this(values, optimizer, new ShardOptimizerState(optimizer?.Kind ?? ShardOptimizerKind.Sgd, values?.Length ?? 0), 0, new Dictionary<string, AppliedSequences>())
     {
     }
 
