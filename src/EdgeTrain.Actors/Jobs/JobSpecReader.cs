@@ -3,6 +3,7 @@ using Akka.Configuration;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Optimizers;
 
 namespace EdgeTrain.Actors.Jobs;
 
@@ -34,7 +35,15 @@ public static partial class JobSpecReader
         "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition",
         "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
         "batch-size", "max-epochs", "target-accuracy", "time-limit", "slice-floats", "seed",
+        "local-steps", "outer-optimizer.type", "outer-optimizer.learning-rate", "outer-optimizer.momentum",
     ];
+
+    private static readonly Dictionary<string, ShardOptimizerKind> OuterOptimizers = new()
+    {
+        ["sgd"] = ShardOptimizerKind.Sgd,
+        ["nesterov"] = ShardOptimizerKind.Nesterov,
+        ["adam"] = ShardOptimizerKind.Adam,
+    };
 
     /// <summary>Reads and validates the job file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidInputException">the file is missing, not HOCON, or does not validate.</exception>
@@ -101,7 +110,12 @@ public static partial class JobSpecReader
             TargetAccuracy: fields.Double("target-accuracy", 0, 1, required: true, exclusiveMin: true),
             TimeLimit: fields.Duration("time-limit"),
             SliceFloats: fields.Int("slice-floats", 1, MaxSliceFloats),
-            Seed: fields.Int("seed", 0, int.MaxValue));
+            Seed: fields.Int("seed", 0, int.MaxValue),
+            LocalSteps: fields.Int("local-steps", 1, 100_000),
+            OuterOptimizer: new ShardOptimizerSpec(
+                fields.Choice("outer-optimizer.type", OuterOptimizers, required: false),
+                (float)fields.Double("outer-optimizer.learning-rate", 0, 10, exclusiveMin: true),
+                (float)fields.Double("outer-optimizer.momentum", 0, 1, exclusiveMax: true)));
     }
 
     private static ModelSpec ReadModel(HoconFieldReader fields, Config job, Config defaults, string source)

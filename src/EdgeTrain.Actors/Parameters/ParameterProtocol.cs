@@ -35,6 +35,9 @@ public static class ParameterProtocol
     /// <summary>The slice's values at <paramref name="Version"/> (binary tensor payload).</summary>
     public sealed record SliceData(string JobId, int Slice, long Version, float[] Values) : ITensorMessage;
 
+    /// <summary>The asker's copy is current: the slice is still at <paramref name="Version"/>.</summary>
+    public sealed record SliceUnchanged(string JobId, int Slice, long Version) : IEdgeTrainMessage;
+
     /// <summary>The slice has not been initialised (yet); ask again later.</summary>
     public sealed record SliceNotReady(string JobId, int Slice) : IEdgeTrainMessage;
 

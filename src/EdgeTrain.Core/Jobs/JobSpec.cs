@@ -1,3 +1,5 @@
+using EdgeTrain.Core.Optimizers;
+
 namespace EdgeTrain.Core.Jobs;
 
 /// <summary>
@@ -15,6 +17,13 @@ namespace EdgeTrain.Core.Jobs;
 /// <param name="TimeLimit">Wall-clock limit after which the job stops.</param>
 /// <param name="SliceFloats">Largest number of floats in one parameter slice.</param>
 /// <param name="Seed">Seed for initialisation, shuffling and partitioning.</param>
+/// <param name="LocalSteps">
+/// Steps a trainer takes between contributions. 1: asynchronous SGD — the trainer sends its
+/// gradient and the shards apply <paramref name="Optimizer"/>. More: the trainer runs
+/// <paramref name="Optimizer"/> locally for that many steps, sends θ_start − θ_end, and the
+/// shards apply <paramref name="OuterOptimizer"/> (DiLoCo-style).
+/// </param>
+/// <param name="OuterOptimizer">The shards' optimizer when <paramref name="LocalSteps"/> &gt; 1 (default: SGD with learning rate 1, plain averaging).</param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -25,4 +34,21 @@ public sealed record JobSpec(
     double TargetAccuracy,
     TimeSpan TimeLimit,
     int SliceFloats,
-    int Seed);
+    int Seed,
+    int LocalSteps = 1,
+    ShardOptimizerSpec? OuterOptimizer = null)
+{
+    /// <summary>
+    /// The optimizer the parameter shards apply merged updates with: with one local step the job's
+    /// own optimizer (SGD without momentum → SGD; SGD with momentum → Nesterov momentum; Adam →
+    /// Adam); with several, <see cref="OuterOptimizer"/> (or averaging: SGD with learning rate 1).
+    /// </summary>
+    public ShardOptimizerSpec ShardOptimizer => LocalSteps > 1
+        ? OuterOptimizer ?? new ShardOptimizerSpec(ShardOptimizerKind.Sgd, 1f)
+        : Optimizer.Kind switch
+        {
+            OptimizerKind.Adam => new ShardOptimizerSpec(ShardOptimizerKind.Adam, (float)Optimizer.LearningRate, WeightDecay: (float)Optimizer.WeightDecay),
+            _ when Optimizer.Momentum > 0 => new ShardOptimizerSpec(ShardOptimizerKind.Nesterov, (float)Optimizer.LearningRate, (float)Optimizer.Momentum, WeightDecay: (float)Optimizer.WeightDecay),
+            _ => new ShardOptimizerSpec(ShardOptimizerKind.Sgd, (float)Optimizer.LearningRate, WeightDecay: (float)Optimizer.WeightDecay),
+        };
+}

@@ -19,6 +19,23 @@ public sealed class TrainingStep
         this.optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
     }
 
+    /// <summary>
+    /// Forward and backward on rows <paramref name="rows"/> without an optimizer step: the
+    /// gradients stay on the parameters (read them with the flat view). Returns the mean loss.
+    /// </summary>
+    public float Gradients(Tensor inputs, Tensor targets, Tensor rows)
+    {
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        ArgumentNullException.ThrowIfNull(rows);
+        using var scope = NewDisposeScope();
+        model.train();
+        optimizer.zero_grad();
+        var loss = functional.cross_entropy(model.forward(inputs.index_select(0, rows)), targets.index_select(0, rows));
+        loss.backward();
+        return loss.item<float>();
+    }
+
     /// <summary>Trains on rows <paramref name="rows"/> of <paramref name="inputs"/> / <paramref name="targets"/> and returns the batch's mean loss.</summary>
     public float Run(Tensor inputs, Tensor targets, Tensor rows)
     {

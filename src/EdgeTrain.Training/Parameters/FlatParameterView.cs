@@ -68,6 +68,29 @@ public sealed class FlatParameterView
         }
     }
 
+    /// <summary>
+    /// Copies the gradients left by the last backward pass into <paramref name="destination"/>, in
+    /// the same layout as the parameters (zeros for a parameter without a gradient).
+    /// </summary>
+    public void CopyGradientsTo(Span<float> destination)
+    {
+        RequireLength(destination.Length);
+        for (var i = 0; i < parameters.Length; i++)
+        {
+            var entry = Layout[i];
+            var target = destination.Slice(entry.Offset, entry.Length);
+            using var grad = parameters[i].grad;
+            if (grad is null)
+            {
+                target.Clear();
+                continue;
+            }
+
+            using var host = grad.detach().cpu().contiguous();
+            HostSpan(host).CopyTo(target);
+        }
+    }
+
     /// <summary>Overwrites the module's parameters with <paramref name="source"/> (length <see cref="TotalFloats"/>).</summary>
     public void CopyFrom(ReadOnlySpan<float> source)
     {

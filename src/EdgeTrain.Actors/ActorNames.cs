@@ -1,0 +1,17 @@
+namespace EdgeTrain.Actors;
+
+/// <summary>Names of the well-known top-level actors every EdgeTrain node starts.</summary>
+public static class ActorNames
+{
+    /// <summary>The cluster singleton manager of the JobCoordinator (seed role).</summary>
+    public const string Coordinator = "job-coordinator";
+
+    /// <summary>The singleton proxy every node talks to the coordinator through: <c>/user/coordinator-proxy</c>.</summary>
+    public const string CoordinatorProxy = "coordinator-proxy";
+
+    /// <summary>The host of a node's trainers: <c>/user/trainers</c>.</summary>
+    public const string Trainers = "trainers";
+
+    /// <summary>The node's agent that registers it with the coordinator.</summary>
+    public const string NodeAgent = "node-agent";
+}

@@ -1,0 +1,66 @@
+using Akka.Configuration;
+
+namespace EdgeTrain.Actors.Configuration;
+
+/// <summary>
+/// EdgeTrain's runtime settings, read once from the <c>edgetrain</c> block of the configuration
+/// (defaults and documentation in <c>reference.conf</c>).
+/// </summary>
+/// <param name="Region">This node's region.</param>
+/// <param name="ShardTypeName">Cluster sharding type name of the parameter shards.</param>
+/// <param name="ShardCount">Number of shards the parameter slices are spread over.</param>
+/// <param name="SnapshotEvery">Updates between full snapshots of a slice.</param>
+/// <param name="AggregatorTypeName">Cluster sharding type name of the region aggregators.</param>
+/// <param name="AggregatorShardCount">Number of shards the aggregators are spread over.</param>
+/// <param name="MergeCount">Contributions to a slice merged into one update.</param>
+/// <param name="MergeInterval">Longest wait before a partial merge is sent.</param>
+/// <param name="ResendAfter">When an unacknowledged merged update is sent again.</param>
+/// <param name="StalenessExponent">Exponent of the staleness discount.</param>
+/// <param name="ReportInterval">How often trainers report their totals.</param>
+/// <param name="PullTimeout">How long a trainer waits for a slice before asking again.</param>
+/// <param name="TorchThreads">Threads libtorch may use on this node (0: libtorch's default).</param>
+/// <param name="EvaluationInterval">How often the coordinator evaluates a running job.</param>
+/// <param name="StartTimeout">How long a job may take to start.</param>
+/// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
+public sealed record EdgeTrainSettings(
+    string Region,
+    string ShardTypeName,
+    int ShardCount,
+    int SnapshotEvery,
+    string AggregatorTypeName,
+    int AggregatorShardCount,
+    int MergeCount,
+    TimeSpan MergeInterval,
+    TimeSpan ResendAfter,
+    double StalenessExponent,
+    TimeSpan ReportInterval,
+    TimeSpan PullTimeout,
+    int TorchThreads,
+    TimeSpan EvaluationInterval,
+    TimeSpan StartTimeout,
+    string DataDirectory)
+{
+    /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
+    public static EdgeTrainSettings Create(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        var c = config.WithFallback(EdgeTrainConfig.ReferenceConfig).GetConfig("edgetrain");
+        return new EdgeTrainSettings(
+            c.GetString("region"),
+            c.GetString("parameters.type-name"),
+            c.GetInt("parameters.number-of-shards"),
+            c.GetInt("parameters.snapshot-every"),
+            c.GetString("aggregation.type-name"),
+            c.GetInt("aggregation.number-of-shards"),
+            c.GetInt("aggregation.merge-count"),
+            c.GetTimeSpan("aggregation.merge-interval"),
+            c.GetTimeSpan("aggregation.resend-after"),
+            c.GetDouble("aggregation.staleness-exponent"),
+            c.GetTimeSpan("training.report-interval"),
+            c.GetTimeSpan("training.pull-timeout"),
+            c.GetInt("training.torch-threads"),
+            c.GetTimeSpan("coordinator.evaluation-interval"),
+            c.GetTimeSpan("coordinator.start-timeout"),
+            c.GetString("data-dir"));
+    }
+}

@@ -1,0 +1,297 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Data;
+using EdgeTrain.Core.Parameters;
+using EdgeTrain.Training;
+using EdgeTrain.Training.Data;
+using EdgeTrain.Training.Local;
+using EdgeTrain.Training.Models;
+using EdgeTrain.Training.Parameters;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace EdgeTrain.Actors.Training;
+
+/// <summary>
+/// Trains one job on this node's partition of the data, which never leaves the node. Loop: pull
+/// every slice newer than its copy from the parameter shards, load them into its TorchSharp model
+/// through the flat view, take <c>local-steps</c> steps (one dispose scope per step, all inside one
+/// message handler), cut the update (the gradient, or θ_start − θ_end) into slices and send each to
+/// its region's aggregator, then pull again at once: trainers never wait for each other. The actor
+/// owns its module and runs on a pinned thread.
+/// </summary>
+public sealed class TrainerActor : ReceiveActor, IWithTimers
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly StartTraining start;
+    private readonly IActorRef shards;
+    private readonly IActorRef aggregators;
+    private readonly EdgeTrainSettings settings;
+    private readonly string node;
+    private readonly SlicePlan plan;
+    private readonly float[] current;
+    private readonly long[] versions;
+    private readonly bool[] received;
+    private nn.Module<Tensor, Tensor>? model;
+    private optim.Optimizer? optimizer;
+    private FlatParameterView? view;
+    private TrainingStep? step;
+    private BatchSampler? batches;
+    private float[]? update;
+    private int round;
+    private int outstanding;
+    private long samples;
+    private long contributions;
+    private long bytesSent;
+    private double lossSum;
+    private int lossCount;
+    private double lastLoss = double.NaN;
+    private readonly Stopwatch busy = new();
+    private readonly Stopwatch waiting = new();
+
+    /// <summary>Creates the trainer for <paramref name="start"/>.</summary>
+    public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node)
+    {
+        this.start = start;
+        this.shards = shards;
+        this.aggregators = aggregators;
+        this.settings = settings;
+        this.node = node;
+        plan = new SlicePlan(start.SliceLengths.Sum(), start.Spec.SliceFloats);
+        if (plan.Count != start.SliceLengths.Length)
+        {
+            throw new ArgumentException($"job {start.JobId}: {start.SliceLengths.Length} slices do not match a {plan.TotalFloats}-float model cut at {start.Spec.SliceFloats}");
+        }
+
+        current = new float[plan.TotalFloats];
+        versions = Enumerable.Repeat(-1L, plan.Count).ToArray();
+        received = new bool[plan.Count];
+
+        Receive<Begin>(_ => Prepare());
+        Receive<SliceData>(OnSlice);
+        Receive<SliceUnchanged>(u => Arrived(u.Slice, u.Version));
+        Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
+        Receive<RetryPull>(r =>
+        {
+            if (r.Round == round && !received[r.Slice])
+            {
+                shards.Tell(new PullSlice(start.JobId, r.Slice, versions[r.Slice]));
+            }
+        });
+        Receive<PullTimeout>(t =>
+        {
+            if (t.Round == round && outstanding > 0)
+            {
+                log.Warning("trainer {0}: {1} slices did not answer within {2}; asking again", start.JobId, outstanding, settings.PullTimeout);
+                for (var i = 0; i < plan.Count; i++)
+                {
+                    if (!received[i])
+                    {
+                        shards.Tell(new PullSlice(start.JobId, i, versions[i]));
+                    }
+                }
+
+                Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(round), settings.PullTimeout);
+            }
+        });
+        Receive<ContributionRejected>(r => log.Error("trainer {0}: the aggregator refused slice {1}: {2}", start.JobId, r.Slice, r.Reason));
+        Receive<ReportTick>(_ => Report());
+        Receive<StopTraining>(_ =>
+        {
+            Report();
+            log.Info("trainer {0}: stopped after {1} samples", start.JobId, samples);
+            Context.Stop(Self);
+        });
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the trainer, on the pinned training dispatcher.</summary>
+    public static Props Props(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node) =>
+        Akka.Actor.Props.Create(() => new TrainerActor(start, shards, aggregators, settings, node)).WithDispatcher("edgetrain.training.dispatcher");
+
+    /// <inheritdoc />
+    protected override void PreStart() => Self.Tell(Begin.Instance);
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        batches?.Dispose();
+        optimizer?.Dispose();
+        model?.Dispose();
+    }
+
+    private void Prepare()
+    {
+        var spec = start.Spec;
+        try
+        {
+            if (settings.TorchThreads > 0)
+            {
+                set_num_threads(settings.TorchThreads);
+            }
+
+            var device = TorchDevice.Select();
+            var all = MnistLoader.LoadTrain(spec.Data.Path);
+            var parts = DataPartitioner.Partition(all.Labels, MnistSet.Classes, start.Partitions, spec.Data.Partitioning, spec.Data.LabelsPerPartition, spec.Seed);
+            var mine = all.Subset(parts[start.Partition]);
+            model = ModelFactory.Create(spec.Model, spec.Seed);
+            model.to(device);
+            optimizer = OptimizerFactory.Create(spec.Optimizer, model);
+            view = new FlatParameterView(model);
+            if (view.TotalFloats != plan.TotalFloats)
+            {
+                throw new InvalidInputException(node, "model", $"this node's {spec.Model.Kind} has {view.TotalFloats} parameters, the job's slices {plan.TotalFloats}");
+            }
+
+            step = new TrainingStep(model, optimizer);
+            batches = new BatchSampler(mine, spec.BatchSize, spec.Seed + start.Partition, device);
+            update = new float[plan.TotalFloats];
+            log.Info("trainer {0}: partition {1} ({2} samples, {3}), region {4}, {5} local step(s)",
+                start.JobId, $"{start.Partition + 1}/{start.Partitions}", mine.Count, spec.Data.Partitioning, start.Region, spec.LocalSteps);
+        }
+        catch (Exception e) when (e is InvalidInputException or ArgumentException or IOException)
+        {
+            log.Error("trainer {0}: cannot start: {1}", start.JobId, e.Message);
+            Context.Stop(Self);
+            return;
+        }
+
+        Timers.StartPeriodicTimer(nameof(ReportTick), ReportTick.Instance, settings.ReportInterval);
+        Pull();
+    }
+
+    private void Pull()
+    {
+        round++;
+        outstanding = plan.Count;
+        Array.Clear(received);
+        waiting.Start();
+        for (var i = 0; i < plan.Count; i++)
+        {
+            shards.Tell(new PullSlice(start.JobId, i, versions[i]));
+        }
+
+        Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(round), settings.PullTimeout);
+    }
+
+    private void OnSlice(SliceData data)
+    {
+        if (data.Slice < 0 || data.Slice >= plan.Count || data.Values.Length != plan[data.Slice].Length)
+        {
+            log.Error("trainer {0}: slice {1} arrived with {2} floats; ignored", start.JobId, data.Slice, data.Values.Length);
+            return;
+        }
+
+        if (data.Version >= versions[data.Slice])
+        {
+            plan.CopyInto(current, data.Slice, data.Values);
+        }
+
+        Arrived(data.Slice, data.Version);
+    }
+
+    private void Arrived(int slice, long version)
+    {
+        if (slice < 0 || slice >= plan.Count || received[slice])
+        {
+            return;
+        }
+
+        versions[slice] = Math.Max(versions[slice], version);
+        received[slice] = true;
+        if (--outstanding == 0)
+        {
+            waiting.Stop();
+            Timers.Cancel(nameof(PullTimeout));
+            Train();
+            Pull();
+        }
+    }
+
+    private void Train()
+    {
+        busy.Start();
+        var spec = start.Spec;
+        view!.CopyFrom(current);
+        var used = 0;
+        if (spec.LocalSteps <= 1)
+        {
+            using var rows = batches!.Next();
+            AddLoss(step!.Gradients(batches.Inputs, batches.Targets, rows));
+            used = (int)rows.shape[0];
+            view.CopyGradientsTo(update);
+        }
+        else
+        {
+            for (var s = 0; s < spec.LocalSteps; s++)
+            {
+                using var rows = batches!.Next();
+                AddLoss(step!.Run(batches.Inputs, batches.Targets, rows));
+                used += (int)rows.shape[0];
+            }
+
+            // update = θ_start − θ_end: the shards move against it
+            view.CopyTo(update);
+            for (var i = 0; i < update!.Length; i++)
+            {
+                update[i] = current[i] - update[i];
+            }
+        }
+
+        samples += used;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var payload = plan.Of((ReadOnlySpan<float>)update, i).ToArray();
+            bytesSent += TensorPayloadSerializer.PayloadBytes(payload);
+            aggregators.Tell(new Contribution(start.JobId, start.Region, i, versions[i], used, payload), Self);
+        }
+
+        contributions++;
+        busy.Stop();
+    }
+
+    private void AddLoss(float loss)
+    {
+        if (float.IsFinite(loss))
+        {
+            lossSum += loss;
+            lossCount++;
+        }
+    }
+
+    private void Report()
+    {
+        if (lossCount > 0)
+        {
+            lastLoss = lossSum / lossCount;
+            lossSum = 0;
+            lossCount = 0;
+        }
+
+        start.Coordinator.Tell(new TrainerProgress(start.JobId, node, start.Region, samples, lastLoss, contributions, bytesSent,
+            busy.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds));
+    }
+
+    private sealed class Begin
+    {
+        public static readonly Begin Instance = new();
+    }
+
+    private sealed class ReportTick
+    {
+        public static readonly ReportTick Instance = new();
+    }
+
+    private sealed record PullTimeout(int Round);
+
+    private sealed record RetryPull(int Slice, int Round);
+}
