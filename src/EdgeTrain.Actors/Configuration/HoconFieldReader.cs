@@ -143,7 +143,8 @@ public sealed class HoconFieldReader
             throw Error(key, $"expected {expected}, found [{string.Join(", ", items)}]");
         }
 
-        return [.. items];
+        // a plain array: collection expressions make compiler-generated types that Hyperion's allow-list refuses
+        return items.ToArray();
     }
 
     /// <summary>A positive duration in HOCON form (<c>90s</c>, <c>10m</c>, <c>1h</c>).</summary>

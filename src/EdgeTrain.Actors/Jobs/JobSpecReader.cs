@@ -133,7 +133,7 @@ public static partial class JobSpecReader
                 }
             }
 
-            return new ModelSpec(kind, model.IntList("hidden", 1, 65_536, 0, 16), [], 0);
+            return new ModelSpec(kind, model.IntList("hidden", 1, 65_536, 0, 16), Array.Empty<int>(), 0);
         }
 
         return new ModelSpec(

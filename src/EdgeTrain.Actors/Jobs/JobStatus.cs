@@ -14,6 +14,7 @@ namespace EdgeTrain.Actors.Jobs;
 /// <param name="ElapsedSeconds">Seconds since training started.</param>
 /// <param name="Trainers">Each trainer's totals.</param>
 /// <param name="Curve">Evaluations so far.</param>
+/// <param name="SlicesPerNode">Parameter slices of this job hosted by each node address.</param>
 /// <param name="Message">Why the job failed, or other news.</param>
 public sealed record JobStatus(
     string JobId,
@@ -27,6 +28,7 @@ public sealed record JobStatus(
     double ElapsedSeconds,
     IReadOnlyList<JobProtocol.TrainerProgress> Trainers,
     IReadOnlyList<EvaluationPoint> Curve,
+    IReadOnlyDictionary<string, int> SlicesPerNode,
     string? Message) : IEdgeTrainMessage
 {
     /// <summary>True once the job has stopped for good.</summary>

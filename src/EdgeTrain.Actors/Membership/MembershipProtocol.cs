@@ -16,4 +16,21 @@ public static class MembershipProtocol
 
     /// <summary>The coordinator knows the node.</summary>
     public sealed record NodeRegistered(string Address) : IEdgeTrainMessage;
+
+    /// <summary>Asks the coordinator for the nodes it knows.</summary>
+    public sealed record GetNodes : IEdgeTrainMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly GetNodes Instance = new();
+
+        private GetNodes()
+        {
+        }
+    }
+
+    /// <summary>A node as the coordinator knows it.</summary>
+    public sealed record NodeInfo(string Address, string Region, string[] Roles, NodeCapabilities Capabilities) : IEdgeTrainMessage;
+
+    /// <summary>Answer to <see cref="GetNodes"/>.</summary>
+    public sealed record NodeList(IReadOnlyList<NodeInfo> Nodes) : IEdgeTrainMessage;
 }

@@ -3,8 +3,9 @@ namespace EdgeTrain.Actors.Serialization;
 /// <summary>
 /// The allow-list of the Hyperion adapter: EdgeTrain's own types (message records, the job spec
 /// and its parts, capabilities, actor-ref surrogates, events and snapshots) and the plain .NET
-/// value and collection types they are built from. Any other type name in a message — a gadget
-/// type smuggled into a payload — makes deserialization fail.
+/// value and collection types they are built from, whose generic arguments must be allowed too.
+/// Any other type name in a message — a gadget type smuggled into a payload — makes
+/// deserialization fail.
 /// </summary>
 public sealed class AllowedTypes : Hyperion.ITypeFilter
 {
@@ -34,26 +35,49 @@ public sealed class AllowedTypes : Hyperion.ITypeFilter
     public bool IsAllowed(string typeName)
     {
         ArgumentNullException.ThrowIfNull(typeName);
-        foreach (var prefix in Prefixes)
+        var name = TypeNameOnly(typeName);
+        var open = name.IndexOf('[', StringComparison.Ordinal);
+        var outer = open < 0 ? name : name[..open];
+        if (!Prefixes.Any(p => outer.StartsWith(p, StringComparison.Ordinal)))
         {
-            if (typeName.StartsWith(prefix, StringComparison.Ordinal))
+            return false;
+        }
+
+        // arrays ("[]", "[,]") have no arguments; generics ("[[A, x],[B, y]]") need every argument allowed
+        return open < 0 || GenericArguments(name[open..]).All(IsAllowed);
+    }
+
+    // "Ns.Type`1[[Arg, Asm]], Asm" → "Ns.Type`1[[Arg, Asm]]": the part before the first comma outside brackets
+    private static string TypeNameOnly(string typeName)
+    {
+        var depth = 0;
+        for (var i = 0; i < typeName.Length; i++)
+        {
+            switch (typeName[i])
             {
-                // generic arguments must be allowed too: List`1[[Some.Gadget, X]] is refused
-                var open = typeName.IndexOf("[[", StringComparison.Ordinal);
-                return open < 0 || ArgumentsAllowed(typeName[(open + 1)..]);
+                case '[':
+                    depth++;
+                    break;
+                case ']':
+                    depth--;
+                    break;
+                case ',' when depth == 0:
+                    return typeName[..i].Trim();
             }
         }
 
-        return false;
+        return typeName.Trim();
     }
 
-    private bool ArgumentsAllowed(string arguments)
+    // "[[A, x],[B`1[[C, y]], z]][]" → "A, x" and "B`1[[C, y]], z"
+    private static List<string> GenericArguments(string brackets)
     {
+        var arguments = new List<string>();
         var depth = 0;
         var start = -1;
-        for (var i = 0; i < arguments.Length; i++)
+        for (var i = 0; i < brackets.Length; i++)
         {
-            switch (arguments[i])
+            switch (brackets[i])
             {
                 case '[':
                     depth++;
@@ -64,9 +88,10 @@ public sealed class AllowedTypes : Hyperion.ITypeFilter
 
                     break;
                 case ']':
-                    if (depth == 2 && start >= 0 && !IsAllowed(arguments[start..i].Split(',')[0].Trim()))
+                    if (depth == 2 && start >= 0)
                     {
-                        return false;
+                        arguments.Add(brackets[start..i]);
+                        start = -1;
                     }
 
                     depth--;
@@ -74,6 +99,6 @@ public sealed class AllowedTypes : Hyperion.ITypeFilter
             }
         }
 
-        return true;
+        return arguments;
     }
 }

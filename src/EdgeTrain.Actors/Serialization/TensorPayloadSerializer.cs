@@ -204,7 +204,12 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 throw Fail($"a float count of {count}");
             }
 
-            var source = Take(checked(count * 4), $"{count} floats");
+            if (count > (bytes.Length - position) / 4)
+            {
+                throw Fail($"{count} floats at byte {position} need {(long)count * 4} bytes, {bytes.Length - position} are left");
+            }
+
+            var source = Take(count * 4, $"{count} floats");
             var values = new float[count];
             if (BitConverter.IsLittleEndian)
             {

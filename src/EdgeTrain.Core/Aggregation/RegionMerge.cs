@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace EdgeTrain.Core.Aggregation;
 
 /// <summary>
@@ -66,7 +68,7 @@ public sealed class RegionMerge
         var bad = PayloadCheck.FirstNonFinite(payload);
         if (bad >= 0)
         {
-            return $"value {bad} is {payload[bad]}; expected finite numbers";
+            return string.Create(CultureInfo.InvariantCulture, $"value {bad} is {payload[bad]}; expected finite numbers");
         }
 
         var staleness = Math.Max(0, knownVersion[slice] - baseVersion);

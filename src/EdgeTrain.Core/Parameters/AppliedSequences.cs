@@ -20,10 +20,15 @@ public sealed class AppliedSequences
         Contiguous = contiguous;
         foreach (var sequence in above ?? [])
         {
-            if (sequence > contiguous + 1)
+            if (sequence > contiguous)
             {
                 this.above.Add(sequence);
             }
+        }
+
+        while (this.above.Remove(Contiguous + 1))
+        {
+            Contiguous++;
         }
     }
 

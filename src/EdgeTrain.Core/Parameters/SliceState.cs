@@ -1,3 +1,4 @@
+using System.Globalization;
 using EdgeTrain.Core.Aggregation;
 using EdgeTrain.Core.Optimizers;
 
@@ -77,7 +78,9 @@ public sealed class SliceState
         }
 
         var bad = PayloadCheck.FirstNonFinite(update);
-        return bad >= 0 ? UpdateVerdict.Reject($"value {bad} is {update[bad]}; expected finite numbers") : UpdateVerdict.Accept;
+        return bad >= 0
+            ? UpdateVerdict.Reject(string.Create(CultureInfo.InvariantCulture, $"value {bad} is {update[bad]}; expected finite numbers"))
+            : UpdateVerdict.Accept;
     }
 
     /// <summary>Applies an update that <see cref="Check"/> accepted; returns the new version.</summary>

@@ -1,0 +1,106 @@
+using System.Globalization;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using EdgeTrain.Core;
+
+namespace EdgeTrain.Actors.Hosting;
+
+/// <summary>
+/// Builds an ActorSystem's configuration from, in order of priority: the command-line options,
+/// extra HOCON files, <c>hocon/edgetrain.conf</c> and <c>hocon/sqlite.conf</c> beside the program,
+/// EdgeTrain's <c>reference.conf</c>, and the Akka plugins' own defaults.
+/// </summary>
+public static class ClusterConfigBuilder
+{
+    /// <summary>Name of every EdgeTrain cluster's ActorSystem.</summary>
+    public const string SystemName = "edgetrain";
+
+    /// <summary>The folder with the user-facing HOCON files: <c>hocon/</c> beside the program.</summary>
+    public static string HoconDirectory => Path.Combine(AppContext.BaseDirectory, "hocon");
+
+    /// <summary>The configuration of a cluster node.</summary>
+    public static Config ForNode(NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var dataDir = Path.GetFullPath(options.DataDirectory);
+        Directory.CreateDirectory(dataDir);
+        var seeds = string.Join(", ", options.Seeds.Select(s => Quote(SeedAddress(s))));
+        var roles = string.Join(", ", options.Roles.Select(Quote));
+        var database = Path.Combine(dataDir, "edgetrain.db");
+        var overrides = ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"""
+            akka.remote.dot-netty.tcp.hostname = {Quote(options.Host)}
+            akka.remote.dot-netty.tcp.port = {options.Port}
+            akka.cluster.seed-nodes = [{seeds}]
+            akka.cluster.roles = [{roles}]
+            edgetrain.region = {Quote(options.Region)}
+            edgetrain.data-dir = {Quote(dataDir)}
+            edgetrain.training.torch-threads = {options.TorchThreads}
+            akka.persistence.journal.sql.connection-string = {Quote($"Data Source={database}")}
+            akka.persistence.snapshot-store.sql.connection-string = {Quote($"Data Source={database}")}
+            """));
+        var config = overrides;
+        foreach (var file in options.ConfigFiles)
+        {
+            config = config.WithFallback(Load(file));
+        }
+
+        return config
+            .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
+            .WithFallback(Load(Path.Combine(HoconDirectory, "sqlite.conf")))
+            .WithFallback(EdgeTrainConfig.ReferenceConfig)
+            .WithFallback(ClusterSharding.DefaultConfig())
+            .WithFallback(ClusterSingleton.DefaultConfig())
+            .WithFallback(ClusterClientReceptionist.DefaultConfig())
+            .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+    }
+
+    /// <summary>The configuration of a command-line client (remoting only, any port) that reaches the cluster through the seed's receptionist.</summary>
+    public static Config ForClient(string host = "127.0.0.1") =>
+        ConfigurationFactory.ParseString($"""
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp.hostname = {Quote(host)}
+            akka.remote.dot-netty.tcp.port = 0
+            akka.loglevel = WARNING
+            akka.stdout-loglevel = WARNING
+            """)
+            .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
+            .WithFallback(EdgeTrainConfig.ReferenceConfig)
+            .WithFallback(ClusterClientReceptionist.DefaultConfig());
+
+    /// <summary>The cluster address of a seed given as <c>host:port</c>.</summary>
+    /// <exception cref="InvalidInputException">it is not <c>host:port</c> with a port from 1 to 65535.</exception>
+    public static string SeedAddress(string hostAndPort)
+    {
+        var (host, port) = ParseEndpoint(hostAndPort, "--seed");
+        return $"akka.tcp://{SystemName}@{host}:{port}";
+    }
+
+    /// <summary>Splits <c>host:port</c>; errors name <paramref name="option"/>.</summary>
+    public static (string Host, int Port) ParseEndpoint(string hostAndPort, string option)
+    {
+        ArgumentNullException.ThrowIfNull(hostAndPort);
+        var colon = hostAndPort.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(hostAndPort[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
+        {
+            throw new InvalidInputException("command line", option, $"expected HOST:PORT with a port from 1 to 65535, found '{hostAndPort}'");
+        }
+
+        return (hostAndPort[..colon], port);
+    }
+
+    private static Config Load(string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new InvalidInputException(path, "", "configuration file not found");
+        }
+
+        var text = File.ReadAllText(path);
+        Configuration.HoconSyntaxCheck.Check(text, path);
+        return ConfigurationFactory.ParseString(text);
+    }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,113 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Cluster.Tools.Client;
+using Akka.Cluster.Tools.Singleton;
+using EdgeTrain.Actors.Aggregation;
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Actors.Membership;
+using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Actors.Training;
+using EdgeTrain.Core.Membership;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
+
+namespace EdgeTrain.Actors.Hosting;
+
+/// <summary>
+/// One running EdgeTrain cluster node: its ActorSystem and the actors its roles call for.
+/// <c>params</c>: the ParameterShard region; <c>aggregator</c>: the RegionAggregator region;
+/// <c>trainer</c>: the trainer host; <c>seed</c>: the JobCoordinator singleton and the receptionist
+/// that command-line clients reach it through. Nodes without a role use proxies to the regions.
+/// Every node registers itself with the coordinator.
+/// </summary>
+public sealed class EdgeTrainNode
+{
+    private EdgeTrainNode(ActorSystem system, EdgeTrainSettings settings, IActorRef shards, IActorRef aggregators, IActorRef coordinator)
+    {
+        System = system;
+        Settings = settings;
+        Shards = shards;
+        Aggregators = aggregators;
+        Coordinator = coordinator;
+    }
+
+    /// <summary>The node's ActorSystem.</summary>
+    public ActorSystem System { get; }
+
+    /// <summary>The node's settings.</summary>
+    public EdgeTrainSettings Settings { get; }
+
+    /// <summary>The parameter shard region (or proxy).</summary>
+    public IActorRef Shards { get; }
+
+    /// <summary>The region aggregator region (or proxy).</summary>
+    public IActorRef Aggregators { get; }
+
+    /// <summary>The proxy to the JobCoordinator singleton.</summary>
+    public IActorRef Coordinator { get; }
+
+    /// <summary>The node's cluster address.</summary>
+    public string Address => Cluster.Get(System).SelfAddress.ToString();
+
+    /// <summary>Starts a node with <paramref name="options"/>.</summary>
+    public static EdgeTrainNode Start(NodeOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var config = ClusterConfigBuilder.ForNode(options);
+        var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, config);
+        var settings = EdgeTrainSettings.Create(system.Settings.Config);
+        var roles = options.Roles;
+        var sharding = ClusterSharding.Get(system);
+
+        var sliceExtractor = new SliceMessageExtractor(settings.ShardCount);
+        var shards = roles.Contains(CapabilityScore.ParamsRole)
+            ? sharding.Start(settings.ShardTypeName, ParameterShardActor.Props, ClusterShardingSettings.Create(system).WithRole(CapabilityScore.ParamsRole), sliceExtractor)
+            : sharding.StartProxy(settings.ShardTypeName, CapabilityScore.ParamsRole, sliceExtractor);
+
+        var aggregatorExtractor = new AggregatorMessageExtractor(settings.AggregatorShardCount);
+        var aggregators = roles.Contains(CapabilityScore.AggregatorRole)
+            ? sharding.Start(
+                settings.AggregatorTypeName,
+                entityId => RegionAggregatorActor.Props(entityId, shards, settings),
+                ClusterShardingSettings.Create(system).WithRole(CapabilityScore.AggregatorRole),
+                aggregatorExtractor)
+            : sharding.StartProxy(settings.AggregatorTypeName, CapabilityScore.AggregatorRole, aggregatorExtractor);
+
+        if (roles.Contains(SeedRole))
+        {
+            system.ActorOf(
+                ClusterSingletonManager.Props(
+                    JobCoordinatorActor.Props(shards, aggregators, sliceExtractor, settings),
+                    PoisonPill.Instance,
+                    ClusterSingletonManagerSettings.Create(system).WithRole(SeedRole).WithSingletonName(ActorNames.Coordinator)),
+                ActorNames.Coordinator);
+        }
+
+        var coordinator = system.ActorOf(
+            ClusterSingletonProxy.Props(
+                "/user/" + ActorNames.Coordinator,
+                ClusterSingletonProxySettings.Create(system).WithRole(SeedRole).WithSingletonName(ActorNames.Coordinator)),
+            ActorNames.CoordinatorProxy);
+        if (roles.Contains(SeedRole))
+        {
+            ClusterClientReceptionist.Get(system).RegisterService(coordinator);
+        }
+
+        var address = Cluster.Get(system).SelfAddress.ToString();
+        IActorRef? trainers = roles.Contains(CapabilityScore.TrainerRole)
+            ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address), ActorNames.Trainers)
+            : null;
+        system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers), coordinator), ActorNames.NodeAgent);
+        return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
+    }
+
+    /// <summary>The role of seed nodes, which run the JobCoordinator.</summary>
+    public const string SeedRole = "seed";
+
+    /// <summary>Leaves the cluster gracefully (shards hand off first) and terminates the ActorSystem.</summary>
+    public Task LeaveAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+
+    /// <summary>Completes when the ActorSystem has terminated.</summary>
+    public Task WhenTerminated => System.WhenTerminated;
+}

@@ -1,0 +1,24 @@
+using EdgeTrain.Core.Membership;
+
+namespace EdgeTrain.Actors.Hosting;
+
+/// <summary>How to start one EdgeTrain cluster node (the volunteer's node or a seed).</summary>
+/// <param name="Host">The address other nodes reach this one at.</param>
+/// <param name="Port">Remoting port (0: any free port).</param>
+/// <param name="Seeds">Seed nodes as <c>host:port</c>; empty or only itself: this node starts a new cluster.</param>
+/// <param name="Region">The node's region.</param>
+/// <param name="Roles">Cluster roles: <c>seed</c>, <c>params</c>, <c>aggregator</c>, <c>trainer</c>.</param>
+/// <param name="DataDirectory">Where the node keeps its files (the SQLite journal of a local cluster: <c>edgetrain.db</c>).</param>
+/// <param name="Capabilities">What the node's probe found.</param>
+/// <param name="ConfigFiles">Extra HOCON files, highest priority first (for example hocon/postgres.conf).</param>
+/// <param name="TorchThreads">libtorch threads for a trainer (0: libtorch's default).</param>
+public sealed record NodeOptions(
+    string Host,
+    int Port,
+    IReadOnlyList<string> Seeds,
+    string Region,
+    IReadOnlyList<string> Roles,
+    string DataDirectory,
+    NodeCapabilities Capabilities,
+    IReadOnlyList<string> ConfigFiles,
+    int TorchThreads = 0);

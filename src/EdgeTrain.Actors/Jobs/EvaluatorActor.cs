@@ -1,0 +1,124 @@
+using Akka.Actor;
+using Akka.Event;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Parameters;
+using EdgeTrain.Training.Data;
+using EdgeTrain.Training.Local;
+using EdgeTrain.Training.Models;
+using EdgeTrain.Training.Parameters;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static TorchSharp.torch;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>
+/// Scores a job's current parameters on its held-out test set: pulls every slice from the shards,
+/// loads them into a model of its own, and measures accuracy; on request it also saves the model
+/// (TorchSharp's format). A child of the coordinator, on a pinned thread of its own.
+/// </summary>
+public sealed class EvaluatorActor : ReceiveActor
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly IActorRef shards;
+    private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet Test)> jobs = new(StringComparer.Ordinal);
+
+    /// <summary>Creates the evaluator pulling from <paramref name="shards"/>.</summary>
+    public EvaluatorActor(IActorRef shards)
+    {
+        this.shards = shards;
+        Receive<Evaluate>(Start);
+        Receive<Pulled>(Score);
+        Receive<Forget>(f =>
+        {
+            if (jobs.Remove(f.JobId, out var job))
+            {
+                job.Model.Dispose();
+            }
+        });
+    }
+
+    /// <summary>Props for the evaluator.</summary>
+    public static Props Props(IActorRef shards) =>
+        Akka.Actor.Props.Create(() => new EvaluatorActor(shards)).WithDispatcher("edgetrain.training.dispatcher");
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        foreach (var job in jobs.Values)
+        {
+            job.Model.Dispose();
+        }
+    }
+
+    private void Start(Evaluate request)
+    {
+        var replyTo = Sender;
+        var timeout = TimeSpan.FromSeconds(10);
+        var pulls = Enumerable.Range(0, request.SliceLengths.Length)
+            .Select(i => shards.Ask<object>(new PullSlice(request.JobId, i, -1), timeout))
+            .ToArray();
+        Task.WhenAll(pulls).PipeTo(Self, replyTo,
+            replies => new Pulled(request, replies),
+            e => new EvaluationFailed(request.JobId, $"pulling the slices failed: {e.GetBaseException().Message}"));
+    }
+
+    private void Score(Pulled pulled)
+    {
+        var request = pulled.Request;
+        try
+        {
+            if (!jobs.TryGetValue(request.JobId, out var job))
+            {
+                var model = ModelFactory.Create(request.Spec.Model, request.Spec.Seed);
+                job = (model, new FlatParameterView(model), MnistLoader.LoadTest(request.Spec.Data.Path));
+                jobs[request.JobId] = job;
+            }
+
+            var plan = new SlicePlan(job.View.TotalFloats, request.Spec.SliceFloats);
+            var flat = new float[plan.TotalFloats];
+            long versions = 0;
+            foreach (var reply in pulled.Replies)
+            {
+                if (reply is not SliceData data)
+                {
+                    Sender.Tell(new EvaluationFailed(request.JobId, $"a slice answered {reply.GetType().Name}"));
+                    return;
+                }
+
+                plan.CopyInto(flat, data.Slice, data.Values);
+                versions += data.Version;
+            }
+
+            job.View.CopyFrom(flat);
+            var accuracy = Evaluator.Accuracy(job.Model, job.Test, CPU);
+            string? saved = null;
+            if (request.SaveModelTo is { } path)
+            {
+                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+                job.Model.save(path);
+                saved = path;
+            }
+
+            Sender.Tell(new Evaluated(request.JobId, accuracy, versions, saved));
+        }
+        catch (Exception e) when (e is IOException or ArgumentException or EdgeTrain.Core.InvalidInputException)
+        {
+            log.Error("evaluating {0} failed: {1}", request.JobId, e.Message);
+            Sender.Tell(new EvaluationFailed(request.JobId, e.Message));
+        }
+    }
+
+    /// <summary>Scores a job; with <paramref name="SaveModelTo"/> also saves the model there.</summary>
+    public sealed record Evaluate(string JobId, JobSpec Spec, int[] SliceLengths, string? SaveModelTo);
+
+    /// <summary>The job's accuracy now, with the sum of its slices' versions (a progress measure).</summary>
+    public sealed record Evaluated(string JobId, double Accuracy, long VersionSum, string? SavedModel);
+
+    /// <summary>Evaluation could not be done.</summary>
+    public sealed record EvaluationFailed(string JobId, string Reason);
+
+    /// <summary>Drops the evaluator's model of a finished job.</summary>
+    public sealed record Forget(string JobId);
+
+    private sealed record Pulled(Evaluate Request, object[] Replies);
+}

@@ -1,0 +1,376 @@
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Cluster.Sharding;
+using Akka.Event;
+using Akka.Persistence;
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Parameters;
+using EdgeTrain.Training.Models;
+using EdgeTrain.Training.Parameters;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Jobs.CoordinatorEvents;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>
+/// The JobCoordinator: a persistent cluster singleton on the seed role. Accepts jobs, creates
+/// their parameter slices on the shards, configures one aggregator per region, places trainers
+/// on the best-scoring trainer nodes (one data partition each), collects progress, evaluates on
+/// the held-out test set every few seconds, and stops each job at its target accuracy or time
+/// limit, saving the trained model. Jobs are persisted, so a coordinator that moves to another
+/// seed node takes unfinished jobs up again.
+/// </summary>
+public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
+{
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly IActorRef shards;
+    private readonly IActorRef aggregators;
+    private readonly SliceMessageExtractor sliceExtractor;
+    private readonly EdgeTrainSettings settings;
+    private readonly Dictionary<string, JobRun> jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, RegisterNode> nodes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> evaluating = new(StringComparer.Ordinal);
+    private IActorRef evaluator = ActorRefs.Nobody;
+
+    /// <summary>Creates the coordinator.</summary>
+    public JobCoordinatorActor(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings)
+    {
+        this.shards = shards;
+        this.aggregators = aggregators;
+        this.sliceExtractor = sliceExtractor;
+        this.settings = settings;
+
+        Recover<JobSubmitted>(e => jobs[e.JobId] = new JobRun(e.JobId, e.Spec, e.SliceLengths, e.SubmittedUtc));
+        Recover<JobEnded>(e =>
+        {
+            if (jobs.TryGetValue(e.JobId, out var run))
+            {
+                run.End(e.State, e.Message);
+            }
+        });
+        Recover<RecoveryCompleted>(_ =>
+        {
+            foreach (var run in jobs.Values.Where(r => !r.Finished))
+            {
+                log.Info("coordinator: taking up unfinished job {0}", run.JobId);
+                Timers.StartSingleTimer("start-" + run.JobId, new StartJob(run.JobId), TimeSpan.FromSeconds(2));
+            }
+        });
+
+        Command<RegisterNode>(node =>
+        {
+            if (!nodes.ContainsKey(node.Address))
+            {
+                log.Info("coordinator: node {0} ({1}, roles {2}): {3}", node.Address, node.Region, string.Join(",", node.Roles), CapabilityScore.Describe(node.Capabilities));
+            }
+
+            nodes[node.Address] = node;
+            Sender.Tell(new NodeRegistered(node.Address));
+        });
+        Command<ClusterEvent.MemberRemoved>(removed => Forget(removed.Member.Address.ToString(), "removed"));
+        Command<ClusterEvent.IMemberEvent>(_ => { });
+        Command<SubmitJob>(Submit);
+        Command<StartJob>(Start);
+        Command<JobReady>(Ready);
+        Command<JobStartFailed>(failed => Retry(failed.JobId, failed.Reason));
+        Command<TrainerProgress>(p => Run(p.JobId)?.Record(p));
+        Command<AggregatorProgress>(p => Run(p.JobId)?.Record(p));
+        Command<Tick>(_ => OnTick());
+        Command<EvaluatorActor.Evaluated>(Evaluated);
+        Command<EvaluatorActor.EvaluationFailed>(f =>
+        {
+            evaluating.Remove(f.JobId);
+            log.Warning("coordinator: evaluation of {0} failed: {1}", f.JobId, f.Reason);
+        });
+        Command<ClusterShardingStats>(UpdatePlacement);
+        Command<Status.Failure>(f => log.Debug("coordinator: {0}", f.Cause.Message));
+        Command<GetJobStatus>(get =>
+        {
+            var run = get.JobId is null ? jobs.Values.MaxBy(r => r.SubmittedUtc) : Run(get.JobId);
+            Sender.Tell(run is null ? new JobUnknown(get.JobId) : run.ToStatus(DateTime.UtcNow));
+        });
+        Command<ListJobs>(_ => Sender.Tell(new JobList(jobs.Values.OrderBy(r => r.SubmittedUtc).Select(r => r.ToStatus(DateTime.UtcNow)).ToArray())));
+        Command<GetNodes>(_ => Sender.Tell(new NodeList(nodes.Values.OrderBy(n => n.Address, StringComparer.Ordinal)
+            .Select(n => new NodeInfo(n.Address, n.Region, n.Roles, n.Capabilities)).ToArray())));
+    }
+
+    /// <inheritdoc />
+    public override string PersistenceId => "job-coordinator";
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the coordinator.</summary>
+    public static Props Props(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings) =>
+        Akka.Actor.Props.Create(() => new JobCoordinatorActor(shards, aggregators, sliceExtractor, settings));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        evaluator = Context.ActorOf(EvaluatorActor.Props(shards), "evaluator");
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, settings.EvaluationInterval);
+        base.PreStart();
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        Cluster.Get(Context.System).Unsubscribe(Self);
+        base.PostStop();
+    }
+
+    private JobRun? Run(string jobId) => jobs.GetValueOrDefault(jobId);
+
+    private void Forget(string address, string why)
+    {
+        if (nodes.Remove(address))
+        {
+            log.Info("coordinator: node {0} {1}", address, why);
+        }
+    }
+
+    private void Submit(SubmitJob submit)
+    {
+        var spec = submit.Spec;
+        var running = jobs.Values.FirstOrDefault(r => !r.Finished && r.Spec.Name == spec.Name);
+        if (running is not null)
+        {
+            Sender.Tell(new JobRejected(spec.Name, $"job {spec.Name} is already running as {running.JobId}"));
+            return;
+        }
+
+        int[] sliceLengths;
+        try
+        {
+            using var model = ModelFactory.Create(spec.Model, spec.Seed);
+            var plan = new SlicePlan(new FlatParameterView(model).TotalFloats, spec.SliceFloats);
+            sliceLengths = [.. plan.Slices.Select(s => s.Length)];
+        }
+        catch (ArgumentException e)
+        {
+            Sender.Tell(new JobRejected(spec.Name, $"the model cannot be built: {e.Message}"));
+            return;
+        }
+
+        var jobId = $"{spec.Name}-{jobs.Count + 1}";
+        var sender = Sender;
+        Persist(new JobSubmitted(jobId, spec, sliceLengths, DateTime.UtcNow), e =>
+        {
+            jobs[e.JobId] = new JobRun(e.JobId, e.Spec, e.SliceLengths, e.SubmittedUtc);
+            log.Info("coordinator: job {0} accepted: {1} slices of at most {2} floats", jobId, sliceLengths.Length, spec.SliceFloats);
+            sender.Tell(new JobAccepted(jobId));
+            Self.Tell(new StartJob(jobId));
+        });
+    }
+
+    private void Start(StartJob startJob)
+    {
+        var run = Run(startJob.JobId);
+        if (run is null || run.Finished || run.State == JobState.Running)
+        {
+            return;
+        }
+
+        var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
+        var missing = trainers.Count == 0 ? "no node with the trainer role has registered"
+            : !nodes.Values.Any(n => n.Roles.Contains(CapabilityScore.ParamsRole)) ? "no node with the params role has registered"
+            : !nodes.Values.Any(n => n.Roles.Contains(CapabilityScore.AggregatorRole)) ? "no node with the aggregator role has registered"
+            : null;
+        if (missing is not null)
+        {
+            Retry(run.JobId, missing);
+            return;
+        }
+
+        run.Placement.Clear();
+        for (var i = 0; i < trainers.Count; i++)
+        {
+            run.Placement[trainers[i].Address] = i;
+        }
+
+        var regions = trainers.Select(t => t.Region).Distinct(StringComparer.Ordinal).ToList();
+        var timeout = settings.StartTimeout;
+        var spec = run.Spec;
+        var configured = regions.Select(region => aggregators.Ask<AggregatorConfigured>(
+            new ConfigureAggregator(run.JobId, region, run.SliceLengths, settings.MergeCount, settings.MergeInterval), timeout));
+        var initial = InitialValues(run);
+        var sliced = Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<SliceInitialized>(
+            new InitSlice(run.JobId, i, initial[i], spec.ShardOptimizer, settings.SnapshotEvery), timeout));
+        var jobId = run.JobId;
+        Task.WhenAll(configured.Cast<Task>().Concat(sliced))
+            .PipeTo(Self, success: () => new JobReady(jobId), failure: e => new JobStartFailed(jobId, e.GetBaseException().Message));
+        log.Info("coordinator: starting {0}: {1} slices, aggregators in {2}, trainers on {3}", jobId, run.SliceLengths.Length,
+            string.Join(", ", regions), string.Join(", ", trainers.Select(t => t.Address)));
+    }
+
+    private static float[][] InitialValues(JobRun run)
+    {
+        using var model = ModelFactory.Create(run.Spec.Model, run.Spec.Seed);
+        var flat = new FlatParameterView(model).ToArray();
+        var plan = new SlicePlan(flat.Length, run.Spec.SliceFloats);
+        return [.. plan.Slices.Select(s => plan.Of((ReadOnlySpan<float>)flat, s.Index).ToArray())];
+    }
+
+    private void Ready(JobReady ready)
+    {
+        var run = Run(ready.JobId);
+        if (run is null || run.Finished)
+        {
+            return;
+        }
+
+        var partitions = run.Placement.Count;
+        foreach (var (address, partition) in run.Placement)
+        {
+            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host)
+            {
+                host.Tell(new StartTraining(run.JobId, run.Spec, partition, partitions, node.Region, run.SliceLengths, Self));
+            }
+        }
+
+        run.Started(DateTime.UtcNow);
+        log.Info("coordinator: job {0} is training on {1} nodes", run.JobId, partitions);
+    }
+
+    private void Retry(string jobId, string reason)
+    {
+        var run = Run(jobId);
+        if (run is null || run.Finished)
+        {
+            return;
+        }
+
+        if (DateTime.UtcNow - run.SubmittedUtc < settings.StartTimeout)
+        {
+            log.Info("coordinator: job {0} waits: {1}", jobId, reason);
+            Timers.StartSingleTimer("start-" + jobId, new StartJob(jobId), TimeSpan.FromSeconds(1));
+            return;
+        }
+
+        Finish(run, JobState.Failed, $"could not start within {settings.StartTimeout}: {reason}");
+    }
+
+    private void OnTick()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var run in jobs.Values.Where(r => r.State == JobState.Running).ToList())
+        {
+            var decision = run.Decide(now);
+            if (decision != JobState.Running)
+            {
+                Finish(run, decision, null);
+                continue;
+            }
+
+            if (evaluating.Add(run.JobId))
+            {
+                evaluator.Tell(new EvaluatorActor.Evaluate(run.JobId, run.Spec, run.SliceLengths, null));
+            }
+        }
+
+        if (jobs.Values.Any(r => r.State == JobState.Running))
+        {
+            shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(4)).PipeTo(Self);
+        }
+    }
+
+    private void Evaluated(EvaluatorActor.Evaluated evaluated)
+    {
+        evaluating.Remove(evaluated.JobId);
+        var run = Run(evaluated.JobId);
+        if (run is null)
+        {
+            return;
+        }
+
+        if (evaluated.SavedModel is { } path)
+        {
+            log.Info("coordinator: job {0}: model saved to {1}", run.JobId, path);
+            evaluator.Tell(new EvaluatorActor.Forget(run.JobId));
+            return;
+        }
+
+        if (run.State != JobState.Running)
+        {
+            return;
+        }
+
+        var decision = run.Evaluated(evaluated.Accuracy, DateTime.UtcNow);
+        log.Info("coordinator: job {0}: accuracy {1:P2} after {2} samples", run.JobId, evaluated.Accuracy, run.Samples);
+        if (decision != JobState.Running)
+        {
+            Finish(run, decision, null);
+        }
+    }
+
+    private void Finish(JobRun run, JobState state, string? message)
+    {
+        foreach (var address in run.Placement.Keys)
+        {
+            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host)
+            {
+                host.Tell(new StopTraining(run.JobId));
+            }
+        }
+
+        var model = ModelPath(settings.DataDirectory, run.JobId);
+        var text = message ?? (state == JobState.Completed ? $"reached {run.Accuracy:P2}; model in {model}" : $"stopped at {run.Accuracy:P2}; model in {model}");
+        if (state is JobState.Completed or JobState.TimedOut)
+        {
+            evaluator.Tell(new EvaluatorActor.Evaluate(run.JobId, run.Spec, run.SliceLengths, model));
+        }
+
+        Persist(new JobEnded(run.JobId, state, run.Accuracy, text), e =>
+        {
+            run.End(e.State, e.Message);
+            log.Info("coordinator: job {0} {1}: {2}", run.JobId, e.State, e.Message);
+        });
+    }
+
+    /// <summary>Where the coordinator saves a finished job's model: <c>{data-dir}/jobs/{jobId}/model.bin</c>.</summary>
+    public static string ModelPath(string dataDirectory, string jobId) => Path.Combine(dataDirectory, "jobs", jobId, "model.bin");
+
+    private void UpdatePlacement(ClusterShardingStats stats)
+    {
+        var owner = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (address, region) in stats.Regions)
+        {
+            foreach (var shard in region.Stats.Keys)
+            {
+                owner[shard] = address.ToString();
+            }
+        }
+
+        foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+        {
+            var counts = new Dictionary<string, int>(StringComparer.Ordinal);
+            for (var i = 0; i < run.SliceLengths.Length; i++)
+            {
+                var shard = sliceExtractor.ShardId(ParameterProtocol.EntityId(run.JobId, i), null);
+                if (owner.TryGetValue(shard, out var address))
+                {
+                    counts[address] = counts.GetValueOrDefault(address) + 1;
+                }
+            }
+
+            run.SlicesPerNode = counts;
+        }
+    }
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+
+    private sealed record StartJob(string JobId);
+
+    private sealed record JobReady(string JobId);
+
+    private sealed record JobStartFailed(string JobId, string Reason);
+}

@@ -1,0 +1,150 @@
+using EdgeTrain.Core.Jobs;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>
+/// The coordinator's bookkeeping for one job, as plain state: its spec and slices, where its
+/// trainers run, the running totals they and the aggregators report, the evaluations, and the
+/// decision when to stop. The coordinator actor only feeds it messages and acts on its answers.
+/// </summary>
+public sealed class JobRun
+{
+    private readonly Dictionary<string, TrainerProgress> trainers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AggregatorProgress> aggregators = new(StringComparer.Ordinal);
+    private readonly List<EvaluationPoint> curve = [];
+
+    /// <summary>A job that has just been submitted.</summary>
+    public JobRun(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
+    {
+        JobId = jobId;
+        Spec = spec;
+        SliceLengths = sliceLengths;
+        SubmittedUtc = submittedUtc;
+    }
+
+    /// <summary>The job's id.</summary>
+    public string JobId { get; }
+
+    /// <summary>The job.</summary>
+    public JobSpec Spec { get; }
+
+    /// <summary>Length of each parameter slice.</summary>
+    public int[] SliceLengths { get; }
+
+    /// <summary>When it was submitted.</summary>
+    public DateTime SubmittedUtc { get; }
+
+    /// <summary>When training started (null before).</summary>
+    public DateTime? StartedUtc { get; private set; }
+
+    /// <summary>Where the job is.</summary>
+    public JobState State { get; private set; } = JobState.Starting;
+
+    /// <summary>Why it failed, or other news.</summary>
+    public string? Message { get; private set; }
+
+    /// <summary>Latest test accuracy.</summary>
+    public double Accuracy { get; private set; }
+
+    /// <summary>Trainer nodes by address, with their partition.</summary>
+    public Dictionary<string, int> Placement { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Slices hosted per node address (refreshed from the sharding statistics).</summary>
+    public IReadOnlyDictionary<string, int> SlicesPerNode { get; set; } = new Dictionary<string, int>();
+
+    /// <summary>Training samples processed by all trainers.</summary>
+    public long Samples => trainers.Values.Sum(t => t.Samples);
+
+    /// <summary>Tensor payload bytes trainers → aggregators plus aggregators → shards.</summary>
+    public long BytesSent => trainers.Values.Sum(t => t.BytesSent) + aggregators.Values.Sum(a => a.BytesSent);
+
+    /// <summary>Merged updates the shards acknowledged.</summary>
+    public long Updates => aggregators.Values.Sum(a => a.Acknowledged);
+
+    /// <summary>True once the job has stopped for good.</summary>
+    public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>Training has started on the placed trainers.</summary>
+    public void Started(DateTime nowUtc)
+    {
+        StartedUtc = nowUtc;
+        State = JobState.Running;
+    }
+
+    /// <summary>Records a trainer's totals (the newest report per node wins).</summary>
+    public void Record(TrainerProgress progress)
+    {
+        if (!trainers.TryGetValue(progress.Node, out var known) || known.Samples <= progress.Samples)
+        {
+            trainers[progress.Node] = progress;
+        }
+    }
+
+    /// <summary>Records an aggregator's totals.</summary>
+    public void Record(AggregatorProgress progress) => aggregators[progress.Region] = progress;
+
+    /// <summary>Records an evaluation; returns the state the job should move to (Running while it goes on).</summary>
+    public JobState Evaluated(double accuracy, DateTime nowUtc)
+    {
+        Accuracy = accuracy;
+        curve.Add(new EvaluationPoint(Elapsed(nowUtc), Samples, Loss, accuracy));
+        return Decide(nowUtc);
+    }
+
+    /// <summary>Whether the job should stop now: at its target accuracy or its time limit.</summary>
+    public JobState Decide(DateTime nowUtc)
+    {
+        if (State != JobState.Running)
+        {
+            return State;
+        }
+
+        if (Accuracy >= Spec.TargetAccuracy)
+        {
+            return JobState.Completed;
+        }
+
+        return nowUtc - SubmittedUtc >= Spec.TimeLimit ? JobState.TimedOut : JobState.Running;
+    }
+
+    /// <summary>Ends the job in <paramref name="state"/>.</summary>
+    public void End(JobState state, string? message)
+    {
+        State = state;
+        Message = message;
+    }
+
+    /// <summary>Mean of the trainers' latest losses.</summary>
+    public double Loss
+    {
+        get
+        {
+            var losses = trainers.Values.Select(t => t.Loss).Where(double.IsFinite).ToList();
+            return losses.Count == 0 ? double.NaN : losses.Average();
+        }
+    }
+
+    /// <summary>Seconds since training started.</summary>
+    public double Elapsed(DateTime nowUtc) => StartedUtc is { } started ? (nowUtc - started).TotalSeconds : 0;
+
+    /// <summary>The status to show.</summary>
+    public JobStatus ToStatus(DateTime nowUtc)
+    {
+        var elapsed = Elapsed(nowUtc);
+        return new JobStatus(
+            JobId,
+            State,
+            Accuracy,
+            Loss,
+            Samples,
+            elapsed > 0 ? Samples / elapsed : 0,
+            BytesSent,
+            Updates,
+            elapsed,
+            trainers.Values.OrderBy(t => t.Node, StringComparer.Ordinal).ToArray(),
+            curve.ToArray(),
+            new Dictionary<string, int>(SlicesPerNode, StringComparer.Ordinal),
+            Message);
+    }
+}
