@@ -1,0 +1,382 @@
+using Akka.Actor;
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Optimizers;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+
+namespace EdgeTrain.Actors.Tests.Serialization;
+
+public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
+{
+    private static readonly JobSpec Spec = new(
+        "mnist-cnn_2",
+        new ModelSpec(ModelKind.Cnn, new[] { 128, 64 }, new[] { 32, 64 }, 0.25),
+        new DataSpec("mnist", "/data/mnist-ünï", PartitioningKind.NonIidLabel, 2),
+        new OptimizerSpec(OptimizerKind.Adam, 0.001, 0.9, 1e-4),
+        BatchSize: 64,
+        MaxEpochs: 20,
+        TargetAccuracy: 0.97,
+        TimeLimit: TimeSpan.FromMinutes(30),
+        SliceFloats: 262_144,
+        Seed: 42);
+
+    private static readonly NodeCapabilities Capabilities = new(
+        Cores: 8,
+        MemoryBytes: 16L << 30,
+        TorchAvailable: false,
+        TorchError: "libtorch: GLIBCXX_3.4.32 not found",
+        CudaAvailable: false,
+        CudaDevices: 0,
+        MatmulGflops: 123.5,
+        FreeDiskBytes: 500L << 30,
+        OperatingSystem: "Debian GNU/Linux 12 (bookworm)");
+
+    public HyperionSerializerAdapterSpec()
+        : base(EdgeTrainConfig.ReferenceConfig)
+    {
+    }
+
+    /// <summary>Every message record without arrays or lists, so record equality compares them fully.</summary>
+    private static readonly object[] Plain =
+    [
+        new SliceInitialized("job", 3, 17),
+        new PullSlice("job", 3, -1),
+        new SliceNotReady("job", 3),
+        new UpdateAck("job", 3, "job:local", 9, 18),
+        new UpdateRejected("job", 3, "job:local", 9, "value 2 is NaN; expected finite numbers"),
+        new GetShardInfo("job", 3),
+        new ShardInfo("job", 3, 18, 262_144, 17, 1, new DateTime(2025, 5, 17, 12, 30, 45, 123, DateTimeKind.Utc)),
+        new AggregatorConfigured("job", "local"),
+        new ContributionRejected("job", "local", 3, "unknown slice"),
+        new GetAggregatorStats("job", "local"),
+        new AggregatorStats("job", "local", 100, 2, 50, 49, 1, 1L << 33, 1L << 32),
+        new JobAccepted("job-🚀"),
+        new JobRejected("job", "no trainer node"),
+        new GetJobStatus("job"),
+        new GetJobStatus(null),
+        ListJobs.Instance,
+        new JobUnknown("job"),
+        new JobUnknown(null),
+        new StopTraining("job"),
+        new TrainerProgress("job", "akka.tcp://edgetrain@10.0.0.2:4053", "local", 60_000, 0.25, 400, 1L << 31, 12.5, 0.75),
+        new AggregatorProgress("job", "local", 50, 49, 1L << 30),
+        new EvaluationPoint(12.5, 60_000, 0.31, 0.912),
+        new NodeRegistered("akka.tcp://edgetrain@10.0.0.2:4053"),
+    ];
+
+    public static TheoryData<object> PlainMessages => new(Plain);
+
+    /// <summary>Every message record of the protocols that goes through Hyperion.</summary>
+    private IEnumerable<object> AllHyperionMessages()
+    {
+        foreach (var message in Plain)
+        {
+            yield return message;
+        }
+
+        yield return new InitSlice("job", 0, [1f, 2f], new ShardOptimizerSpec(ShardOptimizerKind.Adam, 1e-3f), 50);
+        yield return new ConfigureAggregator("job", "local", [262_144, 100], 2, TimeSpan.FromMilliseconds(200));
+        yield return new SubmitJob(Spec);
+        yield return new JobList(new[] { Status() });
+        yield return new StartTraining("job", Spec, 1, 4, "local", [262_144, 100], TestActor);
+        yield return new RegisterNode("akka.tcp://edgetrain@10.0.0.2:4053", "local", ["trainer"], Capabilities, TestActor);
+        yield return Status();
+    }
+
+    private static JobStatus Status() => new(
+        "job",
+        JobState.Running,
+        0.91,
+        0.3,
+        120_000,
+        5_000.5,
+        1L << 32,
+        700,
+        24,
+        new[] { new TrainerProgress("job", "node-1", "local", 60_000, 0.3, 300, 1L << 31, 10, 1) },
+        new List<EvaluationPoint> { new(2, 10_000, 0.9, 0.8), new(4, 20_000, 0.5, 0.88) },
+        null);
+
+    private T RoundTrip<T>(T message)
+        where T : notnull
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<HyperionSerializerAdapter>(serializer);
+        var bytes = serializer.ToBinary(message);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, message);
+        var back = Sys.Serialization.Deserialize(bytes, HyperionSerializerAdapter.SerializerId, manifest);
+        Assert.IsType(message.GetType(), back);
+        return (T)back;
+    }
+
+    private static void AssertSameSpec(JobSpec expected, JobSpec actual)
+    {
+        Assert.Equal(
+            (expected.Name, expected.Data, expected.Optimizer, expected.BatchSize, expected.MaxEpochs),
+            (actual.Name, actual.Data, actual.Optimizer, actual.BatchSize, actual.MaxEpochs));
+        Assert.Equal(
+            (expected.TargetAccuracy, expected.TimeLimit, expected.SliceFloats, expected.Seed),
+            (actual.TargetAccuracy, actual.TimeLimit, actual.SliceFloats, actual.Seed));
+        Assert.Equal(expected.Model.Kind, actual.Model.Kind);
+        Assert.Equal(expected.Model.Hidden, actual.Model.Hidden);
+        Assert.Equal(expected.Model.ConvChannels, actual.Model.ConvChannels);
+        Assert.Equal(expected.Model.Dropout, actual.Model.Dropout);
+    }
+
+    private static void AssertSameStatus(JobStatus expected, JobStatus actual)
+    {
+        Assert.Equal(
+            (expected.JobId, expected.State, expected.Accuracy, expected.Loss, expected.Samples, expected.SamplesPerSecond),
+            (actual.JobId, actual.State, actual.Accuracy, actual.Loss, actual.Samples, actual.SamplesPerSecond));
+        Assert.Equal(
+            (expected.BytesSent, expected.Updates, expected.ElapsedSeconds, expected.Message),
+            (actual.BytesSent, actual.Updates, actual.ElapsedSeconds, actual.Message));
+        Assert.Equal(expected.Trainers, actual.Trainers);
+        Assert.Equal(expected.Curve, actual.Curve);
+    }
+
+    [Fact]
+    public void Every_protocol_message_but_the_tensors_is_bound_to_the_hyperion_adapter()
+    {
+        foreach (var message in AllHyperionMessages())
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(message);
+
+            Assert.True(serializer is HyperionSerializerAdapter, $"{message.GetType().Name} goes to {serializer.GetType().Name}");
+            Assert.Equal(4711, serializer.Identifier);
+            Assert.False(serializer.IncludeManifest);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(PlainMessages))]
+    public void A_message_without_collections_round_trips_to_an_equal_record(object message) =>
+        Assert.Equal(message, RoundTrip(message));
+
+    [Fact]
+    public void ListJobs_round_trips_to_an_equal_record() =>
+        Assert.Equal(ListJobs.Instance, RoundTrip(ListJobs.Instance));
+
+    [Fact]
+    public void The_kind_of_a_ShardInfo_time_survives()
+    {
+        var info = new ShardInfo("job", 0, 1, 1, 1, 0, DateTime.UtcNow);
+
+        var back = RoundTrip(info);
+
+        Assert.Equal(DateTimeKind.Utc, back.LastUpdateUtc.Kind);
+        Assert.Equal(info.LastUpdateUtc.Ticks, back.LastUpdateUtc.Ticks);
+    }
+
+    [Fact]
+    public void InitSlice_round_trips_with_its_values_and_optimizer()
+    {
+        var values = new[] { float.NaN, -0f, float.PositiveInfinity, 1.5f };
+        var message = new InitSlice("jöb", 4, values, new ShardOptimizerSpec(ShardOptimizerKind.Nesterov, 0.05f, 0.9f, WeightDecay: 1e-4f), 50);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.JobId, message.Slice, message.Optimizer, message.SnapshotEvery), (back.JobId, back.Slice, back.Optimizer, back.SnapshotEvery));
+        Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), back.Values.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void ConfigureAggregator_round_trips()
+    {
+        var message = new ConfigureAggregator("job", "eu-west", [262_144, 262_144, 1_000], 2, TimeSpan.FromMilliseconds(200));
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.JobId, message.Region, message.MergeCount, message.MergeInterval), (back.JobId, back.Region, back.MergeCount, back.MergeInterval));
+        Assert.Equal(message.SliceLengths, back.SliceLengths);
+    }
+
+    [Fact]
+    public void SubmitJob_round_trips_with_the_full_job_spec()
+    {
+        var back = RoundTrip(new SubmitJob(Spec));
+
+        AssertSameSpec(Spec, back.Spec);
+    }
+
+    [Fact]
+    public void A_job_spec_with_list_typed_sizes_round_trips()
+    {
+        var spec = Spec with { Model = new ModelSpec(ModelKind.Mlp, new List<int> { 256, 128 }, new List<int>(), 0) };
+
+        var back = RoundTrip(new SubmitJob(spec));
+
+        AssertSameSpec(spec, back.Spec);
+    }
+
+    [Fact]
+    public void StartTraining_round_trips_and_resolves_the_coordinator_to_the_same_actor()
+    {
+        var message = new StartTraining("job", Spec, 2, 5, "local", [262_144, 7], TestActor);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.JobId, message.Partition, message.Partitions, message.Region), (back.JobId, back.Partition, back.Partitions, back.Region));
+        Assert.Equal(message.SliceLengths, back.SliceLengths);
+        AssertSameSpec(Spec, back.Spec);
+        Assert.Equal(TestActor, back.Coordinator);
+        Assert.Equal(TestActor.Path.Uid, back.Coordinator.Path.Uid);
+    }
+
+    [Fact]
+    public void A_resolved_coordinator_reaches_the_actor()
+    {
+        var back = RoundTrip(new StartTraining("job", Spec, 0, 1, "local", [1], TestActor));
+
+        back.Coordinator.Tell("hello");
+
+        ExpectMsg("hello");
+    }
+
+    [Fact]
+    public void JobStatus_round_trips_with_its_trainers_and_curve()
+    {
+        var status = Status();
+
+        var back = RoundTrip(status);
+
+        AssertSameStatus(status, back);
+        Assert.True(back.Trainers.Count == 1 && back.Curve.Count == 2);
+    }
+
+    [Fact]
+    public void JobList_round_trips()
+    {
+        var failed = Status() with { State = JobState.Failed, Message = "no trainer node", Trainers = [], Curve = [] };
+        var list = new JobList(new[] { Status(), failed });
+
+        var back = RoundTrip(list);
+
+        Assert.Equal(2, back.Jobs.Count);
+        AssertSameStatus(list.Jobs[0], back.Jobs[0]);
+        AssertSameStatus(failed, back.Jobs[1]);
+        Assert.True(back.Jobs[1].Finished);
+    }
+
+    [Fact]
+    public void An_empty_JobList_round_trips() =>
+        Assert.Empty(RoundTrip(new JobList([])).Jobs);
+
+    [Fact]
+    public void RegisterNode_round_trips_with_capabilities_and_trainer_host()
+    {
+        var message = new RegisterNode("akka.tcp://edgetrain@10.0.0.2:4053", "local", ["trainer", "aggregator"], Capabilities, TestActor);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.Address, message.Region), (back.Address, back.Region));
+        Assert.Equal(message.Roles, back.Roles);
+        Assert.Equal(Capabilities, back.Capabilities);
+        Assert.Equal(TestActor, back.TrainerHost);
+    }
+
+    [Fact]
+    public void RegisterNode_without_a_trainer_host_round_trips()
+    {
+        var capabilities = Capabilities with { TorchAvailable = true, TorchError = null, CudaAvailable = true, CudaDevices = 2 };
+        var message = new RegisterNode("akka.tcp://edgetrain@10.0.0.3:4053", "local", [], capabilities, null);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal(capabilities, back.Capabilities);
+        Assert.Empty(back.Roles);
+        Assert.Null(back.TrainerHost);
+    }
+
+    [Fact]
+    public void Unicode_text_round_trips()
+    {
+        var message = new UpdateRejected("任务-🚀", 0, "région:ünï", 1, "värde 2 är ∞");
+
+        Assert.Equal(message, RoundTrip(message));
+    }
+
+    [Fact]
+    public void A_type_off_the_allow_list_is_refused()
+    {
+        var bytes = WithoutFilter(new Gadgets.Evil("rm -rf /"));
+
+        AssertRefused(bytes, "Gadgets.Evil");
+    }
+
+    [Fact]
+    public void A_type_off_the_allow_list_inside_an_allowed_message_is_refused()
+    {
+        var bytes = WithoutFilter(new Carrier("job", new Gadgets.Evil("rm -rf /")));
+
+        AssertRefused(bytes, "Gadgets.Evil");
+    }
+
+    [Fact]
+    public void A_list_of_gadgets_is_refused()
+    {
+        var bytes = WithoutFilter(new List<Gadgets.Evil> { new("rm -rf /") });
+
+        AssertRefused(bytes, "Gadgets.Evil");
+    }
+
+    [Fact]
+    public void A_list_of_gadgets_inside_an_allowed_message_is_refused()
+    {
+        var bytes = WithoutFilter(new Carrier("job", new List<Gadgets.Evil> { new("rm -rf /") }));
+
+        AssertRefused(bytes, "Gadgets.Evil");
+    }
+
+    [Fact]
+    public void A_file_info_is_refused()
+    {
+        var bytes = WithoutFilter(new Carrier("job", new FileInfo("/etc/passwd")));
+
+        AssertRefused(bytes, "System.IO.FileInfo");
+    }
+
+    [Fact]
+    public void Bytes_written_without_the_filter_for_an_allowed_type_are_read()
+    {
+        var bytes = WithoutFilter(new Carrier("job", 42));
+
+        Assert.Equal(new Carrier("job", 42), Adapter().FromBinary(bytes, typeof(object)));
+    }
+
+    private void AssertRefused(byte[] bytes, string typeName)
+    {
+        var e = Assert.ThrowsAny<Exception>(() => Adapter().FromBinary(bytes, typeof(object)));
+
+        Assert.Contains(typeName, e.ToString(), StringComparison.Ordinal);
+    }
+
+    private HyperionSerializerAdapter Adapter() =>
+        Assert.IsType<HyperionSerializerAdapter>(Sys.Serialization.FindSerializerForType(typeof(JobAccepted)));
+
+    private static byte[] WithoutFilter(object value)
+    {
+        // the adapter's options, less the allow-list
+        var plain = new Hyperion.Serializer(new Hyperion.SerializerOptions(
+            versionTolerance: true,
+            preserveObjectReferences: false,
+            surrogates: null,
+            serializerFactories: null,
+            knownTypes: null,
+            ignoreISerializable: true,
+            packageNameOverrides: null,
+            disallowUnsafeTypes: false,
+            typeFilter: Hyperion.DisabledTypeFilter.Instance));
+        using var stream = new MemoryStream();
+        plain.Serialize(value, stream);
+        return stream.ToArray();
+    }
+}
+
+/// <summary>An allowed type (EdgeTrain namespace) that can carry anything.</summary>
+public sealed record Carrier(string JobId, object Payload) : IEdgeTrainMessage;

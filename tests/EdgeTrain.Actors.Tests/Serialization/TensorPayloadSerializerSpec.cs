@@ -1,0 +1,339 @@
+using System.Buffers.Binary;
+using System.Runtime.Serialization;
+using Akka.Serialization;
+using EdgeTrain.Actors.Serialization;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+
+namespace EdgeTrain.Actors.Tests.Serialization;
+
+public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
+{
+    public TensorPayloadSerializerSpec()
+        : base(EdgeTrainConfig.ReferenceConfig)
+    {
+    }
+
+    public static TheoryData<int> Sizes => [0, 1, 1_000, 300_000];
+
+    private static float[] Floats(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 200) - 100)).ToArray();
+    }
+
+    private static void AssertBitwiseEqual(float[] expected, float[] actual)
+    {
+        Assert.Equal(expected.Length, actual.Length);
+        for (var i = 0; i < expected.Length; i++)
+        {
+            Assert.True(
+                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
+                $"value {i}: expected bits {BitConverter.SingleToInt32Bits(expected[i]):X8}, found {BitConverter.SingleToInt32Bits(actual[i]):X8}");
+        }
+    }
+
+    private TensorPayloadSerializer Serializer => Assert.IsType<TensorPayloadSerializer>(Sys.Serialization.FindSerializerForType(typeof(SliceData)));
+
+    private (byte[] Bytes, string Manifest) Write(object message)
+    {
+        var serializer = Sys.Serialization.FindSerializerFor(message);
+        Assert.IsType<TensorPayloadSerializer>(serializer);
+        return (serializer.ToBinary(message), Akka.Serialization.Serialization.ManifestFor(serializer, message));
+    }
+
+    private T RoundTrip<T>(T message)
+        where T : notnull
+    {
+        var (bytes, manifest) = Write(message);
+        return Assert.IsType<T>(Sys.Serialization.Deserialize(bytes, TensorPayloadSerializer.SerializerId, manifest));
+    }
+
+    private SerializationException Refused(byte[] bytes, string manifest) =>
+        Assert.Throws<SerializationException>(() => Serializer.FromBinary(bytes, manifest));
+
+    [Fact]
+    public void Tensor_messages_are_bound_to_the_tensor_serializer()
+    {
+        object[] messages =
+        [
+            new SliceData("job", 0, 1, [1f]),
+            new MergedUpdate("job", 0, "agg", 1, [1f]),
+            new Contribution("job", "local", 0, 1, 32, [1f]),
+        ];
+
+        foreach (var message in messages)
+        {
+            var serializer = Sys.Serialization.FindSerializerFor(message);
+
+            Assert.IsType<TensorPayloadSerializer>(serializer);
+            Assert.Equal(4712, serializer.Identifier);
+            Assert.IsAssignableFrom<SerializerWithStringManifest>(serializer);
+        }
+    }
+
+    [Fact]
+    public void Each_tensor_message_has_its_own_manifest()
+    {
+        Assert.Equal("SD", Write(new SliceData("job", 0, 1, [])).Manifest);
+        Assert.Equal("MU", Write(new MergedUpdate("job", 0, "agg", 1, [])).Manifest);
+        Assert.Equal("CO", Write(new Contribution("job", "local", 0, 1, 1, [])).Manifest);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void SliceData_round_trips(int size)
+    {
+        var message = new SliceData("mnist-mlp", 7, 123_456_789_012L, Floats(size, size));
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.JobId, message.Slice, message.Version), (back.JobId, back.Slice, back.Version));
+        AssertBitwiseEqual(message.Values, back.Values);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void MergedUpdate_round_trips(int size)
+    {
+        var message = new MergedUpdate("mnist-cnn", int.MaxValue, "mnist-cnn:eu-west", long.MaxValue, Floats(size, size + 1));
+
+        var back = RoundTrip(message);
+
+        Assert.Equal(
+            (message.JobId, message.Slice, message.AggregatorId, message.Sequence),
+            (back.JobId, back.Slice, back.AggregatorId, back.Sequence));
+        AssertBitwiseEqual(message.Payload, back.Payload);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void Contribution_round_trips(int size)
+    {
+        var message = new Contribution("job-1", "us-east", 3, -1, 0.1 + 0.2, Floats(size, size + 2));
+
+        var back = RoundTrip(message);
+
+        Assert.Equal(
+            (message.JobId, message.Region, message.Slice, message.BaseVersion),
+            (back.JobId, back.Region, back.Slice, back.BaseVersion));
+        Assert.Equal(BitConverter.DoubleToInt64Bits(message.Weight), BitConverter.DoubleToInt64Bits(back.Weight));
+        AssertBitwiseEqual(message.Payload, back.Payload);
+    }
+
+    [Fact]
+    public void A_payload_above_128_KB_is_written_as_raw_floats_plus_a_small_header()
+    {
+        var message = new SliceData("job", 0, 1, Floats(300_000, 9));
+
+        var (bytes, _) = Write(message);
+
+        Assert.True(bytes.Length > 128 * 1024);
+        Assert.InRange(bytes.Length - (300_000 * sizeof(float)), 1, 64);
+    }
+
+    [Fact]
+    public void Special_float_values_survive_bit_for_bit()
+    {
+        var specials = new[]
+        {
+            float.NaN, -float.NaN, BitConverter.Int32BitsToSingle(0x7FC0_1234), BitConverter.Int32BitsToSingle(0x7F80_0001),
+            float.PositiveInfinity, float.NegativeInfinity, -0f, 0f, float.Epsilon, -float.Epsilon,
+            float.MaxValue, float.MinValue, 1e-40f,
+        };
+
+        AssertBitwiseEqual(specials, RoundTrip(new SliceData("job", 0, 1, specials)).Values);
+        AssertBitwiseEqual(specials, RoundTrip(new MergedUpdate("job", 0, "agg", 1, specials)).Payload);
+        AssertBitwiseEqual(specials, RoundTrip(new Contribution("job", "r", 0, 1, 1, specials)).Payload);
+    }
+
+    [Fact]
+    public void Special_weights_survive_bit_for_bit()
+    {
+        foreach (var weight in new[] { double.NaN, double.PositiveInfinity, -0d, double.Epsilon })
+        {
+            var back = RoundTrip(new Contribution("job", "r", 0, 1, weight, []));
+
+            Assert.Equal(BitConverter.DoubleToInt64Bits(weight), BitConverter.DoubleToInt64Bits(back.Weight));
+        }
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("jöb-ünïcode")]
+    [InlineData("任务-训练")]
+    [InlineData("job-🚀-emoji")]
+    public void Unicode_ids_round_trip(string id)
+    {
+        Assert.Equal(id, RoundTrip(new SliceData(id, 0, 1, [1f])).JobId);
+
+        var update = RoundTrip(new MergedUpdate(id, 0, id + ":agg", 1, [1f]));
+        Assert.Equal((id, id + ":agg"), (update.JobId, update.AggregatorId));
+
+        var contribution = RoundTrip(new Contribution(id, "région-" + id, 0, 1, 1, [1f]));
+        Assert.Equal((id, "région-" + id), (contribution.JobId, contribution.Region));
+    }
+
+    [Fact]
+    public void The_floats_are_not_shared_with_the_bytes()
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, [1f, 2f]));
+        var back = Assert.IsType<SliceData>(Serializer.FromBinary(bytes, manifest));
+
+        Array.Clear(bytes);
+
+        Assert.Equal([1f, 2f], back.Values);
+    }
+
+    [Fact]
+    public void No_bytes_at_all_are_refused()
+    {
+        var e = Refused([], "SD");
+
+        Assert.Contains("expected format version 1, found no bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_wrong_format_version_is_refused()
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, [1f, 2f]));
+        bytes[0] = 2;
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains("tensor payload SD", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected format version 1, found 2", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SD")]
+    [InlineData("MU")]
+    [InlineData("CO")]
+    public void Every_truncation_of_a_message_is_refused(string manifest)
+    {
+        object message = manifest switch
+        {
+            "SD" => new SliceData("jöb", 2, 3, Floats(5, 1)),
+            "MU" => new MergedUpdate("jöb", 2, "agg", 3, Floats(5, 1)),
+            _ => new Contribution("jöb", "local", 2, 3, 4, Floats(5, 1)),
+        };
+        var (bytes, written) = Write(message);
+        Assert.Equal(manifest, written);
+
+        for (var length = 1; length < bytes.Length; length++)
+        {
+            var e = Refused(bytes[..length], manifest);
+
+            Assert.Contains($"tensor payload {manifest}: ", e.Message, StringComparison.Ordinal);
+            Assert.Contains("needs", e.Message, StringComparison.Ordinal);
+            Assert.Contains($"(message of {length} bytes)", e.Message, StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public void A_truncated_payload_says_how_many_floats_were_expected()
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, Floats(1_000, 1)));
+
+        var e = Refused(bytes[..^10], manifest);
+
+        Assert.Contains("1000 floats at byte", e.Message, StringComparison.Ordinal);
+        Assert.Contains("needs 4000 bytes, 3990 are left", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_float_count_larger_than_the_bytes_present_is_refused()
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, Floats(10, 1)));
+        var countAt = bytes.Length - (10 * sizeof(float)) - sizeof(int);
+        Assert.Equal(10, BinaryPrimitives.ReadInt32LittleEndian(bytes.AsSpan(countAt)));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(countAt), 11);
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains($"11 floats at byte {countAt + 4} needs 44 bytes, 40 are left", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_negative_float_count_is_refused()
+    {
+        var (bytes, manifest) = Write(new MergedUpdate("job", 0, "agg", 1, Floats(3, 1)));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(bytes.Length - 16), -1);
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains("a float count of -1", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_negative_string_length_is_refused()
+    {
+        var (bytes, manifest) = Write(new Contribution("job", "local", 0, 1, 1, [1f]));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(1), -5);
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains("a string length of -5", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_string_length_beyond_the_message_is_refused()
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, [1f]));
+        BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(1), 1_000_000);
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains("string at byte 5 needs 1000000 bytes", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(100)]
+    public void Trailing_bytes_are_refused(int extra)
+    {
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, Floats(4, 1)));
+        var longer = bytes.Concat(Enumerable.Repeat((byte)0xAB, extra)).ToArray();
+
+        var e = Refused(longer, manifest);
+
+        Assert.Contains($"{extra} bytes after the message", e.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("XX")]
+    [InlineData("")]
+    [InlineData("sd")]
+    public void An_unknown_manifest_is_refused(string manifest)
+    {
+        var (bytes, _) = Write(new SliceData("job", 0, 1, [1f]));
+
+        var e = Refused(bytes, manifest);
+
+        Assert.Contains($"unknown manifest '{manifest}'", e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Bytes_of_one_message_read_as_another_are_refused()
+    {
+        var (bytes, _) = Write(new SliceData("job", 0, 1, Floats(8, 1)));
+
+        Assert.Throws<SerializationException>(() => Serializer.FromBinary(bytes, "CO"));
+    }
+
+    [Fact]
+    public void Only_tensor_messages_are_written()
+    {
+        Assert.Throws<ArgumentException>(() => Serializer.ToBinary("not a tensor"));
+        Assert.Throws<ArgumentException>(() => Serializer.Manifest(new SliceNotReady("job", 0)));
+    }
+
+    [Fact]
+    public void PayloadBytes_counts_four_bytes_a_float()
+    {
+        Assert.Equal(0, TensorPayloadSerializer.PayloadBytes(null!));
+        Assert.Equal(0, TensorPayloadSerializer.PayloadBytes([]));
+        Assert.Equal(1_200_000, TensorPayloadSerializer.PayloadBytes(new float[300_000]));
+    }
+}
