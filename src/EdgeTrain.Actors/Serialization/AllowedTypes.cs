@@ -20,7 +20,7 @@ public sealed class AllowedTypes : Hyperion.ITypeFilter
         "System.Char", "System.TimeSpan", "System.DateTime", "System.DateTimeOffset", "System.Guid",
         "System.Nullable`1", "System.ValueTuple", "System.Tuple`",
         "System.Collections.Generic.List`1", "System.Collections.Generic.Dictionary`2",
-        "System.Collections.Generic.HashSet`1", "System.Collections.Generic.KeyValuePair`2",
+        "System.Collections.Generic.HashSet`1", "System.Collections.Generic.KeyValuePair`2", "System.Collections.DictionaryEntry",
         "System.Collections.Immutable.Immutable",
         "System.Collections.ObjectModel.ReadOnlyCollection`1",
         "System.Collections.Generic.EqualityComparer`1", "System.Collections.Generic.GenericEqualityComparer`1",

@@ -206,7 +206,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
 
             if (count > (bytes.Length - position) / 4)
             {
-                throw Fail($"{count} floats at byte {position} need {(long)count * 4} bytes, {bytes.Length - position} are left");
+                throw Fail($"{count} floats at byte {position} needs {(long)count * 4} bytes, {bytes.Length - position} are left");
             }
 
             var source = Take(count * 4, $"{count} floats");

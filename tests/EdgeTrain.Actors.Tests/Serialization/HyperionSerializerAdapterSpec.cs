@@ -100,6 +100,7 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         24,
         new[] { new TrainerProgress("job", "node-1", "local", 60_000, 0.3, 300, 1L << 31, 10, 1) },
         new List<EvaluationPoint> { new(2, 10_000, 0.9, 0.8), new(4, 20_000, 0.5, 0.88) },
+        new Dictionary<string, int> { ["akka.tcp://edgetrain@127.0.0.1:4100"] = 3, ["akka.tcp://edgetrain@127.0.0.1:4101"] = 1 },
         null);
 
     private T RoundTrip<T>(T message)
@@ -138,6 +139,7 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
             (actual.BytesSent, actual.Updates, actual.ElapsedSeconds, actual.Message));
         Assert.Equal(expected.Trainers, actual.Trainers);
         Assert.Equal(expected.Curve, actual.Curve);
+        Assert.Equal(expected.SlicesPerNode, actual.SlicesPerNode);
     }
 
     [Fact]
