@@ -1,5 +1,6 @@
 using EdgeTrain.Core;
 using EdgeTrain.Seed.Commands;
+using EdgeTrain.Seed.Demo;
 
 namespace EdgeTrain.Seed.Cli;
 
@@ -22,11 +23,25 @@ public static class SeedCli
         usage: edgetrain COMMAND [OPTIONS]
 
         commands:
+          seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
+                      run a seed node (the JobCoordinator) with a console, until Ctrl-C
+          submit JOB.conf --seed HOST:PORT [--wait] [--json]
+                      submit a job to a cluster; --wait follows it to the end
+          status --seed HOST:PORT [--job ID] [--json]
+                      show the cluster's jobs
+          demo --nodes N --job JOB.conf [--json]
+                      start a seed and N nodes on this machine, train the job, stop them all
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv
                       and DIR/curves.png (default DIR: runs/local-<job>)
         """;
+
+    private static int Unknown(string command, TextWriter error)
+    {
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, demo or train-local (see edgetrain --help)");
+        return BadInput;
+    }
 
     /// <summary>Runs the command in <paramref name="args"/>; returns the process exit code.</summary>
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -43,14 +58,15 @@ public static class SeedCli
         try
         {
             var rest = args.Skip(1).ToArray();
-            switch (args[0])
+            return args[0] switch
             {
-                case "train-local":
-                    return TrainLocalCommand.Run(rest, output, error, cancellation);
-                default:
-                    error.WriteLine($"edgetrain: unknown command '{args[0]}'; expected train-local (see edgetrain --help)");
-                    return BadInput;
-            }
+                "train-local" => TrainLocalCommand.Run(rest, output, error, cancellation),
+                "seed" => SeedCommand.RunAsync(rest, output, cancellation).GetAwaiter().GetResult(),
+                "submit" => ClusterCommands.SubmitAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
+                "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
+                "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
+                _ => Unknown(args[0], error),
+            };
         }
         catch (InvalidInputException e)
         {

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
 using EdgeTrain.Seed.Cli;
@@ -24,21 +25,13 @@ internal static class TrainLocalCommand
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
     {
         var line = CommandLine.Parse(args, Valued, Switches);
-        if (line.Positionals.Count > 0)
-        {
-            throw new InvalidInputException("command line", line.Positionals[0], "unexpected argument; usage: train-local --job JOB.conf [--json]");
-        }
+        line.AllowPositionals(0, "train-local --job JOB.conf [--json]");
 
         var jobPath = line.Option("--job") ?? throw new InvalidInputException("command line", "--job", "missing; expected the path of a job file (hocon/jobs/*.conf)");
         var spec = JobSpecReader.Load(jobPath);
-        var epochs = line.Option("--epochs");
-        if (epochs is not null)
+        var epochs = line.Option("--epochs") is null ? (int?)null : line.Int("--epochs", 0, 1, 100_000);
+        if (epochs is { } count)
         {
-            if (!int.TryParse(epochs, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count < 1)
-            {
-                throw new InvalidInputException("command line", "--epochs", $"expected a whole number of epochs, 1 or more, found '{epochs}'");
-            }
-
             spec = spec with { MaxEpochs = count };
         }
 
@@ -65,10 +58,11 @@ internal static class TrainLocalCommand
 
         var csv = Path.Combine(outDir, "metrics.csv");
         var png = Path.Combine(outDir, "curves.png");
-        MetricsCsv.Write(csv, result.Epochs);
-        if (result.Epochs.Count > 0)
+        var rows = result.Epochs.Select(MetricRow.From).ToArray();
+        MetricsCsv.Write(csv, "epoch", rows);
+        if (rows.Length > 0)
         {
-            CurvesChart.Write(png, $"{spec.Name} (single process)", result.Epochs);
+            CurvesChart.Write(png, $"{spec.Name} (single process)", rows);
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,

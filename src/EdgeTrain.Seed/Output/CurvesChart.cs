@@ -1,4 +1,3 @@
-using EdgeTrain.Training.Local;
 using ScottPlot;
 
 namespace EdgeTrain.Seed.Output;
@@ -6,19 +5,20 @@ namespace EdgeTrain.Seed.Output;
 /// <summary>Draws training loss (left axis) and test accuracy (right axis) against elapsed seconds as a PNG.</summary>
 internal static class CurvesChart
 {
-    /// <summary>Writes the chart of <paramref name="epochs"/> to <paramref name="path"/>.</summary>
-    public static void Write(string path, string title, IReadOnlyList<EpochReport> epochs)
+    /// <summary>Writes the chart of <paramref name="rows"/> to <paramref name="path"/>.</summary>
+    public static void Write(string path, string title, IReadOnlyList<MetricRow> rows)
     {
-        var seconds = epochs.Select(e => e.ElapsedSeconds).ToArray();
+        var seconds = rows.Select(r => r.ElapsedSeconds).ToArray();
         var plot = new Plot();
         plot.Title(title);
         plot.XLabel("seconds");
 
-        var loss = plot.Add.Scatter(seconds, epochs.Select(e => e.TrainLoss).ToArray());
+        var losses = rows.Select(r => double.IsFinite(r.Loss) ? r.Loss : double.NaN).ToArray();
+        var loss = plot.Add.Scatter(seconds, losses);
         loss.LegendText = "training loss";
         plot.Axes.Left.Label.Text = "training loss";
 
-        var accuracy = plot.Add.Scatter(seconds, epochs.Select(e => e.TestAccuracy * 100).ToArray());
+        var accuracy = plot.Add.Scatter(seconds, rows.Select(r => r.Accuracy * 100).ToArray());
         accuracy.LegendText = "test accuracy (%)";
         accuracy.Axes.YAxis = plot.Axes.Right;
         plot.Axes.Right.Label.Text = "test accuracy (%)";

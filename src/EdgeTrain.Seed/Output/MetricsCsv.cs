@@ -1,29 +1,27 @@
 using System.Globalization;
-using EdgeTrain.Training.Local;
 
 namespace EdgeTrain.Seed.Output;
 
-/// <summary>Writes training progress as CSV: one row per evaluation, invariant culture, header first.</summary>
+/// <summary>Writes a training curve as CSV: one row per point, invariant culture, header first.</summary>
 internal static class MetricsCsv
 {
-    /// <summary>The header row.</summary>
-    public const string Header = "epoch,elapsed_seconds,train_seconds,samples,train_loss,test_accuracy,samples_per_second";
+    /// <summary>The header after the first column's name.</summary>
+    public const string Columns = "elapsed_seconds,samples,train_loss,test_accuracy,samples_per_second";
 
-    /// <summary>Writes <paramref name="epochs"/> to <paramref name="path"/>, replacing the file.</summary>
-    public static void Write(string path, IEnumerable<EpochReport> epochs)
+    /// <summary>Writes <paramref name="rows"/> to <paramref name="path"/>; <paramref name="indexName"/> names the first column (epoch, evaluation).</summary>
+    public static void Write(string path, string indexName, IEnumerable<MetricRow> rows)
     {
         using var writer = new StreamWriter(path);
-        writer.WriteLine(Header);
-        foreach (var e in epochs)
+        writer.WriteLine($"{indexName},{Columns}");
+        foreach (var r in rows)
         {
             writer.WriteLine(string.Join(',',
-                e.Epoch.ToString(CultureInfo.InvariantCulture),
-                e.ElapsedSeconds.ToString("0.###", CultureInfo.InvariantCulture),
-                e.TrainSeconds.ToString("0.###", CultureInfo.InvariantCulture),
-                e.Samples.ToString(CultureInfo.InvariantCulture),
-                e.TrainLoss.ToString("0.######", CultureInfo.InvariantCulture),
-                e.TestAccuracy.ToString("0.#####", CultureInfo.InvariantCulture),
-                e.SamplesPerSecond.ToString("0.#", CultureInfo.InvariantCulture)));
+                r.Index.ToString(CultureInfo.InvariantCulture),
+                r.ElapsedSeconds.ToString("0.###", CultureInfo.InvariantCulture),
+                r.Samples.ToString(CultureInfo.InvariantCulture),
+                r.Loss.ToString("0.######", CultureInfo.InvariantCulture),
+                r.Accuracy.ToString("0.#####", CultureInfo.InvariantCulture),
+                r.SamplesPerSecond.ToString("0.#", CultureInfo.InvariantCulture)));
         }
     }
 }

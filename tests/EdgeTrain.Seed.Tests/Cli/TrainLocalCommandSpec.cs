@@ -156,7 +156,7 @@ public sealed class TrainLocalCommandSpec : IDisposable
         AssertBadInput(Run("train-local"), "--job", "missing");
         AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--fast"), "--fast", "unknown option");
         AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--device", "tpu"), "--device", "tpu");
-        AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--epochs", "0"), "--epochs", "found '0'");
+        AssertBadInput(Run("train-local", "--job", Job(RepoPaths.Mnist), "--epochs", "0"), "--epochs", "from 1 to 100000, found '0'");
         AssertBadInput(Run("fly"), "unknown command 'fly'");
         Assert.Equal(SeedCli.BadInput, Run().Code);
     }

@@ -1,0 +1,79 @@
+using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Membership;
+using EdgeTrain.Training.Capabilities;
+
+namespace EdgeTrain.Node;
+
+/// <summary>
+/// <c>edgetrain-node --seed HOST:PORT … [--port P] [--host H] [--region R] [--roles a,b] [--data-dir D]
+/// [--config FILE] [--torch-threads N]</c>: probes this device, joins the cluster through the seeds,
+/// hosts the roles its capabilities allow, and leaves gracefully on Ctrl-C (its shards hand off first).
+/// </summary>
+internal static class NodeCommand
+{
+    public const string Usage = """
+        usage: edgetrain-node --seed HOST:PORT [--seed HOST:PORT ...] [options]
+
+          --seed HOST:PORT     a seed node to join through (repeatable, or comma-separated)
+          --port P             remoting port (default 0: any free port)
+          --host H             address other nodes reach this one at (default 127.0.0.1)
+          --region NAME        this node's region (default: local)
+          --roles a,b          params, aggregator, trainer (default: what this device can do)
+          --data-dir DIR       where the node keeps its files (default: data)
+          --config FILE        extra HOCON, e.g. hocon/postgres.conf (repeatable)
+          --torch-threads N    libtorch threads for training (default 0: all cores)
+        """;
+
+    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads"];
+    private static readonly string[] Switches = [];
+    private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
+
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var line = CommandLine.Parse(args, Valued, Switches);
+        line.AllowPositionals(0, "edgetrain-node --seed HOST:PORT [options]");
+        var seeds = line.Options("--seed");
+        if (seeds.Count == 0)
+        {
+            throw new InvalidInputException("command line", "--seed", "missing; expected at least one seed node as HOST:PORT");
+        }
+
+        foreach (var seed in seeds)
+        {
+            ClusterConfigBuilder.SeedAddress(seed);
+        }
+
+        var dataDir = line.Option("--data-dir") ?? "data";
+        var requested = line.Options("--roles");
+        foreach (var role in requested.Where(r => !NodeRoles.Contains(r)))
+        {
+            throw new InvalidInputException("command line", "--roles", $"unknown role '{role}'; expected {string.Join(", ", NodeRoles)}");
+        }
+
+        var capabilities = CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200));
+        var roles = (requested.Count > 0 ? requested : CapabilityScore.DefaultRoles(capabilities)).Distinct().ToList();
+        if (roles.Contains(CapabilityScore.TrainerRole) && !capabilities.TorchAvailable)
+        {
+            roles.Remove(CapabilityScore.TrainerRole);
+            error.WriteLine($"edgetrain-node: joining without the trainer role: {capabilities.TorchError}");
+        }
+
+        var options = new NodeOptions(
+            line.Option("--host") ?? "127.0.0.1",
+            line.Int("--port", 0, 0, 65535),
+            seeds,
+            line.Option("--region") ?? "local",
+            roles,
+            dataDir,
+            capabilities,
+            line.Options("--config"),
+            line.Int("--torch-threads", 0, 0, 1024));
+        var node = EdgeTrainNode.Start(options);
+        output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
+        using var registration = stop.Register(() => node.LeaveAsync());
+        await node.WhenTerminated.ConfigureAwait(false);
+        output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
+        return 0;
+    }
+}

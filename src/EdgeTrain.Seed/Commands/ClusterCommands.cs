@@ -1,0 +1,138 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core;
+using EdgeTrain.Seed.Cli;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+
+namespace EdgeTrain.Seed.Commands;
+
+/// <summary>
+/// The researcher's client commands against a running cluster, through a seed's receptionist:
+/// <c>submit JOB.conf --seed HOST:PORT [--wait] [--json]</c> and
+/// <c>status --seed HOST:PORT [--job ID] [--json]</c>.
+/// </summary>
+internal static class ClusterCommands
+{
+    private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    public static async Task<int> SubmitAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
+    {
+        var line = CommandLine.Parse(args, ["--seed"], ["--wait", "--json"]);
+        line.AllowPositionals(1, "submit JOB.conf --seed HOST:PORT [--wait] [--json]");
+        var jobPath = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "JOB.conf", "missing; expected the path of a job file");
+        var spec = JobSpecReader.Load(jobPath);
+        var seeds = Seeds(line);
+        await using var client = EdgeTrainClient.Connect(seeds);
+        var answer = await Ask(client, new SubmitJob(spec), seeds).ConfigureAwait(false);
+        switch (answer)
+        {
+            case JobRejected rejected:
+                error.WriteLine($"edgetrain: job {rejected.JobId} rejected: {rejected.Reason}");
+                return SeedCli.Failure;
+            case JobAccepted accepted:
+                output.WriteLine($"submitted {spec.Name} as {accepted.JobId}");
+                if (!line.Flag("--wait"))
+                {
+                    return SeedCli.Success;
+                }
+
+                var status = await WatchAsync(client, accepted.JobId, seeds, s => output.WriteLine(Describe(s)), stop).ConfigureAwait(false);
+                if (line.Flag("--json"))
+                {
+                    output.WriteLine(JsonSerializer.Serialize(status));
+                }
+
+                return status.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
+            default:
+                error.WriteLine($"edgetrain: unexpected answer {answer.GetType().Name}");
+                return SeedCli.Failure;
+        }
+    }
+
+    public static async Task<int> StatusAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
+    {
+        var line = CommandLine.Parse(args, ["--seed", "--job"], ["--json"]);
+        line.AllowPositionals(0, "status --seed HOST:PORT [--job ID] [--json]");
+        var seeds = Seeds(line);
+        await using var client = EdgeTrainClient.Connect(seeds);
+        var job = line.Option("--job");
+        var answer = await Ask(client, job is null ? ListJobs.Instance : new GetJobStatus(job), seeds).ConfigureAwait(false);
+        IReadOnlyList<JobStatus> jobs = answer switch
+        {
+            JobList list => list.Jobs,
+            JobStatus status => [status],
+            JobUnknown => throw new InvalidInputException("command line", "--job", $"no job '{job}' on this cluster"),
+            _ => [],
+        };
+        if (line.Flag("--json"))
+        {
+            output.WriteLine(JsonSerializer.Serialize(jobs));
+        }
+        else if (jobs.Count == 0)
+        {
+            output.WriteLine("no jobs");
+        }
+        else
+        {
+            foreach (var status in jobs)
+            {
+                output.WriteLine(Describe(status));
+            }
+        }
+
+        return SeedCli.Success;
+    }
+
+    /// <summary>Polls a job's status every second until it finishes; reports each one.</summary>
+    public static async Task<JobStatus> WatchAsync(EdgeTrainClient client, string jobId, IReadOnlyList<string> seeds, Action<JobStatus> report, CancellationToken stop)
+    {
+        while (true)
+        {
+            var answer = await Ask(client, new GetJobStatus(jobId), seeds).ConfigureAwait(false);
+            if (answer is JobStatus status)
+            {
+                report(status);
+                if (status.Finished || stop.IsCancellationRequested)
+                {
+                    return status;
+                }
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the coordinator through the client; a cluster that does not answer is a usage error naming the seeds.</summary>
+    public static async Task<object> Ask(EdgeTrainClient client, object message, IReadOnlyList<string> seeds)
+    {
+        try
+        {
+            return await client.Ask(message, AskTimeout).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is Akka.Actor.AskTimeoutException or TaskCanceledException)
+        {
+            throw new InvalidInputException("command line", "--seed", $"no answer from the cluster at {string.Join(", ", seeds)} within {AskTimeout.TotalSeconds:0} s");
+        }
+    }
+
+    public static string Describe(JobStatus s) => string.Create(CultureInfo.InvariantCulture,
+        $"{s.JobId} {s.State}: {s.ElapsedSeconds:0}s, {s.Samples:N0} samples ({s.SamplesPerSecond:N0}/s), loss {s.Loss:0.000}, accuracy {s.Accuracy:P2}, {s.Updates} updates, {s.BytesSent / 1e6:0.0} MB sent{(s.Message is null ? "" : "; " + s.Message)}");
+
+    private static IReadOnlyList<string> Seeds(CommandLine line)
+    {
+        var seeds = line.Options("--seed");
+        if (seeds.Count == 0)
+        {
+            throw new InvalidInputException("command line", "--seed", "missing; expected a seed node as HOST:PORT");
+        }
+
+        foreach (var seed in seeds)
+        {
+            ClusterConfigBuilder.SeedAddress(seed);
+        }
+
+        return seeds;
+    }
+}

@@ -1,0 +1,39 @@
+using System.Globalization;
+using Akka.Actor;
+using Akka.Cluster;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+
+namespace EdgeTrain.Seed.Commands;
+
+/// <summary>The seed's console: one line per membership change, and every few seconds one line per running job.</summary>
+internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
+{
+    public SeedConsoleActor(TextWriter output, IActorRef coordinator)
+    {
+        Receive<ClusterEvent.MemberUp>(e => output.WriteLine($"[member] up          {e.Member.Address} [{string.Join(",", e.Member.Roles)}]"));
+        Receive<ClusterEvent.MemberLeft>(e => output.WriteLine($"[member] leaving     {e.Member.Address}"));
+        Receive<ClusterEvent.MemberExited>(e => output.WriteLine($"[member] exited      {e.Member.Address}"));
+        Receive<ClusterEvent.MemberRemoved>(e => output.WriteLine($"[member] removed     {e.Member.Address} (was {e.PreviousStatus})"));
+        Receive<ClusterEvent.UnreachableMember>(e => output.WriteLine($"[member] unreachable {e.Member.Address}"));
+        Receive<ClusterEvent.ReachableMember>(e => output.WriteLine($"[member] reachable   {e.Member.Address}"));
+        Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
+        Receive<Tick>(_ => coordinator.Tell(ListJobs.Instance));
+        Receive<JobList>(list =>
+        {
+            foreach (var job in list.Jobs.Where(j => !j.Finished || j.ElapsedSeconds < 0))
+            {
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates"));
+            }
+        });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    protected override void PreStart() => Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, TimeSpan.FromSeconds(5));
+
+    private sealed class Tick
+    {
+        public static readonly Tick Instance = new();
+    }
+}
