@@ -25,6 +25,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     private long applied;
     private long rejected;
     private DateTime lastUpdateUtc;
+    private long previousSnapshot;
 
     /// <summary>Creates the shard for entity <paramref name="entityId"/>.</summary>
     public ParameterShardActor(string entityId)
@@ -35,6 +36,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             if (offer.Snapshot is SliceSnapshot snapshot)
             {
                 Restore(snapshot);
+                previousSnapshot = offer.Metadata.SequenceNr;
             }
         });
         Recover<SliceCreated>(Create);
@@ -81,7 +83,22 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         Command<MergedUpdate>(Update);
         Command<GetShardInfo>(info => Sender.Tell(new ShardInfo(
             info.JobId, info.Slice, state?.Version ?? -1, state?.Length ?? 0, applied, rejected, lastUpdateUtc)));
-        Command<SaveSnapshotSuccess>(_ => { });
+        Command<SaveSnapshotSuccess>(saved =>
+        {
+            // keep the newest two snapshots and the journal after the older one, so that a damaged
+            // newest snapshot can still be rebuilt from the one before it plus the journal
+            if (previousSnapshot > 0)
+            {
+                DeleteMessages(previousSnapshot);
+                DeleteSnapshots(new SnapshotSelectionCriteria(previousSnapshot - 1));
+            }
+
+            previousSnapshot = saved.Metadata.SequenceNr;
+        });
+        Command<DeleteMessagesSuccess>(_ => { });
+        Command<DeleteMessagesFailure>(f => log.Warning("slice {0}: trimming the journal failed: {1}", entityId, f.Cause.Message));
+        Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotsFailure>(f => log.Warning("slice {0}: deleting old snapshots failed: {1}", entityId, f.Cause.Message));
         Command<SaveSnapshotFailure>(f => log.Warning("slice {0}: snapshot failed: {1}", entityId, f.Cause.Message));
     }
 
@@ -138,12 +155,16 @@ public sealed class ParameterShardActor : ReceivePersistentActor
                 return;
         }
 
+        // Applied at once, so pulls see it without waiting for the disk; acknowledged only once the
+        // journal holds it. PersistAsync does not hold back pulls while the write is under way, and
+        // it keeps the journal in the order the updates were applied, so a replay gives the same bits.
+        // An update lost with an unfinished write was never acknowledged: its aggregator sends it again.
+        var version = state.Apply(update.AggregatorId, update.Sequence, update.Payload);
+        applied++;
+        lastUpdateUtc = DateTime.UtcNow;
         var sender = Sender;
-        Persist(new UpdateApplied(update.AggregatorId, update.Sequence, update.Payload), e =>
+        PersistAsync(new UpdateApplied(update.AggregatorId, update.Sequence, update.Payload), e =>
         {
-            var version = state.Apply(e.AggregatorId, e.Sequence, e.Payload);
-            applied++;
-            lastUpdateUtc = DateTime.UtcNow;
             sender.Tell(new UpdateAck(update.JobId, update.Slice, e.AggregatorId, e.Sequence, version));
             if (version % snapshotEvery == 0)
             {

@@ -5,13 +5,16 @@ using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using EdgeTrain.Core.Optimizers;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Actors.Parameters.ShardEvents;
 
 namespace EdgeTrain.Actors.Serialization;
 
 /// <summary>
 /// Binary serializer for the tensor payload messages (<see cref="SliceData"/>,
-/// <see cref="MergedUpdate"/>, <see cref="Contribution"/>): a format byte, the message's scalar
+/// <see cref="MergedUpdate"/>, <see cref="Contribution"/>) and the shards' journal events and
+/// snapshots (<see cref="SliceCreated"/>, <see cref="UpdateApplied"/>, <see cref="SliceSnapshot"/>): a format byte, the message's scalar
 /// fields (strings as UTF-8 with a length prefix, integers and doubles little-endian), the float
 /// count, then the floats as raw little-endian bytes. No per-element object serialization.
 /// Every length is checked when reading, and a message that does not parse is refused with a
@@ -26,6 +29,9 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     private const string SliceDataManifest = "SD";
     private const string MergedUpdateManifest = "MU";
     private const string ContributionManifest = "CO";
+    private const string SliceCreatedManifest = "SC";
+    private const string UpdateAppliedManifest = "UA";
+    private const string SliceSnapshotManifest = "SS";
 
     /// <summary>Created by Akka's serialization extension.</summary>
     public TensorPayloadSerializer(ExtendedActorSystem system) : base(system)
@@ -41,13 +47,26 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         SliceData => SliceDataManifest,
         MergedUpdate => MergedUpdateManifest,
         Contribution => ContributionManifest,
+        SliceCreated => SliceCreatedManifest,
+        UpdateApplied => UpdateAppliedManifest,
+        SliceSnapshot => SliceSnapshotManifest,
         _ => throw new ArgumentException($"{o?.GetType()} is not a tensor payload message", nameof(o)),
     };
 
     /// <inheritdoc />
     public override byte[] ToBinary(object obj)
     {
-        var writer = new Writer();
+        // the hot messages are sized exactly: one allocation, no regrowth, no final copy
+        var writer = new Writer(obj switch
+        {
+            SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
+            MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
+            Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Floats(m.Payload),
+            UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
+            SliceCreated m => 64 + Floats(m.Values),
+            SliceSnapshot m => 256 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
+            _ => 256,
+        });
         switch (obj)
         {
             case SliceData m:
@@ -58,6 +77,26 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 break;
             case Contribution m:
                 writer.String(m.JobId).String(m.Region).Int(m.Slice).Long(m.BaseVersion).Double(m.Weight).Floats(m.Payload);
+                break;
+            case SliceCreated m:
+                writer.Optimizer(m.Optimizer).Int(m.SnapshotEvery).Floats(m.Values);
+                break;
+            case UpdateApplied m:
+                writer.String(m.AggregatorId).Long(m.Sequence).Floats(m.Payload);
+                break;
+            case SliceSnapshot m:
+                writer.Long(m.Version).Optimizer(m.Optimizer).Int(m.SnapshotEvery).Long(m.Steps)
+                    .Floats(m.Values).Floats(m.First).Floats(m.Second).Int(m.Contiguous.Count);
+                foreach (var (aggregator, contiguous) in m.Contiguous)
+                {
+                    var above = m.Above.TryGetValue(aggregator, out var a) ? a : [];
+                    writer.String(aggregator).Long(contiguous).Int(above.Length);
+                    foreach (var sequence in above)
+                    {
+                        writer.Long(sequence);
+                    }
+                }
+
                 break;
             default:
                 throw new ArgumentException($"{obj?.GetType()} is not a tensor payload message", nameof(obj));
@@ -76,22 +115,65 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             SliceDataManifest => new SliceData(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
             MergedUpdateManifest => new MergedUpdate(reader.String(), reader.Int(), reader.String(), reader.Long(), reader.Floats()),
             ContributionManifest => new Contribution(reader.String(), reader.String(), reader.Int(), reader.Long(), reader.Double(), reader.Floats()),
+            SliceCreatedManifest => ReadSliceCreated(ref reader),
+            UpdateAppliedManifest => new UpdateApplied(reader.String(), reader.Long(), reader.Floats()),
+            SliceSnapshotManifest => ReadSnapshot(ref reader),
             _ => throw new SerializationException($"tensor payload: unknown manifest '{manifest}'"),
         };
         reader.End();
         return message;
     }
 
+    private static SliceCreated ReadSliceCreated(ref Reader reader)
+    {
+        var optimizer = reader.Optimizer();
+        var snapshotEvery = reader.Int();
+        return new SliceCreated(reader.Floats(), optimizer, snapshotEvery);
+    }
+
+    private static SliceSnapshot ReadSnapshot(ref Reader reader)
+    {
+        var version = reader.Long();
+        var optimizer = reader.Optimizer();
+        var snapshotEvery = reader.Int();
+        var steps = reader.Long();
+        var values = reader.Floats();
+        var first = reader.Floats();
+        var second = reader.Floats();
+        var count = reader.Count("aggregators");
+        var contiguous = new Dictionary<string, long>(count, StringComparer.Ordinal);
+        var above = new Dictionary<string, long[]>(count, StringComparer.Ordinal);
+        for (var i = 0; i < count; i++)
+        {
+            var aggregator = reader.String();
+            contiguous[aggregator] = reader.Long();
+            var sequences = new long[reader.Count("sequence numbers")];
+            for (var j = 0; j < sequences.Length; j++)
+            {
+                sequences[j] = reader.Long();
+            }
+
+            above[aggregator] = sequences;
+        }
+
+        return new SliceSnapshot(version, values, optimizer, snapshotEvery, first, second, steps, contiguous, above);
+    }
+
+    private static int Text(string value) => 4 + Encoding.UTF8.GetByteCount(value);
+
+    private static int Floats(float[] values) => 4 + (values.Length * sizeof(float));
+
     /// <summary>Tensor payload bytes of a message (the floats alone, as counted in <c>bytesSent</c>).</summary>
     public static long PayloadBytes(float[] values) => (values?.LongLength ?? 0) * sizeof(float);
 
     private sealed class Writer
     {
-        private byte[] buffer = new byte[256];
+        private byte[] buffer;
         private int position;
 
-        public Writer()
+        public Writer(int capacity)
         {
+            buffer = new byte[capacity];
             buffer[position++] = FormatVersion;
         }
 
@@ -128,6 +210,19 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             return this;
         }
 
+        public Writer Optimizer(ShardOptimizerSpec spec)
+        {
+            Int((int)spec.Kind);
+            foreach (var value in new[] { spec.LearningRate, spec.Momentum, spec.Beta1, spec.Beta2, spec.Epsilon, spec.WeightDecay })
+            {
+                Ensure(4);
+                BinaryPrimitives.WriteSingleLittleEndian(buffer.AsSpan(position), value);
+                position += 4;
+            }
+
+            return this;
+        }
+
         public Writer Floats(float[] values)
         {
             Int(values.Length);
@@ -149,7 +244,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             return this;
         }
 
-        public byte[] ToArray() => buffer.AsSpan(0, position).ToArray();
+        public byte[] ToArray() => position == buffer.Length ? buffer : buffer.AsSpan(0, position).ToArray();
 
         private void Ensure(int more)
         {
@@ -195,6 +290,30 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         public long Long() => BinaryPrimitives.ReadInt64LittleEndian(Take(8, "long"));
 
         public double Double() => BinaryPrimitives.ReadDoubleLittleEndian(Take(8, "double"));
+
+        public ShardOptimizerSpec Optimizer()
+        {
+            var kind = Int();
+            if (!Enum.IsDefined((ShardOptimizerKind)kind))
+            {
+                throw Fail($"optimizer kind {kind}");
+            }
+
+            return new ShardOptimizerSpec((ShardOptimizerKind)kind, Single(), Single(), Single(), Single(), Single(), Single());
+        }
+
+        public float Single() => BinaryPrimitives.ReadSingleLittleEndian(Take(4, "float"));
+
+        public int Count(string what)
+        {
+            var count = Int();
+            if (count < 0 || count > bytes.Length - position)
+            {
+                throw Fail($"a count of {count} {what} at byte {position - 4}");
+            }
+
+            return count;
+        }
 
         public float[] Floats()
         {

@@ -114,6 +114,12 @@ internal static class DemoCommand
 
         live.Note(string.Create(CultureInfo.InvariantCulture,
             $"{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}, {png}{(File.Exists(model) ? ", " + model : "")}"));
+        if (final.Trainers.Count > 0 && final.ElapsedSeconds > 0)
+        {
+            live.Note(string.Create(CultureInfo.InvariantCulture,
+                $"trainers: {final.Trainers.Average(t => t.BusySeconds) / final.ElapsedSeconds:P0} of the time computing, {final.Trainers.Average(t => t.PullSeconds) / final.ElapsedSeconds:P0} waiting for slices, {final.Trainers.Sum(t => t.Contributions):N0} contributions"));
+        }
+
         if (line.Flag("--json"))
         {
             var target = final.Curve.FirstOrDefault(c => c.Accuracy >= spec.TargetAccuracy);
