@@ -4,8 +4,8 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
-using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using EdgeTrain.Core.Optimizers;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Parameters.ShardEvents;
 

@@ -11,10 +11,10 @@ using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
+using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
-using TorchSharp;
 using static TorchSharp.torch;
 
 namespace EdgeTrain.Actors.Training;
