@@ -7,6 +7,7 @@
 #   ./build.sh train-local --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh format         check formatting and analyzers (dotnet format --verify-no-changes)
 #   ./build.sh dotnet ARGS…   run any dotnet command the way this script runs it
+#   ./build.sh exec CMD…      run any command where libtorch loads (scripts that start programs)
 #
 # TorchSharp 0.107 loads a libtorch built against glibc 2.38+ (GLIBCXX_3.4.32). Where the
 # C library is older (Debian 12 has 2.36) and the script runs as root, every dotnet call
@@ -26,7 +27,7 @@ configuration=${CONFIGURATION:-Release}
 solution=EdgeTrain.Actors.sln
 
 usage() {
-  sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -65,9 +66,12 @@ ensure_compat_root() {
 }
 
 # dn ARGS…: run dotnet, inside the Debian 13 userland where glibc is too old.
-dn() {
+dn() { in_userland dotnet "$@"; }
+
+# in_userland CMD ARGS…: run a command where libtorch loads (the Debian 13 userland if needed).
+in_userland() {
   if ! needs_compat; then
-    dotnet "$@"
+    "$@"
     return
   fi
   if [ "$(id -u)" != 0 ]; then
@@ -90,7 +94,7 @@ n=$1; root=$2; shift 2
 for ((i = 0; i < n; i++)); do mkdir -p "$root$1"; mount --rbind "$1" "$root$1"; shift; done
 cp /etc/resolv.conf /etc/hosts "$root/etc/" 2>/dev/null || true
 exec chroot "$root" /usr/bin/env PATH="$DN_DIR:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
-  DOTNET_ROOT="$DN_DIR" bash -c "cd \"\$0\" && exec dotnet \"\$@\"" "$DN_CWD" "$@"'
+  DOTNET_ROOT="$DN_DIR" bash -c "cd \"\$0\" && exec \"\$@\"" "$DN_CWD" "$@"'
   DN_DIR="$dotnet_dir" DN_CWD="$(pwd)" \
     unshare --mount --propagation private bash -c "$script" _ "${#binds[@]}" "$compat_root" "${binds[@]}" "$@"
 }
@@ -116,6 +120,9 @@ case "$verb" in
     ;;
   dotnet)
     dn "$@"
+    ;;
+  exec)
+    in_userland "$@"
     ;;
   -h|--help|help)
     usage

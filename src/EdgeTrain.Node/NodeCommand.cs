@@ -53,7 +53,7 @@ internal static class NodeCommand
 
         var capabilities = CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200));
         var roles = (requested.Count > 0 ? requested : CapabilityScore.DefaultRoles(capabilities)).Distinct().ToList();
-        if (roles.Contains(CapabilityScore.TrainerRole) && !capabilities.TorchAvailable)
+        if (!capabilities.TorchAvailable && (requested.Count == 0 || roles.Contains(CapabilityScore.TrainerRole)))
         {
             roles.Remove(CapabilityScore.TrainerRole);
             error.WriteLine($"edgetrain-node: joining without the trainer role: {capabilities.TorchError}");

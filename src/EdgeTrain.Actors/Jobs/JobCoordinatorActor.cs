@@ -76,6 +76,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<ClusterEvent.IMemberEvent>(_ => { });
         Command<SubmitJob>(Submit);
         Command<StartJob>(Start);
+        Command<RegionsKnown>(Place);
         Command<JobReady>(Ready);
         Command<JobStartFailed>(failed => Retry(failed.JobId, failed.Reason));
         Command<TrainerProgress>(p => Run(p.JobId)?.Record(p));
@@ -188,6 +189,30 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        // the slices spread over the params nodes only if their shard regions have registered
+        // with the shard coordinator before the slices are allocated
+        var jobId = run.JobId;
+        var paramsNodes = nodes.Values.Count(n => n.Roles.Contains(CapabilityScore.ParamsRole));
+        shards.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(5)).PipeTo(Self,
+            success: regions => new RegionsKnown(jobId, regions.Regions.Count, paramsNodes),
+            failure: e => new JobStartFailed(jobId, $"the parameter shard regions did not answer: {e.GetBaseException().Message}"));
+    }
+
+    private void Place(RegionsKnown known)
+    {
+        var run = Run(known.JobId);
+        if (run is null || run.Finished || run.State == JobState.Running)
+        {
+            return;
+        }
+
+        if (known.Regions < known.ParamsNodes)
+        {
+            Retry(run.JobId, $"{known.Regions} of {known.ParamsNodes} params nodes have registered their shard regions");
+            return;
+        }
+
+        var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
         run.Placement.Clear();
         for (var i = 0; i < trainers.Count; i++)
         {
@@ -371,6 +396,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private sealed record StartJob(string JobId);
 
     private sealed record JobReady(string JobId);
+
+    private sealed record RegionsKnown(string JobId, int Regions, int ParamsNodes);
 
     private sealed record JobStartFailed(string JobId, string Reason);
 }

@@ -34,7 +34,11 @@ public static class JobProtocol
     public sealed record JobUnknown(string? JobId) : IEdgeTrainMessage;
 
     /// <summary>Answer to <see cref="ListJobs"/>.</summary>
-    public sealed record JobList(IReadOnlyList<JobStatus> Jobs) : IEdgeTrainMessage;
+    public sealed record JobList(IReadOnlyList<JobStatus> Jobs) : IEdgeTrainMessage
+    {
+        /// <summary>The jobs, as a plain array on the wire.</summary>
+        public IReadOnlyList<JobStatus> Jobs { get; init; } = Jobs?.ToArray() ?? Array.Empty<JobStatus>();
+    }
 
     /// <summary>Starts a job's trainer on a node: it trains on partition <paramref name="Partition"/> of <paramref name="Partitions"/> and contributes to its region's aggregator.</summary>
     public sealed record StartTraining(string JobId, JobSpec Spec, int Partition, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator) : IEdgeTrainMessage;

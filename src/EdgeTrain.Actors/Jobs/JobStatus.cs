@@ -31,6 +31,17 @@ public sealed record JobStatus(
     IReadOnlyDictionary<string, int> SlicesPerNode,
     string? Message) : IEdgeTrainMessage
 {
+    // plain arrays and dictionaries on the wire, whatever the caller passed (see ModelSpec)
+
+    /// <summary>Each trainer's totals.</summary>
+    public IReadOnlyList<JobProtocol.TrainerProgress> Trainers { get; init; } = Trainers?.ToArray() ?? Array.Empty<JobProtocol.TrainerProgress>();
+
+    /// <summary>Evaluations so far.</summary>
+    public IReadOnlyList<EvaluationPoint> Curve { get; init; } = Curve?.ToArray() ?? Array.Empty<EvaluationPoint>();
+
+    /// <summary>Parameter slices of this job hosted by each node address.</summary>
+    public IReadOnlyDictionary<string, int> SlicesPerNode { get; init; } = new Dictionary<string, int>(SlicesPerNode ?? new Dictionary<string, int>(), StringComparer.Ordinal);
+
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 }

@@ -32,5 +32,9 @@ public static class MembershipProtocol
     public sealed record NodeInfo(string Address, string Region, string[] Roles, NodeCapabilities Capabilities) : IEdgeTrainMessage;
 
     /// <summary>Answer to <see cref="GetNodes"/>.</summary>
-    public sealed record NodeList(IReadOnlyList<NodeInfo> Nodes) : IEdgeTrainMessage;
+    public sealed record NodeList(IReadOnlyList<NodeInfo> Nodes) : IEdgeTrainMessage
+    {
+        /// <summary>The nodes, as a plain array on the wire.</summary>
+        public IReadOnlyList<NodeInfo> Nodes { get; init; } = Nodes?.ToArray() ?? Array.Empty<NodeInfo>();
+    }
 }

@@ -15,4 +15,14 @@ public enum ModelKind
 /// <param name="Hidden">Hidden layer widths of the fully connected part (MLP: all layers; CNN: after the convolutions).</param>
 /// <param name="ConvChannels">CNN only: output channels of the two convolutions.</param>
 /// <param name="Dropout">Dropout probability in [0, 1) (CNN only; 0 turns it off).</param>
-public sealed record ModelSpec(ModelKind Kind, IReadOnlyList<int> Hidden, IReadOnlyList<int> ConvChannels, double Dropout);
+public sealed record ModelSpec(ModelKind Kind, IReadOnlyList<int> Hidden, IReadOnlyList<int> ConvChannels, double Dropout)
+{
+    // Held as plain arrays whatever the caller passed: collection expressions produce
+    // compiler-generated list types that a serializer's allow-list rightly refuses.
+
+    /// <summary>Hidden layer widths.</summary>
+    public IReadOnlyList<int> Hidden { get; init; } = Hidden?.ToArray() ?? Array.Empty<int>();
+
+    /// <summary>CNN convolution channels.</summary>
+    public IReadOnlyList<int> ConvChannels { get; init; } = ConvChannels?.ToArray() ?? Array.Empty<int>();
+}

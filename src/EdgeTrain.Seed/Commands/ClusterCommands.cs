@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
@@ -16,6 +17,13 @@ namespace EdgeTrain.Seed.Commands;
 internal static class ClusterCommands
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    /// <summary>JSON as the other commands print it: camelCase names, enums as their names, NaN as "NaN".</summary>
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new JsonStringEnumConverter() },
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals, // a loss is NaN before the first report
+    };
 
     public static async Task<int> SubmitAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
@@ -41,7 +49,7 @@ internal static class ClusterCommands
                 var status = await WatchAsync(client, accepted.JobId, seeds, s => output.WriteLine(Describe(s)), stop).ConfigureAwait(false);
                 if (line.Flag("--json"))
                 {
-                    output.WriteLine(JsonSerializer.Serialize(status));
+                    output.WriteLine(JsonSerializer.Serialize(status, Json));
                 }
 
                 return status.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
@@ -68,7 +76,7 @@ internal static class ClusterCommands
         };
         if (line.Flag("--json"))
         {
-            output.WriteLine(JsonSerializer.Serialize(jobs));
+            output.WriteLine(JsonSerializer.Serialize(jobs, Json));
         }
         else if (jobs.Count == 0)
         {
