@@ -4,6 +4,7 @@
 .EXAMPLE
   ./build.ps1 build          # restore and build the solution (Release)
   ./build.ps1 test           # build, then run every test project
+  ./build.ps1 demo           # a seed and 3 node processes train hocon/jobs/mnist-mlp.conf
   ./build.ps1 train-local    # train hocon/jobs/mnist-mlp.conf in one process
   ./build.ps1 train-local --job hocon/jobs/mnist-cnn.conf --json
   ./build.ps1 format         # dotnet format --verify-no-changes
@@ -28,6 +29,10 @@ switch ($Verb) {
   'test' {
     Invoke-Dotnet @('build', $solution, '-c', $configuration)
     Invoke-Dotnet (@('test', $solution, '-c', $configuration, '--no-build') + $Rest)
+  }
+  'demo' {
+    $demoArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--nodes', '3', '--job', 'hocon/jobs/mnist-mlp.conf') }
+    Invoke-Dotnet (@('run', '--project', 'src/EdgeTrain.Seed', '-c', $configuration, '--', 'demo') + $demoArgs)
   }
   'train-local' {
     $jobArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--job', 'hocon/jobs/mnist-mlp.conf') }

@@ -3,6 +3,8 @@
 #
 #   ./build.sh build          restore and build the solution (Release)
 #   ./build.sh test           build, then run every test project (dotnet test)
+#   ./build.sh demo           a seed and 3 node processes on this machine train hocon/jobs/mnist-mlp.conf
+#   ./build.sh demo --nodes 4 --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh train-local    train hocon/jobs/mnist-mlp.conf in one process (baseline)
 #   ./build.sh train-local --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh format         check formatting and analyzers (dotnet format --verify-no-changes)
@@ -27,7 +29,7 @@ configuration=${CONFIGURATION:-Release}
 solution=EdgeTrain.Actors.sln
 
 usage() {
-  sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -109,6 +111,11 @@ case "$verb" in
   test)
     dn build "$solution" -c "$configuration"
     dn test "$solution" -c "$configuration" --no-build "$@"
+    ;;
+  demo)
+    args=("$@")
+    [ ${#args[@]} -gt 0 ] || args=(--nodes 3 --job hocon/jobs/mnist-mlp.conf)
+    dn run --project src/EdgeTrain.Seed -c "$configuration" -- demo "${args[@]}"
     ;;
   train-local)
     args=("$@")
