@@ -62,7 +62,7 @@ public sealed class RegionMerge
 
         if (!double.IsFinite(weight) || weight <= 0)
         {
-            return $"weight {weight}; expected a positive number of samples";
+            return string.Create(CultureInfo.InvariantCulture, $"weight {weight}; expected a positive number of samples");
         }
 
         var bad = PayloadCheck.FirstNonFinite(payload);
@@ -71,8 +71,16 @@ public sealed class RegionMerge
             return string.Create(CultureInfo.InvariantCulture, $"value {bad} is {payload[bad]}; expected finite numbers");
         }
 
+        // the accumulator sums in float: the discounted weight must be a usable float, neither
+        // overflowing to infinity nor vanishing to zero (which would make the average 0/0)
         var staleness = Math.Max(0, knownVersion[slice] - baseVersion);
-        accumulators[slice].Add(payload, StalenessWeight.Of(weight, staleness, StalenessExponent));
+        var discounted = StalenessWeight.Of(weight, staleness, StalenessExponent);
+        if (!float.IsFinite((float)discounted) || (float)discounted < float.Epsilon)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"weight {weight} (discounted to {discounted}) is outside what a float holds; expected a sample count");
+        }
+
+        accumulators[slice].Add(payload, discounted);
         return null;
     }
 

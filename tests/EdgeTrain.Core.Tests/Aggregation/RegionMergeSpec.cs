@@ -388,4 +388,26 @@ public sealed class RegionMergeSpec
         merge.Acknowledge(2, 1, 1);
         Assert.Equal(0, merge.PendingCount);
     }
+
+    [Theory]
+    [InlineData(1e39)]
+    [InlineData(double.MaxValue)]
+    public void A_weight_too_large_for_a_float_is_refused_not_thrown(double weight)
+    {
+        var merge = new RegionMerge([3], 1, 0.5);
+
+        Assert.Contains("outside what a float holds", merge.Add(0, 0, weight, [1f, 2f, 3f]), StringComparison.Ordinal);
+        Assert.Null(merge.Flush(0, DateTime.UtcNow));
+    }
+
+    [Theory]
+    [InlineData(1e-46)]
+    [InlineData(double.Epsilon)]
+    public void A_weight_that_vanishes_as_a_float_is_refused_so_a_merge_never_turns_into_nan(double weight)
+    {
+        var merge = new RegionMerge([3], 1, 0.5);
+
+        Assert.NotNull(merge.Add(0, 0, weight, [1f, 2f, 3f]));
+        Assert.Null(merge.Flush(0, DateTime.UtcNow));
+    }
 }
