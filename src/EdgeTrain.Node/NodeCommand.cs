@@ -69,11 +69,36 @@ internal static class NodeCommand
             capabilities,
             line.Options("--config"),
             line.Int("--torch-threads", 0, 0, 1024));
-        var node = EdgeTrainNode.Start(options);
-        output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
-        using var registration = stop.Register(() => node.LeaveAsync());
-        await node.WhenTerminated.ConfigureAwait(false);
-        output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
-        return 0;
+        // A node that the cluster lets go (downed by the split brain resolver after a network
+        // loss, or cut off) terminates its ActorSystem; a volunteer's node then starts a fresh one
+        // and joins again, waiting 1, 2, 4 … 60 s between attempts (reset after an hour up).
+        var backoff = RejoinBackoff.First;
+        while (true)
+        {
+            var node = EdgeTrainNode.Start(options);
+            var started = DateTime.UtcNow;
+            output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
+            using (stop.Register(() => node.LeaveAsync()))
+            {
+                await node.WhenTerminated.ConfigureAwait(false);
+            }
+
+            if (stop.IsCancellationRequested)
+            {
+                output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
+                return 0;
+            }
+
+            backoff = RejoinBackoff.Next(backoff, DateTime.UtcNow - started);
+            output.WriteLine($"edgetrain-node {node.Address}: the cluster let this node go; joining again in {backoff.TotalSeconds:0} s");
+            try
+            {
+                await Task.Delay(backoff, stop).ConfigureAwait(false);
+            }
+            catch (TaskCanceledException)
+            {
+                return 0;
+            }
+        }
     }
 }

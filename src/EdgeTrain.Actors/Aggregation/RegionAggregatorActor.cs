@@ -166,7 +166,8 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         }
 
         progressChanged = false;
-        Context.ActorSelection("/user/" + ActorNames.CoordinatorProxy).Tell(new AggregatorProgress(jobId, region, mergedSent, acknowledged, bytesOut));
+        Context.ActorSelection("/user/" + ActorNames.CoordinatorProxy).Tell(
+            new AggregatorProgress(jobId, region, aggregatorId, mergedSent, acknowledged, bytesOut, merge?.AcknowledgedContiguous() ?? []));
     }
 
     private sealed class FlushTick

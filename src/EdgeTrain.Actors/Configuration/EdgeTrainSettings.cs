@@ -21,6 +21,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="TorchThreads">Threads libtorch may use on this node (0: libtorch's default).</param>
 /// <param name="EvaluationInterval">How often the coordinator evaluates a running job.</param>
 /// <param name="StartTimeout">How long a job may take to start.</param>
+/// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
 public sealed record EdgeTrainSettings(
     string Region,
@@ -38,6 +39,7 @@ public sealed record EdgeTrainSettings(
     int TorchThreads,
     TimeSpan EvaluationInterval,
     TimeSpan StartTimeout,
+    TimeSpan SliceCheckInterval,
     string DataDirectory)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
@@ -61,6 +63,7 @@ public sealed record EdgeTrainSettings(
             c.GetInt("training.torch-threads"),
             c.GetTimeSpan("coordinator.evaluation-interval"),
             c.GetTimeSpan("coordinator.start-timeout"),
+            c.GetTimeSpan("coordinator.slice-check-interval"),
             c.GetString("data-dir"));
     }
 }

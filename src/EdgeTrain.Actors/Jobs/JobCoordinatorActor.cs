@@ -69,10 +69,33 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 log.Info("coordinator: node {0} ({1}, roles {2}): {3}", node.Address, node.Region, string.Join(",", node.Roles), CapabilityScore.Describe(node.Capabilities));
             }
 
+            var known = nodes.ContainsKey(node.Address);
             nodes[node.Address] = node;
             Sender.Tell(new NodeRegistered(node.Address));
+            if (!known && node.TrainerHost is not null)
+            {
+                foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+                {
+                    var changed = run.Join(node.Address);
+                    if (changed.Count > 0)
+                    {
+                        run.Note(DateTime.UtcNow, $"trainer node {node.Address} joined; partitions now {Describe(run)}");
+                        Assign(run, changed);
+                    }
+                }
+            }
         });
-        Command<ClusterEvent.MemberRemoved>(removed => Forget(removed.Member.Address.ToString(), "removed"));
+        Command<ClusterEvent.MemberRemoved>(removed => Lost(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})"));
+        Command<ClusterEvent.UnreachableMember>(unreachable =>
+        {
+            foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+            {
+                run.Note(DateTime.UtcNow, $"node {unreachable.Member.Address} unreachable");
+            }
+
+            log.Warning("coordinator: node {0} unreachable", unreachable.Member.Address);
+        });
+        Command<ClusterEvent.IReachabilityEvent>(_ => { });
         Command<ClusterEvent.IMemberEvent>(_ => { });
         Command<SubmitJob>(Submit);
         Command<StartJob>(Start);
@@ -89,6 +112,18 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             log.Warning("coordinator: evaluation of {0} failed: {1}", f.JobId, f.Reason);
         });
         Command<ClusterShardingStats>(UpdatePlacement);
+        Command<SliceCheck>(_ => CheckSlices());
+        Command<ShardInfo>(info =>
+        {
+            if (Run(info.JobId) is { } run && info.Slice >= 0 && info.Slice < run.Slices.Length)
+            {
+                run.Slices[info.Slice] = run.Slices[info.Slice] with { Version = info.Version, LastAnsweredUtc = DateTime.UtcNow };
+            }
+        });
+        Command<GetSliceHealth>(get => Sender.Tell(Run(get.JobId) is { } run
+            ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow)
+            : new JobUnknown(get.JobId)));
+        Command<AuditUpdates>(Audit);
         Command<Status.Failure>(f => log.Debug("coordinator: {0}", f.Cause.Message));
         Command<GetJobStatus>(get =>
         {
@@ -114,8 +149,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     protected override void PreStart()
     {
         evaluator = Context.ActorOf(EvaluatorActor.Props(shards), "evaluator");
-        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent));
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, settings.EvaluationInterval);
+        Timers.StartPeriodicTimer(nameof(SliceCheck), SliceCheck.Instance, settings.SliceCheckInterval);
         base.PreStart();
     }
 
@@ -128,12 +164,85 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private JobRun? Run(string jobId) => jobs.GetValueOrDefault(jobId);
 
-    private void Forget(string address, string why)
+    // A node is gone for good (left, or downed by the split brain resolver). Its slices come back
+    // on other params nodes by themselves (the shard coordinator re-allocates them on the next
+    // message; the slice check sends one every second); its trainer partitions move here.
+    private void Lost(string address, string why)
     {
-        if (nodes.Remove(address))
+        if (!nodes.Remove(address))
         {
-            log.Info("coordinator: node {0} {1}", address, why);
+            return;
         }
+
+        log.Info("coordinator: node {0} {1}", address, why);
+        var now = DateTime.UtcNow;
+        foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+        {
+            var homed = run.Slices.Where(s => s.Node == address).Select(s => s.Slice).ToList();
+            run.Note(now, $"node {address} {why}; its slices [{string.Join(",", homed)}] restart on other nodes");
+            var changed = run.Reassign(address);
+            if (changed.Count > 0)
+            {
+                run.Note(now, $"partitions now {Describe(run)}");
+                Assign(run, changed);
+            }
+            else if (run.Orphans.Count > 0)
+            {
+                run.Note(now, $"partitions [{string.Join(",", run.Orphans)}] wait for a trainer node");
+            }
+        }
+    }
+
+    // (Re)sends StartTraining to trainer nodes whose partitions changed.
+    private void Assign(JobRun run, IEnumerable<string> addresses)
+    {
+        foreach (var address in addresses)
+        {
+            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host && run.Placement.TryGetValue(address, out var parts) && parts.Count > 0)
+            {
+                host.Tell(new StartTraining(run.JobId, run.Spec, [.. parts], run.Partitions, node.Region, run.SliceLengths, Self));
+            }
+        }
+    }
+
+    private static string Describe(JobRun run) =>
+        string.Join("; ", run.Placement.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"));
+
+    private void CheckSlices()
+    {
+        var running = jobs.Values.Where(r => r.State == JobState.Running).ToList();
+        foreach (var run in running)
+        {
+            for (var i = 0; i < run.SliceLengths.Length; i++)
+            {
+                shards.Ask<ShardInfo>(new GetShardInfo(run.JobId, i), settings.SliceCheckInterval * 2).PipeTo(Self, failure: e => new Status.Failure(e));
+            }
+        }
+
+        if (running.Count > 0)
+        {
+            shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(settings.SliceCheckInterval), settings.SliceCheckInterval * 2).PipeTo(Self);
+        }
+    }
+
+    private void Audit(AuditUpdates audit)
+    {
+        var run = Run(audit.JobId);
+        if (run is null)
+        {
+            Sender.Tell(new JobUnknown(audit.JobId));
+            return;
+        }
+
+        var timeout = TimeSpan.FromSeconds(10);
+        Task.WhenAll(Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<ShardInfo>(new GetShardInfo(run.JobId, i), timeout)))
+            .PipeTo(Sender,
+                success: infos =>
+                {
+                    var (acknowledged, lost) = run.Audit(infos);
+                    return new UpdateAudit(run.JobId, acknowledged, lost, null);
+                },
+                failure: e => new UpdateAudit(run.JobId, 0, 0, $"a slice did not answer: {e.GetBaseException().Message}"));
     }
 
     private void Submit(SubmitJob submit)
@@ -214,9 +323,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
         run.Placement.Clear();
+        run.Orphans.Clear();
+        run.Partitions = trainers.Count;
         for (var i = 0; i < trainers.Count; i++)
         {
-            run.Placement[trainers[i].Address] = i;
+            run.Placement[trainers[i].Address] = [i];
         }
 
         var regions = trainers.Select(t => t.Region).Distinct(StringComparer.Ordinal).ToList();
@@ -250,17 +361,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        var partitions = run.Placement.Count;
-        foreach (var (address, partition) in run.Placement)
-        {
-            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host)
-            {
-                host.Tell(new StartTraining(run.JobId, run.Spec, partition, partitions, node.Region, run.SliceLengths, Self));
-            }
-        }
-
+        Assign(run, run.Placement.Keys.ToList());
         run.Started(DateTime.UtcNow);
-        log.Info("coordinator: job {0} is training on {1} nodes", run.JobId, partitions);
+        run.Note(DateTime.UtcNow, $"training on {Describe(run)}");
+        log.Info("coordinator: job {0} is training on {1} nodes", run.JobId, run.Placement.Count);
     }
 
     private void Retry(string jobId, string reason)
@@ -299,10 +403,6 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             }
         }
 
-        if (jobs.Values.Any(r => r.State == JobState.Running))
-        {
-            shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(TimeSpan.FromSeconds(3)), TimeSpan.FromSeconds(4)).PipeTo(Self);
-        }
     }
 
     private void Evaluated(EvaluatorActor.Evaluated evaluated)
@@ -381,6 +481,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 if (owner.TryGetValue(shard, out var address))
                 {
                     counts[address] = counts.GetValueOrDefault(address) + 1;
+                    run.Slices[i] = run.Slices[i] with { Node = address };
                 }
             }
 
@@ -391,6 +492,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private sealed class Tick
     {
         public static readonly Tick Instance = new();
+    }
+
+    private sealed class SliceCheck
+    {
+        public static readonly SliceCheck Instance = new();
     }
 
     private sealed record StartJob(string JobId);

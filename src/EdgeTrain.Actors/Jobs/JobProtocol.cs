@@ -40,8 +40,12 @@ public static class JobProtocol
         public IReadOnlyList<JobStatus> Jobs { get; init; } = Jobs?.ToArray() ?? Array.Empty<JobStatus>();
     }
 
-    /// <summary>Starts a job's trainer on a node: it trains on partition <paramref name="Partition"/> of <paramref name="Partitions"/> and contributes to its region's aggregator.</summary>
-    public sealed record StartTraining(string JobId, JobSpec Spec, int Partition, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator) : IEdgeTrainMessage;
+    /// <summary>
+    /// Starts a job's trainer on a node: it trains on the data partitions <paramref name="Assigned"/>
+    /// (of <paramref name="Partitions"/>) and contributes to its region's aggregator. Sent again
+    /// with other partitions when a trainer node drops out and its partitions move to this one.
+    /// </summary>
+    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator) : IEdgeTrainMessage;
 
     /// <summary>Stops a job's trainer on a node.</summary>
     public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
@@ -50,6 +54,26 @@ public static class JobProtocol
     public sealed record TrainerProgress(
         string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds) : IEdgeTrainMessage;
 
-    /// <summary>An aggregator's running totals, sent to the coordinator after each merged update acknowledged.</summary>
-    public sealed record AggregatorProgress(string JobId, string Region, long MergedSent, long Acknowledged, long BytesSent) : IEdgeTrainMessage;
+    /// <summary>
+    /// An aggregator's running totals, sent to the coordinator every second while they change;
+    /// <paramref name="AckedContiguous"/> holds, per slice, the sequence number up to which the
+    /// shard has acknowledged every merged update of this aggregator incarnation.
+    /// </summary>
+    public sealed record AggregatorProgress(
+        string JobId, string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous) : IEdgeTrainMessage;
+
+    /// <summary>Asks the coordinator to compare every acknowledged merged update with what the shards hold now.</summary>
+    public sealed record AuditUpdates(string JobId) : IEdgeTrainMessage;
+
+    /// <summary>The audit: merged updates acknowledged as durable, and how many of them no shard holds.</summary>
+    public sealed record UpdateAudit(string JobId, long Acknowledged, long Lost, string? Problem) : IEdgeTrainMessage;
+
+    /// <summary>Asks where each slice of a job lives and when it last answered.</summary>
+    public sealed record GetSliceHealth(string JobId) : IEdgeTrainMessage;
+
+    /// <summary>One slice's home node, version and the last time it answered the coordinator's check.</summary>
+    public sealed record SliceHealth(int Slice, string? Node, long Version, DateTime LastAnsweredUtc) : IEdgeTrainMessage;
+
+    /// <summary>Answer to <see cref="GetSliceHealth"/>.</summary>
+    public sealed record SliceHealthReport(string JobId, SliceHealth[] Slices, DateTime NowUtc) : IEdgeTrainMessage;
 }

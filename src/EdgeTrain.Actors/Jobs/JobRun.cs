@@ -13,6 +13,7 @@ public sealed class JobRun
     private readonly Dictionary<string, TrainerProgress> trainers = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AggregatorProgress> aggregators = new(StringComparer.Ordinal);
     private readonly List<EvaluationPoint> curve = [];
+    private readonly List<string> events = [];
 
     /// <summary>A job that has just been submitted.</summary>
     public JobRun(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
@@ -21,6 +22,7 @@ public sealed class JobRun
         Spec = spec;
         SliceLengths = sliceLengths;
         SubmittedUtc = submittedUtc;
+        Slices = Enumerable.Range(0, sliceLengths.Length).Select(i => new SliceHealth(i, null, -1, DateTime.MinValue)).ToArray();
     }
 
     /// <summary>The job's id.</summary>
@@ -47,8 +49,20 @@ public sealed class JobRun
     /// <summary>Latest test accuracy.</summary>
     public double Accuracy { get; private set; }
 
-    /// <summary>Trainer nodes by address, with their partition.</summary>
-    public Dictionary<string, int> Placement { get; } = new(StringComparer.Ordinal);
+    /// <summary>Trainer nodes by address, with the data partitions each trains on.</summary>
+    public Dictionary<string, List<int>> Placement { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Partitions whose trainer node left while no other trainer could take them.</summary>
+    public List<int> Orphans { get; } = [];
+
+    /// <summary>Number of data partitions (the trainers placed when the job started).</summary>
+    public int Partitions { get; set; }
+
+    /// <summary>Each slice's home node, version and last answer to the coordinator's check.</summary>
+    public SliceHealth[] Slices { get; }
+
+    /// <summary>Recovery and placement events, oldest first.</summary>
+    public IReadOnlyList<string> Events => events;
 
     /// <summary>Slices hosted per node address (refreshed from the sharding statistics).</summary>
     public IReadOnlyDictionary<string, int> SlicesPerNode { get; set; } = new Dictionary<string, int>();
@@ -81,8 +95,104 @@ public sealed class JobRun
         }
     }
 
-    /// <summary>Records an aggregator's totals.</summary>
-    public void Record(AggregatorProgress progress) => aggregators[progress.Region] = progress;
+    /// <summary>Records an aggregator's totals (per incarnation: a restarted aggregator starts new totals beside the old ones).</summary>
+    public void Record(AggregatorProgress progress) => aggregators[progress.AggregatorId] = progress;
+
+    /// <summary>Notes a recovery or placement event.</summary>
+    public void Note(DateTime nowUtc, string text) => events.Add($"{nowUtc:HH:mm:ss.fff} {text}");
+
+    /// <summary>
+    /// Takes away the partitions of a trainer node that left and gives each to the live trainer
+    /// with the fewest; with none left they wait as orphans. Returns the trainers whose partitions changed.
+    /// </summary>
+    public IReadOnlyList<string> Reassign(string leftAddress)
+    {
+        if (!Placement.Remove(leftAddress, out var lost))
+        {
+            return [];
+        }
+
+        Orphans.AddRange(lost);
+        return AdoptOrphans();
+    }
+
+    /// <summary>
+    /// A trainer node (new or returning) joins a running job: it takes the orphaned partitions,
+    /// or else one partition from the trainer with the most. Returns the trainers whose partitions changed.
+    /// </summary>
+    public IReadOnlyList<string> Join(string address)
+    {
+        if (Placement.ContainsKey(address))
+        {
+            return [];
+        }
+
+        Placement[address] = [];
+        if (Orphans.Count == 0)
+        {
+            var richest = Placement.Where(p => p.Key != address).MaxBy(p => p.Value.Count);
+            if (richest.Value is { Count: > 1 } parts)
+            {
+                Placement[address].Add(parts[^1]);
+                parts.RemoveAt(parts.Count - 1);
+                return [address, richest.Key];
+            }
+
+            Placement.Remove(address);
+            return [];
+        }
+
+        return AdoptOrphans();
+    }
+
+    private List<string> AdoptOrphans()
+    {
+        var changed = new List<string>();
+        if (Placement.Count == 0)
+        {
+            return changed;
+        }
+
+        foreach (var partition in Orphans)
+        {
+            var poorest = Placement.MinBy(p => p.Value.Count);
+            poorest.Value.Add(partition);
+            if (!changed.Contains(poorest.Key))
+            {
+                changed.Add(poorest.Key);
+            }
+        }
+
+        Orphans.Clear();
+        return changed;
+    }
+
+    /// <summary>Per aggregator incarnation and slice, the sequence number up to which the shard acknowledged every update.</summary>
+    public IEnumerable<(string AggregatorId, int Slice, long Acked)> Acknowledgements =>
+        aggregators.Values.SelectMany(a => a.AckedContiguous.Select((acked, slice) => (a.AggregatorId, slice, acked)));
+
+    /// <summary>
+    /// Acknowledged merged updates that the shards no longer hold: for each aggregator and slice,
+    /// the sequence numbers up to the acknowledged one that the shard's applied set lacks.
+    /// </summary>
+    public (long Acknowledged, long Lost) Audit(IReadOnlyList<Parameters.ParameterProtocol.ShardInfo> shards)
+    {
+        long acknowledged = 0;
+        long lost = 0;
+        foreach (var (aggregatorId, slice, acked) in Acknowledgements)
+        {
+            acknowledged += acked;
+            var shard = shards.FirstOrDefault(s => s.Slice == slice);
+            var contiguous = shard?.AppliedContiguous.GetValueOrDefault(aggregatorId) ?? 0;
+            var above = shard?.AppliedAbove.GetValueOrDefault(aggregatorId) ?? [];
+            if (acked > contiguous)
+            {
+                lost += acked - contiguous - above.Count(s => s > contiguous && s <= acked);
+            }
+        }
+
+        return (acknowledged, lost);
+    }
 
     /// <summary>Records an evaluation; returns the state the job should move to (Running while it goes on).</summary>
     public JobState Evaluated(double accuracy, DateTime nowUtc)
@@ -145,6 +255,6 @@ public sealed class JobRun
             trainers.Values.OrderBy(t => t.Node, StringComparer.Ordinal).ToArray(),
             curve.ToArray(),
             new Dictionary<string, int>(SlicesPerNode, StringComparer.Ordinal),
-            Message);
+            Message) { Events = events.ToArray() };
     }
 }

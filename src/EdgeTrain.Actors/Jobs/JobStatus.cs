@@ -42,6 +42,9 @@ public sealed record JobStatus(
     /// <summary>Parameter slices of this job hosted by each node address.</summary>
     public IReadOnlyDictionary<string, int> SlicesPerNode { get; init; } = new Dictionary<string, int>(SlicesPerNode ?? new Dictionary<string, int>(), StringComparer.Ordinal);
 
+    /// <summary>Recovery and placement events (node lost, slices re-homed, partitions moved), oldest first.</summary>
+    public IReadOnlyList<string> Events { get; init; } = Array.Empty<string>();
+
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 }

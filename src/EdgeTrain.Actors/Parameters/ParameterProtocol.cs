@@ -57,6 +57,19 @@ public static class ParameterProtocol
     /// <summary>Asks a shard for its bookkeeping.</summary>
     public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage, IEdgeTrainMessage;
 
-    /// <summary>A shard's bookkeeping: version, length, updates applied and rejected.</summary>
-    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc) : IEdgeTrainMessage;
+    /// <summary>
+    /// A shard's bookkeeping: version, length, updates applied and rejected, and which sequence
+    /// numbers of each aggregator it holds (all up to <paramref name="AppliedContiguous"/>, plus
+    /// <paramref name="AppliedAbove"/>) — what the lost-update audit compares acknowledgements with.
+    /// </summary>
+    public sealed record ShardInfo(
+        string JobId,
+        int Slice,
+        long Version,
+        int Length,
+        long Applied,
+        long Rejected,
+        DateTime LastUpdateUtc,
+        Dictionary<string, long> AppliedContiguous,
+        Dictionary<string, long[]> AppliedAbove) : IEdgeTrainMessage;
 }

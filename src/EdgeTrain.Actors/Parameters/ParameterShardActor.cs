@@ -82,7 +82,15 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         });
         Command<MergedUpdate>(Update);
         Command<GetShardInfo>(info => Sender.Tell(new ShardInfo(
-            info.JobId, info.Slice, state?.Version ?? -1, state?.Length ?? 0, applied, rejected, lastUpdateUtc)));
+            info.JobId,
+            info.Slice,
+            state?.Version ?? -1,
+            state?.Length ?? 0,
+            applied,
+            rejected,
+            lastUpdateUtc,
+            state?.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Contiguous, StringComparer.Ordinal) ?? [],
+            state?.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Above.ToArray(), StringComparer.Ordinal) ?? [])));
         Command<SaveSnapshotSuccess>(saved =>
         {
             // keep the newest two snapshots and the journal after the older one, so that a damaged

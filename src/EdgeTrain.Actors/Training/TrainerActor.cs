@@ -30,7 +30,7 @@ namespace EdgeTrain.Actors.Training;
 public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
-    private readonly StartTraining start;
+    private StartTraining start;
     private readonly IActorRef shards;
     private readonly IActorRef aggregators;
     private readonly EdgeTrainSettings settings;
@@ -45,6 +45,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private TrainingStep? step;
     private BatchSampler? batches;
     private float[]? update;
+    private Device? device;
+    private MnistSet? all;
     private int round;
     private int outstanding;
     private long samples;
@@ -74,7 +76,15 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         versions = Enumerable.Repeat(-1L, plan.Count).ToArray();
         received = new bool[plan.Count];
 
-        Receive<Begin>(_ => Prepare());
+        Receive<Begin>(_ =>
+        {
+            if (Prepare())
+            {
+                Timers.StartPeriodicTimer(nameof(ReportTick), ReportTick.Instance, settings.ReportInterval);
+                Pull();
+            }
+        });
+        Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
         Receive<SliceUnchanged>(u => Arrived(u.Slice, u.Version));
         Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
@@ -129,7 +139,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         model?.Dispose();
     }
 
-    private void Prepare()
+    private bool Prepare()
     {
         var spec = start.Spec;
         try
@@ -139,10 +149,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 set_num_threads(settings.TorchThreads);
             }
 
-            var device = TorchDevice.Select();
-            var all = MnistLoader.LoadTrain(spec.Data.Path);
-            var parts = DataPartitioner.Partition(all.Labels, MnistSet.Classes, start.Partitions, spec.Data.Partitioning, spec.Data.LabelsPerPartition, spec.Seed);
-            var mine = all.Subset(parts[start.Partition]);
+            device = TorchDevice.Select();
             model = ModelFactory.Create(spec.Model, spec.Seed);
             model.to(device);
             optimizer = OptimizerFactory.Create(spec.Optimizer, model);
@@ -153,20 +160,38 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             }
 
             step = new TrainingStep(model, optimizer);
-            batches = new BatchSampler(mine, spec.BatchSize, spec.Seed + start.Partition, device);
             update = new float[plan.TotalFloats];
-            log.Info("trainer {0}: partition {1} ({2} samples, {3}), region {4}, {5} local step(s)",
-                start.JobId, $"{start.Partition + 1}/{start.Partitions}", mine.Count, spec.Data.Partitioning, start.Region, spec.LocalSteps);
+            LoadData();
+            return true;
         }
         catch (Exception e) when (e is InvalidInputException or ArgumentException or IOException)
         {
             log.Error("trainer {0}: cannot start: {1}", start.JobId, e.Message);
             Context.Stop(Self);
-            return;
+            return false;
         }
+    }
 
-        Timers.StartPeriodicTimer(nameof(ReportTick), ReportTick.Instance, settings.ReportInterval);
-        Pull();
+    private void Reassign(StartTraining again)
+    {
+        if (!again.Assigned.SequenceEqual(start.Assigned))
+        {
+            start = again;
+            LoadData();
+        }
+    }
+
+    // Loads this node's partitions of the training set; only they are ever read here.
+    private void LoadData()
+    {
+        var spec = start.Spec;
+        all ??= MnistLoader.LoadTrain(spec.Data.Path);
+        var parts = DataPartitioner.Partition(all.Labels, MnistSet.Classes, start.Partitions, spec.Data.Partitioning, spec.Data.LabelsPerPartition, spec.Seed);
+        var mine = all.Subset(start.Assigned.SelectMany(p => parts[p]).ToArray());
+        batches?.Dispose();
+        batches = new BatchSampler(mine, spec.BatchSize, spec.Seed + start.Assigned[0], device!);
+        log.Info("trainer {0}: partitions {1} ({2} samples, {3}), region {4}, {5} local step(s)",
+            start.JobId, $"{string.Join(",", start.Assigned)} of {start.Partitions}", mine.Count, spec.Data.Partitioning, start.Region, spec.LocalSteps);
     }
 
     private void Pull()

@@ -8,7 +8,8 @@ namespace EdgeTrain.Actors.Training;
 /// <summary>
 /// A node's trainer host (<c>/user/trainers</c>, on nodes with the trainer role): starts one
 /// <see cref="TrainerActor"/> per job it is given and stops it on request. A repeated
-/// <see cref="StartTraining"/> for a job already training here is ignored.
+/// <see cref="StartTraining"/> for a job already training here goes to its trainer, which takes
+/// on the partitions it names.
 /// </summary>
 public sealed class TrainerHostActor : ReceiveActor
 {
@@ -20,12 +21,15 @@ public sealed class TrainerHostActor : ReceiveActor
         Receive<StartTraining>(start =>
         {
             var name = ChildName(start.JobId);
-            if (!Context.Child(name).IsNobody())
+            var running = Context.Child(name);
+            if (!running.IsNobody())
             {
+                // the same job again: the trainer takes on the partitions it is given now
+                running.Forward(start);
                 return;
             }
 
-            log.Info("starting trainer for {0} (partition {1}/{2})", start.JobId, start.Partition + 1, start.Partitions);
+            log.Info("starting trainer for {0} (partitions {1} of {2})", start.JobId, string.Join(",", start.Assigned), start.Partitions);
             Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node), name);
         });
         Receive<StopTraining>(stop => Context.Child(ChildName(stop.JobId)).Forward(stop));

@@ -15,6 +15,7 @@ public sealed class RegionMerge
     private readonly long[] nextSequence;
     private readonly long[] knownVersion;
     private readonly SortedDictionary<long, PendingUpdate>[] pending;
+    private readonly Parameters.AppliedSequences[] acknowledged;
 
     /// <summary>Creates the merge state for a job whose slices have <paramref name="sliceLengths"/>.</summary>
     public RegionMerge(IReadOnlyList<int> sliceLengths, int mergeCount, double stalenessExponent)
@@ -25,6 +26,7 @@ public sealed class RegionMerge
         nextSequence = new long[accumulators.Length];
         knownVersion = new long[accumulators.Length];
         pending = accumulators.Select(_ => new SortedDictionary<long, PendingUpdate>()).ToArray();
+        acknowledged = accumulators.Select(_ => new Parameters.AppliedSequences()).ToArray();
         MergeCount = mergeCount;
         StalenessExponent = stalenessExponent;
     }
@@ -109,6 +111,11 @@ public sealed class RegionMerge
         }
 
         knownVersion[slice] = Math.Max(knownVersion[slice], version);
+        if (sequence > 0 && sequence <= nextSequence[slice])
+        {
+            acknowledged[slice].Add(sequence);
+        }
+
         return pending[slice].Remove(sequence);
     }
 
@@ -131,6 +138,9 @@ public sealed class RegionMerge
 
         return due;
     }
+
+    /// <summary>Per slice, the sequence number up to which every merged update has been acknowledged.</summary>
+    public long[] AcknowledgedContiguous() => acknowledged.Select(a => a.Contiguous).ToArray();
 
     /// <summary>The newest version of <paramref name="slice"/> that its shard has reported.</summary>
     public long KnownVersion(int slice) => knownVersion[slice];

@@ -33,7 +33,7 @@ public sealed class JobRunSpec
         new("tiny-1", node, "local", samples, loss, Contributions: samples / 32, bytes, BusySeconds: 1, PullSeconds: 0.5);
 
     private static AggregatorProgress Aggregator(string region, long mergedSent, long acknowledged, long bytes) =>
-        new("tiny-1", region, mergedSent, acknowledged, bytes);
+        new("tiny-1", region, region + "#1", mergedSent, acknowledged, bytes, []);
 
     [Fact]
     public void A_new_run_is_starting_with_nothing_counted()
@@ -265,8 +265,8 @@ public sealed class JobRunSpec
     public void The_status_shows_every_total()
     {
         var run = Running(startedAfterSeconds: 10);
-        run.Placement["node-b"] = 1;
-        run.Placement["node-a"] = 0;
+        run.Placement["node-b"] = [1];
+        run.Placement["node-a"] = [0];
         run.SlicesPerNode = new Dictionary<string, int> { ["akka.tcp://et@a:1"] = 2, ["akka.tcp://et@b:1"] = 1 };
         run.Record(Trainer("node-b", 3_000, loss: 0.3, bytes: 300));
         run.Record(Trainer("node-a", 1_000, loss: 0.5, bytes: 100));

@@ -50,7 +50,6 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         new UpdateAck("job", 3, "job:local", 9, 18),
         new UpdateRejected("job", 3, "job:local", 9, "value 2 is NaN; expected finite numbers"),
         new GetShardInfo("job", 3),
-        new ShardInfo("job", 3, 18, 262_144, 17, 1, new DateTime(2025, 5, 17, 12, 30, 45, 123, DateTimeKind.Utc)),
         new AggregatorConfigured("job", "local"),
         new ContributionRejected("job", "local", 3, "unknown slice"),
         new GetAggregatorStats("job", "local"),
@@ -64,7 +63,6 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         new JobUnknown(null),
         new StopTraining("job"),
         new TrainerProgress("job", "akka.tcp://edgetrain@10.0.0.2:4053", "local", 60_000, 0.25, 400, 1L << 31, 12.5, 0.75),
-        new AggregatorProgress("job", "local", 50, 49, 1L << 30),
         new EvaluationPoint(12.5, 60_000, 0.31, 0.912),
         new NodeRegistered("akka.tcp://edgetrain@10.0.0.2:4053"),
     ];
@@ -83,7 +81,7 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         yield return new ConfigureAggregator("job", "local", [262_144, 100], 2, TimeSpan.FromMilliseconds(200));
         yield return new SubmitJob(Spec);
         yield return new JobList(new[] { Status() });
-        yield return new StartTraining("job", Spec, 1, 4, "local", [262_144, 100], TestActor);
+        yield return new StartTraining("job", Spec, [1], 4, "local", [262_144, 100], TestActor);
         yield return new RegisterNode("akka.tcp://edgetrain@10.0.0.2:4053", "local", ["trainer"], Capabilities, TestActor);
         yield return Status();
     }
@@ -165,14 +163,28 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(ListJobs.Instance, RoundTrip(ListJobs.Instance));
 
     [Fact]
+    public void AggregatorProgress_round_trips_with_its_acknowledged_sequence_numbers()
+    {
+        var progress = new AggregatorProgress("job", "local", "job:local#5f", 50, 49, 1L << 30, [12, 0, 7]);
+
+        var back = RoundTrip(progress);
+
+        Assert.Equal((progress.JobId, progress.Region, progress.AggregatorId, progress.MergedSent, progress.Acknowledged, progress.BytesSent),
+            (back.JobId, back.Region, back.AggregatorId, back.MergedSent, back.Acknowledged, back.BytesSent));
+        Assert.Equal(progress.AckedContiguous, back.AckedContiguous);
+    }
+
+    [Fact]
     public void The_kind_of_a_ShardInfo_time_survives()
     {
-        var info = new ShardInfo("job", 0, 1, 1, 1, 0, DateTime.UtcNow);
+        var info = new ShardInfo("job", 0, 1, 1, 1, 0, DateTime.UtcNow, new() { ["job:a#1"] = 7 }, new() { ["job:a#1"] = [9, 12] });
 
         var back = RoundTrip(info);
 
         Assert.Equal(DateTimeKind.Utc, back.LastUpdateUtc.Kind);
         Assert.Equal(info.LastUpdateUtc.Ticks, back.LastUpdateUtc.Ticks);
+        Assert.Equal(info.AppliedContiguous, back.AppliedContiguous);
+        Assert.Equal(info.AppliedAbove["job:a#1"], back.AppliedAbove["job:a#1"]);
     }
 
     [Fact]
@@ -219,11 +231,12 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void StartTraining_round_trips_and_resolves_the_coordinator_to_the_same_actor()
     {
-        var message = new StartTraining("job", Spec, 2, 5, "local", [262_144, 7], TestActor);
+        var message = new StartTraining("job", Spec, [2, 4], 5, "local", [262_144, 7], TestActor);
 
         var back = RoundTrip(message);
 
-        Assert.Equal((message.JobId, message.Partition, message.Partitions, message.Region), (back.JobId, back.Partition, back.Partitions, back.Region));
+        Assert.Equal((message.JobId, message.Partitions, message.Region), (back.JobId, back.Partitions, back.Region));
+        Assert.Equal(message.Assigned, back.Assigned);
         Assert.Equal(message.SliceLengths, back.SliceLengths);
         AssertSameSpec(Spec, back.Spec);
         Assert.Equal(TestActor, back.Coordinator);
@@ -233,7 +246,7 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void A_resolved_coordinator_reaches_the_actor()
     {
-        var back = RoundTrip(new StartTraining("job", Spec, 0, 1, "local", [1], TestActor));
+        var back = RoundTrip(new StartTraining("job", Spec, [0], 1, "local", [1], TestActor));
 
         back.Coordinator.Tell("hello");
 
