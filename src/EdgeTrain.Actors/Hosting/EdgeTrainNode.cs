@@ -55,6 +55,7 @@ public sealed class EdgeTrainNode
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = ClusterConfigBuilder.ForNode(options);
+        SqliteJournalFile.Prepare(config);
         var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, config);
         var settings = EdgeTrainSettings.Create(system.Settings.Config);
         var roles = options.Roles;

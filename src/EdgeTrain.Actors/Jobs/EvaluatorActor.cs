@@ -28,6 +28,8 @@ public sealed class EvaluatorActor : ReceiveActor
         this.shards = shards;
         Receive<Evaluate>(Start);
         Receive<Pulled>(Score);
+        // a pull that failed (a slice recovering on another node) comes back here; pass it on
+        Receive<EvaluationFailed>(failed => Sender.Tell(failed));
         Receive<Forget>(f =>
         {
             if (jobs.Remove(f.JobId, out var job))

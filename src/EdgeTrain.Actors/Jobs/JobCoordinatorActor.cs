@@ -34,7 +34,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private readonly EdgeTrainSettings settings;
     private readonly Dictionary<string, JobRun> jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisterNode> nodes = new(StringComparer.Ordinal);
-    private readonly HashSet<string> evaluating = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> evaluating = new(StringComparer.Ordinal);
     private IActorRef evaluator = ActorRefs.Nobody;
 
     /// <summary>Creates the coordinator.</summary>
@@ -397,10 +397,14 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 continue;
             }
 
-            if (evaluating.Add(run.JobId))
+            // one evaluation at a time per job; one that never answers is forgotten after 30 s
+            if (evaluating.TryGetValue(run.JobId, out var since) && now - since < TimeSpan.FromSeconds(30))
             {
-                evaluator.Tell(new EvaluatorActor.Evaluate(run.JobId, run.Spec, run.SliceLengths, null));
+                continue;
             }
+
+            evaluating[run.JobId] = now;
+            evaluator.Tell(new EvaluatorActor.Evaluate(run.JobId, run.Spec, run.SliceLengths, null));
         }
 
     }

@@ -29,8 +29,9 @@ public static class SeedCli
                       submit a job to a cluster; --wait follows it to the end
           status --seed HOST:PORT [--job ID] [--json]
                       show the cluster's jobs
-          demo --nodes N --job JOB.conf [--json]
-                      start a seed and N nodes on this machine, train the job, stop them all
+          demo --nodes N --job JOB.conf [--json] [--regions K] [--out DIR] [--chaos PLAN]
+                      start a seed and N nodes on this machine, train the job, stop them all;
+                      PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s]
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv

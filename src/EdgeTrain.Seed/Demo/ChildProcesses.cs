@@ -9,6 +9,7 @@ namespace EdgeTrain.Seed.Demo;
 internal sealed class ChildProcesses : IDisposable
 {
     private readonly List<(string Name, Process Process, string Log)> children = [];
+    private readonly Dictionary<string, (string Assembly, string[] Args, IReadOnlyDictionary<string, string>? Environment)> recipes = new(StringComparer.Ordinal);
 
     /// <summary>The dotnet host that runs this process (also under <c>dotnet run</c> and <c>dotnet test</c>).</summary>
     public static string DotnetHost
@@ -49,6 +50,7 @@ internal sealed class ChildProcesses : IDisposable
             info.Environment[key] = value;
         }
 
+        recipes[name] = (assembly, info.ArgumentList.Skip(1).ToArray(), environment);
         var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {name}");
         var writer = new StreamWriter(log, append: false) { AutoFlush = true };
         var gate = new object();
@@ -72,9 +74,46 @@ internal sealed class ChildProcesses : IDisposable
         return process;
     }
 
-    /// <summary>The first child that has exited, if any.</summary>
+    /// <summary>The first child that has exited without being killed on purpose, if any.</summary>
     public (string Name, Process Process, string Log)? FirstExited() =>
-        children.FirstOrDefault(c => c.Process.HasExited) is { Process: not null } exited ? exited : null;
+        children.FirstOrDefault(c => c.Process.HasExited && !killed.Contains(c.Process.Id)) is { Process: not null } exited ? exited : null;
+
+    private readonly HashSet<int> killed = [];
+
+    /// <summary>Sends SIGKILL to child <paramref name="name"/> (no goodbye: a device that just dies).</summary>
+    public void Kill(string name)
+    {
+        var (_, process, _) = children.Last(c => c.Name == name);
+        killed.Add(process.Id);
+        process.Kill(entireProcessTree: false);
+        process.WaitForExit(5_000);
+    }
+
+    /// <summary>Starts child <paramref name="name"/> again, as it was first started, logging to <paramref name="log"/>.</summary>
+    public Process Restart(string name, string log)
+    {
+        var (assembly, args, environment) = recipes[name];
+        return Start(name, assembly, args, log, environment);
+    }
+
+    /// <summary>True when the newest process of child <paramref name="name"/> runs.</summary>
+    public bool Running(string name) => children.LastOrDefault(c => c.Name == name) is { Process: { HasExited: false } };
+
+    /// <summary>The cluster address the newest process of node <paramref name="name"/> printed at start, if it has.</summary>
+    public string? AddressOf(string name)
+    {
+        var log = children.LastOrDefault(c => c.Name == name).Log;
+        if (log is null)
+        {
+            return null;
+        }
+
+        const string marker = "edgetrain-node ";
+        return Tail(log, 10_000).Split('\n')
+            .Where(l => l.StartsWith(marker, StringComparison.Ordinal) && l.Contains(": region ", StringComparison.Ordinal))
+            .Select(l => l[marker.Length..l.IndexOf(": region ", StringComparison.Ordinal)])
+            .LastOrDefault();
+    }
 
     /// <summary>The last lines of a log file.</summary>
     public static string Tail(string log, int lines = 15)

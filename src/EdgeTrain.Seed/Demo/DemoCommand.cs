@@ -22,7 +22,7 @@ namespace EdgeTrain.Seed.Demo;
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out"];
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos"];
     private static readonly string[] Switches = ["--json"];
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(120);
 
@@ -36,6 +36,7 @@ internal static class DemoCommand
         var regions = line.Int("--regions", Math.Min(2, count), 1, count);
         var runDir = Path.GetFullPath(line.Option("--out") ?? Path.Combine("runs", spec.Name));
         var port = line.Int("--port", 0, 0, 65535) is var p && p > 0 ? p : FreePort();
+        var chaosPlan = line.Option("--chaos") is { } chaosText ? ChaosPlan.Parse(chaosText) : null;
         Fresh(runDir);
         var logs = Directory.CreateDirectory(Path.Combine(runDir, "logs")).FullName;
 
@@ -48,9 +49,10 @@ internal static class DemoCommand
         var live = new LiveView(output, Console.IsOutputRedirected);
         live.Note($"demo {spec.Name}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
         children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir], Path.Combine(logs, "seed.log"));
+        var nodeNames = Enumerable.Range(1, count).Select(i => $"node-{i}").ToArray();
         for (var i = 0; i < count; i++)
         {
-            children.Start($"node-{i + 1}", nodeDll,
+            children.Start(nodeNames[i], nodeDll,
                 ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
@@ -70,6 +72,7 @@ internal static class DemoCommand
         }
 
         live.Note($"submitted {spec.Name} as {accepted.JobId}");
+        var chaos = chaosPlan is null ? null : new ChaosMonkey(chaosPlan, children, logs, live.Note);
         JobStatus? final = null;
         while (final is null)
         {
@@ -83,6 +86,10 @@ internal static class DemoCommand
             {
                 live.Show(status, nodes);
                 final = status.Finished ? status : null;
+                if (chaos is not null && await ClusterCommands.Ask(client, new GetSliceHealth(accepted.JobId), [seedAddress]).ConfigureAwait(false) is SliceHealthReport health)
+                {
+                    chaos.Step(status, health, nodeNames);
+                }
             }
 
             if (stop.IsCancellationRequested)
@@ -120,6 +127,26 @@ internal static class DemoCommand
                 $"trainers: {final.Trainers.Average(t => t.BusySeconds) / final.ElapsedSeconds:P0} of the time computing, {final.Trainers.Average(t => t.PullSeconds) / final.ElapsedSeconds:P0} waiting for slices, {final.Trainers.Sum(t => t.Contributions):N0} contributions"));
         }
 
+        object? chaosReport = null;
+        if (chaos is not null)
+        {
+            var audit = await ClusterCommands.Ask(client, new AuditUpdates(accepted.JobId), [seedAddress]).ConfigureAwait(false) as UpdateAudit;
+            live.Note($"chaos: {chaos.Kills} kill(s); longest recovery {chaos.MaxRecoverySeconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "never"} s; " +
+                $"{audit?.Acknowledged ?? 0} acknowledged updates, {audit?.Lost.ToString(CultureInfo.InvariantCulture) ?? "?"} lost{(audit?.Problem is { } problem ? " (" + problem + ")" : "")}");
+            foreach (var e in final.Events)
+            {
+                live.Note($"  {e}");
+            }
+
+            chaosReport = new
+            {
+                kills = chaos.Kills,
+                maxRecoverySeconds = chaos.MaxRecoverySeconds is { } s ? Math.Round(s, 2) : (double?)null,
+                lostAcknowledgedUpdates = audit?.Problem is null ? audit?.Lost : null,
+                acknowledgedUpdates = audit?.Acknowledged,
+            };
+        }
+
         if (line.Flag("--json"))
         {
             var target = final.Curve.FirstOrDefault(c => c.Accuracy >= spec.TargetAccuracy);
@@ -138,7 +165,8 @@ internal static class DemoCommand
                 secondsToTarget = target is null ? (double?)null : Math.Round(target.Seconds, 2),
                 state = final.State.ToString(),
                 model = File.Exists(model) ? model : null,
-            }));
+                chaos = chaosReport,
+            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
         }
 
         return final.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
@@ -159,10 +187,11 @@ internal static class DemoCommand
             {
                 if (await client.Ask(GetNodes.Instance, TimeSpan.FromSeconds(3)).ConfigureAwait(false) is NodeList list)
                 {
-                    live.Note($"{list.Nodes.Count} of {count} nodes registered");
-                    if (list.Nodes.Count >= count)
+                    var workers = list.Nodes.Where(n => !n.Roles.Contains(EdgeTrainNode.SeedRole)).ToList();
+                    live.Note($"{workers.Count} of {count} nodes registered");
+                    if (workers.Count >= count)
                     {
-                        return list.Nodes;
+                        return workers;
                     }
                 }
             }

@@ -1,0 +1,81 @@
+using EdgeTrain.Actors.Jobs;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+
+namespace EdgeTrain.Seed.Demo;
+
+/// <summary>
+/// Carries out a <see cref="ChaosPlan"/> during a demo: picks the node hosting the most slices,
+/// sends it SIGKILL, brings killed nodes back later when the plan says so, and measures each
+/// recovery from the kill to the moment the last of that node's slices has answered again on
+/// another node (the coordinator checks every slice every second).
+/// </summary>
+internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, string logs, Action<string> note)
+{
+    private readonly List<Kill> kills = [];
+    private readonly List<(string Name, DateTime DueUtc)> returns = [];
+
+    /// <summary>Kills done so far.</summary>
+    public int Kills => kills.Count;
+
+    /// <summary>The longest recovery so far in seconds; null while a kill has not recovered.</summary>
+    public double? MaxRecoverySeconds => kills.Count == 0 ? 0 : kills.Any(k => k.Recovered is null) ? null : kills.Max(k => k.Recovered!.Value.TotalSeconds);
+
+    /// <summary>One step, with the job's status and its slices' health: kill, bring back, measure.</summary>
+    public void Step(JobStatus status, SliceHealthReport health, IReadOnlyList<string> nodeNames)
+    {
+        var now = DateTime.UtcNow;
+        foreach (var kill in kills.Where(k => k.Recovered is null))
+        {
+            var slices = health.Slices.Where(s => kill.Slices.Contains(s.Slice)).ToList();
+            if (slices.All(s => s.Node is not null && s.Node != kill.Address && s.LastAnsweredUtc > kill.AtUtc))
+            {
+                kill.Recovered = slices.Count == 0 ? TimeSpan.Zero : slices.Max(s => s.LastAnsweredUtc) - kill.AtUtc;
+                note($"chaos: the slices [{string.Join(",", kill.Slices)}] of {kill.Name} answer again, {kill.Recovered.Value.TotalSeconds:0.0} s after the kill");
+            }
+        }
+
+        foreach (var due in returns.Where(r => r.DueUtc <= now).ToList())
+        {
+            returns.Remove(due);
+            children.Restart(due.Name, Path.Combine(logs, $"{due.Name}-{kills.Count(k => k.Name == due.Name) + 1}.log"));
+            note($"chaos: {due.Name} comes back as a returning volunteer");
+        }
+
+        var alive = nodeNames.Where(children.Running).ToList();
+        if (!plan.KillDue(TimeSpan.FromSeconds(status.ElapsedSeconds), kills.Count) || alive.Count < 2 || status.Finished)
+        {
+            return;
+        }
+
+        var busiest = alive
+            .Select(name => (Name: name, Address: children.AddressOf(name)))
+            .Where(n => n.Address is not null)
+            .MaxBy(n => status.SlicesPerNode.GetValueOrDefault(n.Address!));
+        if (busiest.Address is null)
+        {
+            return;
+        }
+
+        var hosted = health.Slices.Where(s => s.Node == busiest.Address).Select(s => s.Slice).ToArray();
+        children.Kill(busiest.Name);
+        kills.Add(new Kill(busiest.Name, busiest.Address, hosted, DateTime.UtcNow));
+        note($"chaos: SIGKILL to {busiest.Name} ({busiest.Address}) at {status.ElapsedSeconds:0.0} s, hosting slices [{string.Join(",", hosted)}]");
+        if (plan.NodesReturn)
+        {
+            returns.Add((busiest.Name, DateTime.UtcNow + plan.ReturnAfter));
+        }
+    }
+
+    private sealed class Kill(string name, string address, int[] slices, DateTime atUtc)
+    {
+        public string Name { get; } = name;
+
+        public string Address { get; } = address;
+
+        public int[] Slices { get; } = slices;
+
+        public DateTime AtUtc { get; } = atUtc;
+
+        public TimeSpan? Recovered { get; set; }
+    }
+}
