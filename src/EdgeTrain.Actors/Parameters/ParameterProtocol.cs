@@ -57,6 +57,10 @@ public static class ParameterProtocol
     /// <summary>Asks a shard for its bookkeeping.</summary>
     public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage, IEdgeTrainMessage;
 
-    /// <summary>A shard's bookkeeping: version, length, updates applied and rejected.</summary>
-    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc) : IEdgeTrainMessage;
+    /// <summary>
+    /// A shard's bookkeeping: version (−1 before the slice exists or when it cannot be recovered),
+    /// length, updates applied and rejected, and <paramref name="Corrupt"/>: damaged journal events and
+    /// snapshots its recoveries found (by checksum) and skipped.
+    /// </summary>
+    public sealed record ShardInfo(string JobId, int Slice, long Version, int Length, long Applied, long Rejected, DateTime LastUpdateUtc, long Corrupt = 0) : IEdgeTrainMessage;
 }
