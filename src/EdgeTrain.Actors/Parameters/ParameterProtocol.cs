@@ -58,9 +58,11 @@ public static class ParameterProtocol
     public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage, IEdgeTrainMessage;
 
     /// <summary>
-    /// A shard's bookkeeping: version, length, updates applied and rejected, and which sequence
-    /// numbers of each aggregator it holds (all up to <paramref name="AppliedContiguous"/>, plus
-    /// <paramref name="AppliedAbove"/>) — what the lost-update audit compares acknowledgements with.
+    /// A shard's bookkeeping: version (−1 before the slice exists or when it cannot be recovered),
+    /// length, updates applied and rejected, which sequence numbers of each aggregator it holds
+    /// (all up to <paramref name="AppliedContiguous"/>, plus <paramref name="AppliedAbove"/>: what the
+    /// lost-update audit compares acknowledgements with), and <paramref name="Corrupt"/>: damaged
+    /// journal events and snapshots its recoveries found (by checksum) and skipped.
     /// </summary>
     public sealed record ShardInfo(
         string JobId,
@@ -71,5 +73,6 @@ public static class ParameterProtocol
         long Rejected,
         DateTime LastUpdateUtc,
         Dictionary<string, long> AppliedContiguous,
-        Dictionary<string, long[]> AppliedAbove) : IEdgeTrainMessage;
+        Dictionary<string, long[]> AppliedAbove,
+        long Corrupt = 0) : IEdgeTrainMessage;
 }

@@ -15,6 +15,14 @@ namespace EdgeTrain.Actors.Parameters;
 /// updates with the job's outer optimizer, persists every applied update (the incremental
 /// checkpoint) and a full snapshot every N updates, and acknowledges each update once it is
 /// durable. Applying is exactly-once per aggregator sequence number (<see cref="SliceState"/>).
+/// <para>
+/// Every stored event and snapshot carries a checksum (<see cref="Serialization.TensorPayloadSerializer"/>).
+/// A damaged snapshot is logged, deleted and replaced by the snapshot before it plus the journal
+/// after that one (the shard keeps two snapshots and that much journal for this); a damaged journal
+/// event is logged, counted and skipped, never applied. A slice whose creation event is damaged, with
+/// no snapshot to stand in for it, cannot be recovered: the shard logs it, answers pulls with
+/// <see cref="SliceNotReady"/> and refuses to be created anew, rather than make up values.
+/// </para>
 /// </summary>
 public sealed class ParameterShardActor : ReceivePersistentActor
 {
@@ -26,6 +34,17 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     private long rejected;
     private DateTime lastUpdateUtc;
     private long previousSnapshot;
+    private long corrupt;
+
+    // > 0 while the recovery falls back from this damaged snapshot: Akka's own replay (after it) is
+    // ignored, and the slice is rebuilt from the snapshot before it and the journal after that one
+    private long damagedSnapshot;
+    private bool repairing;
+
+    // updates replayed before any creation event (the journal before them is trimmed, or the creation
+    // event is damaged), and why the slice cannot be recovered, if it cannot
+    private long orphaned;
+    private string? lost;
 
     /// <summary>Creates the shard for entity <paramref name="entityId"/>.</summary>
     public ParameterShardActor(string entityId)
@@ -33,34 +52,80 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         this.entityId = entityId;
         Recover<SnapshotOffer>(offer =>
         {
-            if (offer.Snapshot is SliceSnapshot snapshot)
+            if (!Offered(offer.Metadata, offer.Snapshot))
             {
-                Restore(snapshot);
-                previousSnapshot = offer.Metadata.SequenceNr;
+                damagedSnapshot = offer.Metadata.SequenceNr;
             }
         });
-        Recover<SliceCreated>(Create);
+        Recover<SliceCreated>(e =>
+        {
+            if (damagedSnapshot == 0)
+            {
+                Create(e);
+            }
+        });
         Recover<UpdateApplied>(e =>
         {
-            if (state is null)
+            if (damagedSnapshot == 0)
             {
-                log.Error("slice {0}: journal holds update {1} of {2} before the slice was created; skipped", entityId, e.Sequence, e.AggregatorId);
-                return;
+                Replay(e);
             }
-
-            if (state.Check(e.AggregatorId, e.Sequence, e.Payload).Kind == UpdateVerdictKind.Accept)
+        });
+        Recover<CorruptEvent>(e =>
+        {
+            if (damagedSnapshot == 0)
             {
-                state.Apply(e.AggregatorId, e.Sequence, e.Payload);
-                applied++;
+                Damaged(e, LastSequenceNr);
             }
         });
         Recover<RecoveryCompleted>(_ =>
         {
-            if (state is not null)
+            if (damagedSnapshot > 0)
             {
-                log.Info("slice {0} recovered at version {1}", entityId, state.Version);
+                StartRepair(damagedSnapshot);
+            }
+            else
+            {
+                Recovered();
             }
         });
+
+        // while the slice is rebuilt from an older snapshot, every other message waits
+        Command<object>(_ => Stash.Stash(), m => repairing && m is not (LoadSnapshotResult or LoadSnapshotFailed or ReplayedMessage or RecoverySuccess or ReplayMessagesFailure));
+        Command<LoadSnapshotResult>(RepairFrom, _ => repairing);
+        Command<ReplayedMessage>(
+            m =>
+            {
+                switch (m.Persistent.Payload)
+                {
+                    case SliceCreated e:
+                        Create(e);
+                        break;
+                    case UpdateApplied e:
+                        Replay(e);
+                        break;
+                    case CorruptEvent e:
+                        Damaged(e, m.Persistent.SequenceNr);
+                        break;
+                }
+            },
+            _ => repairing);
+        Command<RecoverySuccess>(
+            _ =>
+            {
+                repairing = false;
+                log.Warning(
+                    "slice {0}: rebuilt without corrupt snapshot {1}, from {2} and the journal after it",
+                    entityId,
+                    damagedSnapshot,
+                    previousSnapshot > 0 ? $"snapshot {previousSnapshot}" : "no snapshot");
+                damagedSnapshot = 0;
+                Recovered();
+                Stash.UnstashAll();
+            },
+            _ => repairing);
+        Command<LoadSnapshotFailed>(f => GiveUpRepair("loading the snapshot before it failed: " + f.Cause.Message), _ => repairing);
+        Command<ReplayMessagesFailure>(f => GiveUpRepair("replaying the journal failed: " + f.Cause.Message), _ => repairing);
 
         Command<InitSlice>(Init);
         Command<PullSlice>(pull =>
@@ -90,7 +155,8 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             rejected,
             lastUpdateUtc,
             state?.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Contiguous, StringComparer.Ordinal) ?? [],
-            state?.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Above.ToArray(), StringComparer.Ordinal) ?? [])));
+            state?.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Above.ToArray(), StringComparer.Ordinal) ?? [],
+            corrupt)));
         Command<SaveSnapshotSuccess>(saved =>
         {
             // keep the newest two snapshots and the journal after the older one, so that a damaged
@@ -106,6 +172,8 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         Command<DeleteMessagesSuccess>(_ => { });
         Command<DeleteMessagesFailure>(f => log.Warning("slice {0}: trimming the journal failed: {1}", entityId, f.Cause.Message));
         Command<DeleteSnapshotsSuccess>(_ => { });
+        Command<DeleteSnapshotSuccess>(d => log.Info("slice {0}: corrupt snapshot {1} deleted", entityId, d.Metadata.SequenceNr));
+        Command<DeleteSnapshotFailure>(f => log.Warning("slice {0}: deleting corrupt snapshot {1} failed: {2}", entityId, f.Metadata.SequenceNr, f.Cause.Message));
         Command<DeleteSnapshotsFailure>(f => log.Warning("slice {0}: deleting old snapshots failed: {1}", entityId, f.Cause.Message));
         Command<SaveSnapshotFailure>(f => log.Warning("slice {0}: snapshot failed: {1}", entityId, f.Cause.Message));
     }
@@ -121,6 +189,13 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         if (state is not null)
         {
             Sender.Tell(new SliceInitialized(init.JobId, init.Slice, state.Version));
+            return;
+        }
+
+        if (lost is not null)
+        {
+            // new values would pass for the trained ones: the job has to be started anew instead
+            log.Error("slice {0} ({1}) cannot be recovered ({2}); it will not be created again with new values", entityId, PersistenceId, lost);
             return;
         }
 
@@ -179,6 +254,124 @@ public sealed class ParameterShardActor : ReceivePersistentActor
                 SaveSnapshot(ToSnapshot(state));
             }
         });
+    }
+
+    /// <summary>
+    /// Restores a snapshot that was offered (at recovery or while falling back from a damaged one);
+    /// false, after logging and counting it, when it is damaged.
+    /// </summary>
+    private bool Offered(SnapshotMetadata metadata, object snapshot)
+    {
+        if (snapshot is SliceSnapshot s)
+        {
+            Restore(s);
+            previousSnapshot = metadata.SequenceNr;
+            return true;
+        }
+
+        corrupt++;
+        var reason = snapshot is CorruptSnapshot c ? c.Reason : $"a {snapshot?.GetType().Name ?? "null"} instead of a slice snapshot";
+        log.Error(
+            "slice {0}: snapshot {1} of {2} is corrupt and is skipped ({3}); recovering from the snapshot before it and the journal after that one",
+            entityId,
+            metadata.SequenceNr,
+            metadata.PersistenceId,
+            reason);
+        return false;
+    }
+
+    /// <summary>
+    /// Deletes the damaged snapshot <paramref name="damaged"/> (so no later recovery meets it again),
+    /// asks for the newest one before it, and stashes commands until the slice is rebuilt. Each step
+    /// goes to an older snapshot, so this ends: at the latest with the whole journal and no snapshot.
+    /// </summary>
+    private void StartRepair(long damaged)
+    {
+        repairing = true;
+        damagedSnapshot = damaged;
+        state = null;
+        applied = 0;
+        orphaned = 0;
+        lost = null;
+        previousSnapshot = 0;
+        DeleteSnapshot(damaged);
+        SnapshotStore.Tell(new LoadSnapshot(PersistenceId, new SnapshotSelectionCriteria(damaged - 1), long.MaxValue), Self);
+    }
+
+    private void RepairFrom(LoadSnapshotResult result)
+    {
+        var from = 1L;
+        if (result.Snapshot is { } selected)
+        {
+            if (!Offered(selected.Metadata, selected.Snapshot))
+            {
+                StartRepair(selected.Metadata.SequenceNr);
+                return;
+            }
+
+            from = selected.Metadata.SequenceNr + 1;
+        }
+
+        // the journal after that snapshot up to the newest event (nothing is written meanwhile)
+        Journal.Tell(new ReplayMessages(from, LastSequenceNr, long.MaxValue, PersistenceId, Self));
+    }
+
+    private void GiveUpRepair(string why)
+    {
+        // the store is failing: stop, as a failed recovery does; the next message starts the entity again
+        log.Error("slice {0} ({1}): falling back from corrupt snapshot {2} failed: {3}", entityId, PersistenceId, damagedSnapshot, why);
+        Context.Stop(Self);
+    }
+
+    private void Replay(UpdateApplied e)
+    {
+        if (state is null)
+        {
+            orphaned++;
+            return;
+        }
+
+        if (state.Check(e.AggregatorId, e.Sequence, e.Payload).Kind == UpdateVerdictKind.Accept)
+        {
+            state.Apply(e.AggregatorId, e.Sequence, e.Payload);
+            applied++;
+        }
+    }
+
+    private void Damaged(CorruptEvent e, long sequenceNr)
+    {
+        corrupt++;
+        if (e.Manifest == "SC" && state is null)
+        {
+            lost = $"its creation event {sequenceNr} is corrupt and no snapshot holds the slice";
+        }
+
+        log.Error(
+            "slice {0}: journal event {1} of {2} is corrupt and is skipped, never applied ({3}; corrupt records so far: {4})",
+            entityId,
+            sequenceNr,
+            PersistenceId,
+            e.Reason,
+            corrupt);
+    }
+
+    private void Recovered()
+    {
+        if (state is not null)
+        {
+            log.Info("slice {0} recovered at version {1}", entityId, state.Version);
+            return;
+        }
+
+        if (orphaned > 0)
+        {
+            lost ??= $"the journal holds {orphaned} updates but neither the slice's creation nor a snapshot of it";
+        }
+
+        if (lost is not null)
+        {
+            log.Error("slice {0} ({1}) cannot be recovered: {2}; it answers pulls with SliceNotReady", entityId, PersistenceId, lost);
+        }
     }
 
     private void Create(SliceCreated created)

@@ -5,7 +5,10 @@ namespace EdgeTrain.Actors.Parameters;
 
 /// <summary>
 /// What a ParameterShard persists: journal events (the incremental checkpoint) and full snapshots.
-/// All three go through the binary <see cref="TensorPayloadSerializer"/>: they are mostly floats.
+/// All three go through the binary <see cref="TensorPayloadSerializer"/>: they are mostly floats,
+/// followed by a CRC-32C of all their bytes. A stored record whose checksum does not match, or that
+/// does not parse, is read back as <see cref="CorruptSnapshot"/> or <see cref="CorruptEvent"/>
+/// instead of failing the recovery: the shard logs it, skips it and never applies it.
 /// </summary>
 public static class ShardEvents
 {
@@ -26,4 +29,19 @@ public static class ShardEvents
         long Steps,
         Dictionary<string, long> Contiguous,
         Dictionary<string, long[]> Above) : ITensorMessage;
+
+    /// <summary>
+    /// What a stored <see cref="SliceSnapshot"/> reads back as when it is damaged (its checksum does
+    /// not match or it does not parse). Never written.
+    /// </summary>
+    /// <param name="Reason">What is wrong with the stored bytes.</param>
+    public sealed record CorruptSnapshot(string Reason);
+
+    /// <summary>
+    /// What a stored journal event (<see cref="SliceCreated"/> or <see cref="UpdateApplied"/>) reads back
+    /// as when it is damaged (its checksum does not match or it does not parse). Never written.
+    /// </summary>
+    /// <param name="Manifest">The stored event's manifest: <c>SC</c> or <c>UA</c>.</param>
+    /// <param name="Reason">What is wrong with the stored bytes.</param>
+    public sealed record CorruptEvent(string Manifest, string Reason);
 }

@@ -4,6 +4,7 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
+using EdgeTrain.Core.Integrity;
 using EdgeTrain.Core.Optimizers;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
@@ -19,6 +20,15 @@ namespace EdgeTrain.Actors.Serialization;
 /// count, then the floats as raw little-endian bytes. No per-element object serialization.
 /// Every length is checked when reading, and a message that does not parse is refused with a
 /// <see cref="SerializationException"/> that says which part is wrong.
+/// <para>
+/// What is stored (the journal events and snapshots) is written with format version 2: the same
+/// fields, then a CRC-32C of every byte before it, little-endian. Reading verifies it. A stored
+/// record that is damaged (checksum mismatch, or bytes that do not parse) is not refused, since an
+/// exception would fail the shard's recovery for good: it reads back as
+/// <see cref="CorruptSnapshot"/> or <see cref="CorruptEvent"/>, which the shard logs and skips.
+/// Records of format 1 (written before checksums) are still read, unverified. The wire messages keep
+/// format 1: they are not stored, and TCP checks them in flight.
+/// </para>
 /// </summary>
 public sealed class TensorPayloadSerializer : SerializerWithStringManifest
 {
@@ -26,6 +36,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     public const int SerializerId = 4712;
 
     private const byte FormatVersion = 1;
+    private const byte ChecksummedFormatVersion = 2;
     private const string SliceDataManifest = "SD";
     private const string MergedUpdateManifest = "MU";
     private const string ContributionManifest = "CO";
@@ -57,16 +68,19 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         // the hot messages are sized exactly: one allocation, no regrowth, no final copy
-        var writer = new Writer(obj switch
-        {
-            SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
-            MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
-            Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Floats(m.Payload),
-            UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
-            SliceCreated m => 64 + Floats(m.Values),
-            SliceSnapshot m => 256 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
-            _ => 256,
-        });
+        var stored = obj is SliceCreated or UpdateApplied or SliceSnapshot;
+        var writer = new Writer(
+            obj switch
+            {
+                SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
+                MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
+                Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Floats(m.Payload),
+                UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Floats(m.Payload) + Crc32C.Size,
+                SliceCreated m => 64 + Floats(m.Values),
+                SliceSnapshot m => 256 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
+                _ => 256,
+            },
+            stored ? ChecksummedFormatVersion : FormatVersion);
         switch (obj)
         {
             case SliceData m:
@@ -102,6 +116,11 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 throw new ArgumentException($"{obj?.GetType()} is not a tensor payload message", nameof(obj));
         }
 
+        if (stored)
+        {
+            writer.Checksum();
+        }
+
         return writer.ToArray();
     }
 
@@ -109,7 +128,49 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     public override object FromBinary(byte[] bytes, string manifest)
     {
         ArgumentNullException.ThrowIfNull(bytes);
-        var reader = new Reader(bytes, manifest);
+        return manifest switch
+        {
+            SliceCreatedManifest or UpdateAppliedManifest or SliceSnapshotManifest => ReadStored(bytes, manifest),
+            _ => Read(new Reader(bytes, manifest, FormatVersion), manifest),
+        };
+    }
+
+    /// <summary>A journal event or snapshot: verified, and a marker instead of an exception when it is damaged.</summary>
+    private static object ReadStored(byte[] bytes, string manifest)
+    {
+        try
+        {
+            var version = bytes.Length == 0 ? (byte)0 : bytes[0];
+            ReadOnlySpan<byte> body = bytes;
+            if (version == ChecksummedFormatVersion)
+            {
+                if (bytes.Length < 1 + Crc32C.Size)
+                {
+                    throw new SerializationException($"tensor payload {manifest}: {bytes.Length} bytes cannot hold a checksum");
+                }
+
+                body = bytes.AsSpan(0, bytes.Length - Crc32C.Size);
+                var stored = BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(body.Length));
+                var computed = Crc32C.Compute(body);
+                if (stored != computed)
+                {
+                    throw new SerializationException(string.Create(
+                        System.Globalization.CultureInfo.InvariantCulture,
+                        $"tensor payload {manifest}: checksum mismatch: stored {stored:X8}, computed {computed:X8} over {body.Length} bytes"));
+                }
+            }
+
+            // format 1: written before checksums, read unverified (the reader refuses other versions)
+            return Read(new Reader(body, manifest, version == FormatVersion ? FormatVersion : ChecksummedFormatVersion), manifest);
+        }
+        catch (SerializationException e)
+        {
+            return manifest == SliceSnapshotManifest ? new CorruptSnapshot(e.Message) : new CorruptEvent(manifest, e.Message);
+        }
+    }
+
+    private static object Read(Reader reader, string manifest)
+    {
         object message = manifest switch
         {
             SliceDataManifest => new SliceData(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
@@ -171,10 +232,10 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         private byte[] buffer;
         private int position;
 
-        public Writer(int capacity)
+        public Writer(int capacity, byte formatVersion)
         {
             buffer = new byte[capacity];
-            buffer[position++] = FormatVersion;
+            buffer[position++] = formatVersion;
         }
 
         public Writer String(string value)
@@ -244,6 +305,15 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             return this;
         }
 
+        /// <summary>Appends the CRC-32C of everything written so far.</summary>
+        public void Checksum()
+        {
+            var crc = Crc32C.Compute(buffer.AsSpan(0, position));
+            Ensure(Crc32C.Size);
+            BinaryPrimitives.WriteUInt32LittleEndian(buffer.AsSpan(position), crc);
+            position += Crc32C.Size;
+        }
+
         public byte[] ToArray() => position == buffer.Length ? buffer : buffer.AsSpan(0, position).ToArray();
 
         private void Ensure(int more)
@@ -261,13 +331,13 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         private readonly string manifest;
         private int position;
 
-        public Reader(ReadOnlySpan<byte> bytes, string manifest)
+        public Reader(ReadOnlySpan<byte> bytes, string manifest, byte formatVersion)
         {
             this.bytes = bytes;
             this.manifest = manifest;
-            if (bytes.Length == 0 || bytes[0] != FormatVersion)
+            if (bytes.Length == 0 || bytes[0] != formatVersion)
             {
-                throw new SerializationException($"tensor payload {manifest}: expected format version {FormatVersion}, found {(bytes.Length == 0 ? "no bytes" : bytes[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+                throw new SerializationException($"tensor payload {manifest}: expected format version {formatVersion}, found {(bytes.Length == 0 ? "no bytes" : bytes[0].ToString(System.Globalization.CultureInfo.InvariantCulture))}");
             }
 
             position = 1;

@@ -2,8 +2,11 @@ using System.Buffers.Binary;
 using System.Runtime.Serialization;
 using Akka.Serialization;
 using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core.Integrity;
+using EdgeTrain.Core.Optimizers;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Actors.Parameters.ShardEvents;
 
 namespace EdgeTrain.Actors.Tests.Serialization;
 
@@ -335,5 +338,234 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, TensorPayloadSerializer.PayloadBytes(null!));
         Assert.Equal(0, TensorPayloadSerializer.PayloadBytes([]));
         Assert.Equal(1_200_000, TensorPayloadSerializer.PayloadBytes(new float[300_000]));
+    }
+
+    private static readonly ShardOptimizerSpec Adam = new(ShardOptimizerKind.Adam, LearningRate: 1e-3f, Beta1: 0.9f, Beta2: 0.999f, Epsilon: 1e-8f, WeightDecay: 0.01f);
+
+    private static SliceSnapshot Snapshot(int size) => new(
+        42,
+        Floats(size, 1),
+        Adam,
+        7,
+        Floats(size, 2),
+        Floats(size, 3),
+        40,
+        new Dictionary<string, long>(StringComparer.Ordinal) { ["job:eu"] = 30, ["job:ü-région"] = 9 },
+        new Dictionary<string, long[]>(StringComparer.Ordinal) { ["job:eu"] = [32, 35], ["job:ü-région"] = [] });
+
+    private static object Stored(string manifest, int size) => manifest switch
+    {
+        "SC" => new SliceCreated(Floats(size, 4), Adam, 50),
+        "UA" => new UpdateApplied("job:eu-west", 17, Floats(size, 5)),
+        _ => Snapshot(size),
+    };
+
+    private static void AssertSnapshotsEqual(SliceSnapshot expected, SliceSnapshot actual)
+    {
+        Assert.Equal((expected.Version, expected.Optimizer, expected.SnapshotEvery, expected.Steps), (actual.Version, actual.Optimizer, actual.SnapshotEvery, actual.Steps));
+        AssertBitwiseEqual(expected.Values, actual.Values);
+        AssertBitwiseEqual(expected.First, actual.First);
+        AssertBitwiseEqual(expected.Second, actual.Second);
+        Assert.Equal(expected.Contiguous, actual.Contiguous);
+        Assert.Equal(expected.Above.Keys.Order(), actual.Above.Keys.Order());
+        foreach (var (aggregator, above) in expected.Above)
+        {
+            Assert.Equal(above, actual.Above[aggregator]);
+        }
+    }
+
+    // what a damaged stored record reads back as: a marker, never an exception nor a message
+    private object ReadDamaged(byte[] bytes, string manifest)
+    {
+        var back = Serializer.FromBinary(bytes, manifest);
+        if (manifest == "SS")
+        {
+            return Assert.IsType<CorruptSnapshot>(back);
+        }
+
+        Assert.Equal(manifest, Assert.IsType<CorruptEvent>(back).Manifest);
+        return back;
+    }
+
+    [Fact]
+    public void Journal_events_and_snapshots_are_bound_to_the_tensor_serializer_with_their_manifests()
+    {
+        Assert.Equal("SC", Write(Stored("SC", 1)).Manifest);
+        Assert.Equal("UA", Write(Stored("UA", 1)).Manifest);
+        Assert.Equal("SS", Write(Stored("SS", 1)).Manifest);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void SliceCreated_round_trips(int size)
+    {
+        var message = (SliceCreated)Stored("SC", size);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.Optimizer, message.SnapshotEvery), (back.Optimizer, back.SnapshotEvery));
+        AssertBitwiseEqual(message.Values, back.Values);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void UpdateApplied_round_trips(int size)
+    {
+        var message = (UpdateApplied)Stored("UA", size);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.AggregatorId, message.Sequence), (back.AggregatorId, back.Sequence));
+        AssertBitwiseEqual(message.Payload, back.Payload);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void SliceSnapshot_round_trips(int size)
+    {
+        var message = Snapshot(size);
+
+        AssertSnapshotsEqual(message, RoundTrip(message));
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void Stored_records_are_format_2_and_end_with_the_CRC_32C_of_all_bytes_before(string manifest)
+    {
+        var (bytes, _) = Write(Stored(manifest, 10));
+
+        Assert.Equal(2, bytes[0]);
+        Assert.Equal(Crc32C.Compute(bytes.AsSpan(0, bytes.Length - 4)), BinaryPrimitives.ReadUInt32LittleEndian(bytes.AsSpan(bytes.Length - 4)));
+    }
+
+    [Fact]
+    public void Wire_messages_carry_no_checksum()
+    {
+        var (bytes, _) = Write(new SliceData("job", 0, 1, [1f]));
+
+        Assert.Equal(1, bytes[0]);
+        Assert.Equal(1 + 4 + 3 + 4 + 8 + 4 + 4, bytes.Length);
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void Every_single_flipped_byte_of_a_stored_record_is_detected(string manifest)
+    {
+        var (bytes, written) = Write(Stored(manifest, 6));
+        Assert.Equal(manifest, written);
+
+        for (var i = 0; i < bytes.Length; i++)
+        {
+            foreach (var mask in new byte[] { 0x01, 0x02, 0x10, 0x80, 0xFF, 0x5A })
+            {
+                var damaged = bytes.ToArray();
+                damaged[i] ^= mask;
+
+                ReadDamaged(damaged, manifest);
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void A_checksum_mismatch_says_so(string manifest)
+    {
+        var (bytes, _) = Write(Stored(manifest, 100));
+        bytes[bytes.Length / 2] ^= 0x04;
+
+        var reason = ReadDamaged(bytes, manifest) switch
+        {
+            CorruptSnapshot s => s.Reason,
+            CorruptEvent e => e.Reason,
+            var other => throw new InvalidOperationException($"{other}"),
+        };
+
+        Assert.Contains($"tensor payload {manifest}: checksum mismatch: stored ", reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void Every_truncation_of_a_stored_record_is_detected(string manifest)
+    {
+        var (bytes, _) = Write(Stored(manifest, 5));
+
+        for (var length = 0; length < bytes.Length; length++)
+        {
+            ReadDamaged(bytes[..length], manifest);
+        }
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void Bytes_appended_to_a_stored_record_are_detected(string manifest)
+    {
+        var (bytes, _) = Write(Stored(manifest, 5));
+
+        ReadDamaged([.. bytes, 0], manifest);
+        ReadDamaged([.. bytes, .. bytes], manifest);
+    }
+
+    [Theory]
+    [InlineData("SC")]
+    [InlineData("UA")]
+    [InlineData("SS")]
+    public void Random_bytes_read_as_a_stored_record_are_detected(string manifest)
+    {
+        var random = new Random(11);
+        for (var i = 0; i < 200; i++)
+        {
+            var bytes = new byte[random.Next(0, 300)];
+            random.NextBytes(bytes);
+            if (bytes.Length > 0)
+            {
+                bytes[0] = (byte)(1 + (i % 2));
+            }
+
+            ReadDamaged(bytes, manifest);
+        }
+    }
+
+    [Fact]
+    public void Stored_records_of_format_1_written_before_checksums_are_still_read()
+    {
+        foreach (var manifest in new[] { "SC", "UA", "SS" })
+        {
+            var message = Stored(manifest, 9);
+            var (bytes, _) = Write(message);
+            var legacy = bytes[..^4];
+            legacy[0] = 1;
+
+            var back = Serializer.FromBinary(legacy, manifest);
+
+            switch (message)
+            {
+                case SliceSnapshot s:
+                    AssertSnapshotsEqual(s, Assert.IsType<SliceSnapshot>(back));
+                    break;
+                case SliceCreated c:
+                    AssertBitwiseEqual(c.Values, Assert.IsType<SliceCreated>(back).Values);
+                    break;
+                case UpdateApplied u:
+                    AssertBitwiseEqual(u.Payload, Assert.IsType<UpdateApplied>(back).Payload);
+                    break;
+            }
+        }
+    }
+
+    [Fact]
+    public void The_damage_markers_are_never_written()
+    {
+        Assert.Throws<ArgumentException>(() => Serializer.ToBinary(new CorruptSnapshot("x")));
+        Assert.Throws<ArgumentException>(() => Serializer.ToBinary(new CorruptEvent("UA", "x")));
     }
 }
