@@ -255,6 +255,7 @@ public sealed class JobRun
             trainers.Values.OrderBy(t => t.Node, StringComparer.Ordinal).ToArray(),
             curve.ToArray(),
             new Dictionary<string, int>(SlicesPerNode, StringComparer.Ordinal),
-            Message) { Events = events.ToArray() };
+            Message)
+        { Events = events.ToArray() };
     }
 }
