@@ -34,6 +34,9 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     private long rejected;
     private DateTime lastUpdateUtc;
     private long previousSnapshot;
+
+    // updates applied in memory whose journal write has not completed: not yet acknowledged
+    private readonly HashSet<(string AggregatorId, long Sequence)> writing = [];
     private long corrupt;
 
     // > 0 while the recovery falls back from this damaged snapshot: Akka's own replay (after it) is
@@ -229,7 +232,13 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         switch (verdict.Kind)
         {
             case UpdateVerdictKind.Duplicate:
-                Sender.Tell(new UpdateAck(update.JobId, update.Slice, update.AggregatorId, update.Sequence, state.Version));
+                // applied already; acknowledge it only if it is durable too — while its write is
+                // under way, the write's own handler sends the acknowledgement
+                if (!writing.Contains((update.AggregatorId, update.Sequence)))
+                {
+                    Sender.Tell(new UpdateAck(update.JobId, update.Slice, update.AggregatorId, update.Sequence, state.Version));
+                }
+
                 return;
             case UpdateVerdictKind.Reject:
                 rejected++;
@@ -246,8 +255,10 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         applied++;
         lastUpdateUtc = DateTime.UtcNow;
         var sender = Sender;
+        writing.Add((update.AggregatorId, update.Sequence));
         PersistAsync(new UpdateApplied(update.AggregatorId, update.Sequence, update.Payload), e =>
         {
+            writing.Remove((e.AggregatorId, e.Sequence));
             sender.Tell(new UpdateAck(update.JobId, update.Slice, e.AggregatorId, e.Sequence, version));
             if (version % snapshotEvery == 0)
             {
