@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text.Json;
 using EdgeTrain.Tests;
@@ -12,36 +11,11 @@ public sealed class ClusterProgramsSpec : IDisposable
 
     public void Dispose() => temp.Dispose();
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private string SmallJob(string name, double target) => TestCluster.SmallJob(temp.Path, name, target);
 
-    private string SmallJob(string name, double target)
-    {
-        var path = temp.File(name + ".conf");
-        File.WriteAllText(path, $$"""
-            job {
-              name = {{name}}
-              model { type = mlp, hidden = [64] }
-              data.path = "{{RepoPaths.Mnist.Replace("\\", "/", StringComparison.Ordinal)}}"
-              optimizer { type = adam, learning-rate = 0.002 }
-              batch-size = 64
-              target-accuracy = {{target.ToString(System.Globalization.CultureInfo.InvariantCulture)}}
-              time-limit = 3m
-              slice-floats = 16384
-            }
-            """);
-        return path;
-    }
+    private static int FreePort() => TestCluster.FreePort();
 
-    private static JsonElement LastJson(string output)
-    {
-        var line = output.TrimEnd().Split('\n')[^1];
-        return JsonDocument.Parse(line).RootElement.Clone();
-    }
+    private static JsonElement LastJson(string output) => TestCluster.LastJson(output);
 
     [Fact]
     public async Task The_demo_trains_mnist_mlp_to_95_percent_on_three_node_processes_and_stops_them_all()

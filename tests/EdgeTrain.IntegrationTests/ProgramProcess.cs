@@ -43,6 +43,8 @@ internal sealed class ProgramProcess : IDisposable
 
     public bool HasExited => process.HasExited;
 
+    public int Id => process.Id;
+
     public int ExitCode => process.ExitCode;
 
     /// <summary>Starts <c>dotnet {program}.dll args</c> from the test's folder.</summary>

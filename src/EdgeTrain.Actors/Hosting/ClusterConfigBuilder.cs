@@ -29,7 +29,20 @@ public static class ClusterConfigBuilder
         Directory.CreateDirectory(dataDir);
         var seeds = string.Join(", ", options.Seeds.Select(s => Quote(SeedAddress(s))));
         var roles = string.Join(", ", options.Roles.Select(Quote));
-        var database = Path.Combine(dataDir, "edgetrain.db");
+        var files = Config.Empty;
+        foreach (var file in options.ConfigFiles)
+        {
+            files = files.WithFallback(Load(file));
+        }
+
+        files = files
+            .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
+            .WithFallback(Load(Path.Combine(HoconDirectory, "sqlite.conf")));
+
+        // the embedded SQLite journal lives in the data folder; another database (hocon/postgres.conf)
+        // brings its own connection string
+        var sqlite = files.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
+        var database = Quote($"Data Source={Path.Combine(dataDir, "edgetrain.db")}");
         var overrides = ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"""
             akka.remote.dot-netty.tcp.hostname = {Quote(options.Host)}
             akka.remote.dot-netty.tcp.port = {options.Port}
@@ -38,18 +51,12 @@ public static class ClusterConfigBuilder
             edgetrain.region = {Quote(options.Region)}
             edgetrain.data-dir = {Quote(dataDir)}
             edgetrain.training.torch-threads = {options.TorchThreads}
-            akka.persistence.journal.sql.connection-string = {Quote($"Data Source={database}")}
-            akka.persistence.snapshot-store.sql.connection-string = {Quote($"Data Source={database}")}
+            {(sqlite ? $"akka.persistence.journal.sql.connection-string = {database}" : "")}
+            {(sqlite ? $"akka.persistence.snapshot-store.sql.connection-string = {database}" : "")}
             """));
-        var config = overrides;
-        foreach (var file in options.ConfigFiles)
-        {
-            config = config.WithFallback(Load(file));
-        }
 
-        return config
-            .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
-            .WithFallback(Load(Path.Combine(HoconDirectory, "sqlite.conf")))
+        return overrides
+            .WithFallback(files)
             .WithFallback(EdgeTrainConfig.ReferenceConfig)
             .WithFallback(ClusterSharding.DefaultConfig())
             .WithFallback(ClusterSingleton.DefaultConfig())

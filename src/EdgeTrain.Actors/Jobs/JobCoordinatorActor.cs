@@ -213,6 +213,13 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         var running = jobs.Values.Where(r => r.State == JobState.Running).ToList();
         foreach (var run in running)
         {
+            // an aggregator whose node went away starts again elsewhere knowing nothing: tell it
+            // the job again (idempotent for one that knows it)
+            foreach (var region in run.Regions)
+            {
+                aggregators.Tell(new ConfigureAggregator(run.JobId, region, run.SliceLengths, settings.MergeCount, settings.MergeInterval), ActorRefs.NoSender);
+            }
+
             for (var i = 0; i < run.SliceLengths.Length; i++)
             {
                 shards.Ask<ShardInfo>(new GetShardInfo(run.JobId, i), settings.SliceCheckInterval * 2).PipeTo(Self, failure: e => new Status.Failure(e));
@@ -287,6 +294,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (run.StartingSinceUtc == DateTime.MaxValue)
+        {
+            run.StartingSinceUtc = DateTime.UtcNow;
+        }
+
         var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
         var missing = trainers.Count == 0 ? "no node with the trainer role has registered"
             : !nodes.Values.Any(n => n.Roles.Contains(CapabilityScore.ParamsRole)) ? "no node with the params role has registered"
@@ -331,6 +343,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         var regions = trainers.Select(t => t.Region).Distinct(StringComparer.Ordinal).ToList();
+        run.Regions = regions;
         var timeout = settings.StartTimeout;
         var spec = run.Spec;
         var configured = regions.Select(region => aggregators.Ask<AggregatorConfigured>(
@@ -375,7 +388,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (DateTime.UtcNow - run.SubmittedUtc < settings.StartTimeout)
+        if (DateTime.UtcNow - run.StartingSinceUtc < settings.StartTimeout)
         {
             log.Info("coordinator: job {0} waits: {1}", jobId, reason);
             Timers.StartSingleTimer("start-" + jobId, new StartJob(jobId), TimeSpan.FromSeconds(1));

@@ -37,6 +37,9 @@ public sealed class JobRun
     /// <summary>When it was submitted.</summary>
     public DateTime SubmittedUtc { get; }
 
+    /// <summary>When this coordinator began (or, after a move, began again) to start the job.</summary>
+    public DateTime StartingSinceUtc { get; set; } = DateTime.MaxValue;
+
     /// <summary>When training started (null before).</summary>
     public DateTime? StartedUtc { get; private set; }
 
@@ -54,6 +57,9 @@ public sealed class JobRun
 
     /// <summary>Partitions whose trainer node left while no other trainer could take them.</summary>
     public List<int> Orphans { get; } = [];
+
+    /// <summary>The regions with trainers, one aggregator each.</summary>
+    public IReadOnlyList<string> Regions { get; set; } = [];
 
     /// <summary>Number of data partitions (the trainers placed when the job started).</summary>
     public int Partitions { get; set; }

@@ -172,11 +172,13 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
     }
 
+    // The job again: from a coordinator that moved (new reference) or with other partitions.
     private void Reassign(StartTraining again)
     {
-        if (!again.Assigned.SequenceEqual(start.Assigned))
+        var moved = !again.Assigned.SequenceEqual(start.Assigned);
+        start = again;
+        if (moved)
         {
-            start = again;
             LoadData();
         }
     }

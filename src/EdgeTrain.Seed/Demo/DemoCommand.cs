@@ -22,7 +22,7 @@ namespace EdgeTrain.Seed.Demo;
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos"];
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config"];
     private static readonly string[] Switches = ["--json"];
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(120);
 
@@ -48,12 +48,14 @@ internal static class DemoCommand
         using var cancelRegistration = stop.Register(children.Dispose);
         var live = new LiveView(output, Console.IsOutputRedirected);
         live.Note($"demo {spec.Name}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
-        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir], Path.Combine(logs, "seed.log"));
+        // --config (e.g. hocon/postgres.conf) goes to every process
+        var configs = line.Options("--config").SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
+        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, .. configs], Path.Combine(logs, "seed.log"));
         var nodeNames = Enumerable.Range(1, count).Select(i => $"node-{i}").ToArray();
         for (var i = 0; i < count; i++)
         {
             children.Start(nodeNames[i], nodeDll,
-                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads],
+                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, .. configs],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
 
