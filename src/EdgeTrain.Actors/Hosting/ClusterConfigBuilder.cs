@@ -65,14 +65,19 @@ public static class ClusterConfigBuilder
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
-    /// <summary>The configuration of a command-line client (remoting only, any port) that reaches the cluster through the seed's receptionist.</summary>
+    /// <summary>
+    /// The configuration of a command-line client (remoting only, any port) that reaches the cluster
+    /// through the seed's receptionist. It logs errors only: its standard output belongs to the
+    /// command (a JSON line last), not to association warnings while nodes come and go.
+    /// </summary>
     public static Config ForClient(string host = "127.0.0.1") =>
         ConfigurationFactory.ParseString($"""
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp.hostname = {Quote(host)}
             akka.remote.dot-netty.tcp.port = 0
-            akka.loglevel = WARNING
-            akka.stdout-loglevel = WARNING
+            akka.loglevel = ERROR
+            akka.stdout-loglevel = OFF
+            akka.log-dead-letters = off
             """)
             .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
             .WithFallback(EdgeTrainConfig.ReferenceConfig)

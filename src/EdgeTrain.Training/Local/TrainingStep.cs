@@ -25,31 +25,29 @@ public sealed class TrainingStep
     /// </summary>
     public float Gradients(Tensor inputs, Tensor targets, Tensor rows)
     {
-        ArgumentNullException.ThrowIfNull(inputs);
-        ArgumentNullException.ThrowIfNull(targets);
-        ArgumentNullException.ThrowIfNull(rows);
         using var scope = NewDisposeScope();
-        model.train();
-        optimizer.zero_grad();
-        var loss = functional.cross_entropy(model.forward(inputs.index_select(0, rows)), targets.index_select(0, rows));
-        loss.backward();
-        return loss.item<float>();
+        return Backward(inputs, targets, rows).item<float>();
     }
 
     /// <summary>Trains on rows <paramref name="rows"/> of <paramref name="inputs"/> / <paramref name="targets"/> and returns the batch's mean loss.</summary>
     public float Run(Tensor inputs, Tensor targets, Tensor rows)
     {
+        using var scope = NewDisposeScope();
+        var loss = Backward(inputs, targets, rows);
+        optimizer.step();
+        return loss.item<float>();
+    }
+
+    // forward, cross-entropy and backward, in the caller's dispose scope
+    private Tensor Backward(Tensor inputs, Tensor targets, Tensor rows)
+    {
         ArgumentNullException.ThrowIfNull(inputs);
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(rows);
-        using var scope = NewDisposeScope();
         model.train();
         optimizer.zero_grad();
-        var x = inputs.index_select(0, rows);
-        var y = targets.index_select(0, rows);
-        var loss = functional.cross_entropy(model.forward(x), y);
+        var loss = functional.cross_entropy(model.forward(inputs.index_select(0, rows)), targets.index_select(0, rows));
         loss.backward();
-        optimizer.step();
-        return loss.item<float>();
+        return loss;
     }
 }
