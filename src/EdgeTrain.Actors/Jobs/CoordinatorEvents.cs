@@ -11,4 +11,11 @@ public static class CoordinatorEvents
 
     /// <summary>A job ended.</summary>
     public sealed record JobEnded(string JobId, JobState State, double Accuracy, string? Message) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Checkpoint <paramref name="Id"/> of a job was written to its file (<see cref="JobCoordinatorActor.CheckpointPath"/>):
+    /// the slices' versions and lengths, in slice order, and the CRC-32C of the values
+    /// (<see cref="Core.Parameters.CheckpointFile.ContentHash"/>).
+    /// </summary>
+    public sealed record CheckpointTaken(string JobId, long Id, DateTime TakenUtc, string? Label, long[] Versions, int[] Lengths, uint ContentHash) : IEdgeTrainMessage;
 }

@@ -10,6 +10,7 @@ using EdgeTrain.Core.Parameters;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Jobs.CoordinatorEvents;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
@@ -23,7 +24,9 @@ namespace EdgeTrain.Actors.Jobs;
 /// on the best-scoring trainer nodes (one data partition each), collects progress, evaluates on
 /// the held-out test set every few seconds, and stops each job at its target accuracy or time
 /// limit, saving the trained model. Jobs are persisted, so a coordinator that moves to another
-/// seed node takes unfinished jobs up again.
+/// seed node takes unfinished jobs up again. It also keeps the jobs' checkpoints
+/// (<see cref="CheckpointProtocol"/>): saves them to files in its data folder, records them in its
+/// journal, rolls the slices back to one, and hands out their files.
 /// </summary>
 public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 {
@@ -53,6 +56,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 run.End(e.State, e.Message);
             }
         });
+        Recover<CheckpointTaken>(e => Run(e.JobId)?.Checkpoints.Add(Info(e)));
         Recover<RecoveryCompleted>(_ =>
         {
             foreach (var run in jobs.Values.Where(r => !r.Finished))
@@ -124,6 +128,13 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow)
             : new JobUnknown(get.JobId)));
         Command<AuditUpdates>(Audit);
+        Command<SaveCheckpoint>(Save);
+        Command<CheckpointPulled>(Saved);
+        Command<ListCheckpoints>(list => Sender.Tell(Run(list.JobId) is { } run
+            ? new CheckpointList(run.JobId, [.. run.Checkpoints])
+            : new CheckpointUnknown(list.JobId, null, $"no job '{list.JobId}'")));
+        Command<RollbackCheckpoint>(Rollback);
+        Command<FetchCheckpoint>(Fetch);
         Command<Status.Failure>(f => log.Debug("coordinator: {0}", f.Cause.Message));
         Command<GetJobStatus>(get =>
         {
@@ -505,6 +516,170 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             run.SlicesPerNode = counts;
         }
     }
+
+    /// <summary>Where the coordinator keeps checkpoint <paramref name="id"/> of a job: <c>{data-dir}/jobs/{jobId}/checkpoints/{id}.ckpt</c>.</summary>
+    public static string CheckpointPath(string dataDirectory, string jobId, long id) =>
+        Path.Combine(dataDirectory, "jobs", jobId, "checkpoints", id.ToString(System.Globalization.CultureInfo.InvariantCulture) + CheckpointFile.Extension);
+
+    private static CheckpointInfo Info(CheckpointTaken e) => new(
+        e.JobId,
+        e.Id,
+        e.TakenUtc,
+        e.Label,
+        [.. e.Versions.Select((version, i) => new CheckpointSliceInfo(i, version, e.Lengths[i]))],
+        e.Lengths.Sum(l => (long)l),
+        e.ContentHash);
+
+    private void Save(SaveCheckpoint save)
+    {
+        if (Run(save.JobId) is not { } run)
+        {
+            Sender.Tell(new CheckpointUnknown(save.JobId, null, $"no job '{save.JobId}'"));
+            return;
+        }
+
+        var replyTo = Sender;
+        var timeout = TimeSpan.FromSeconds(10);
+        var jobId = run.JobId;
+        Task.WhenAll(Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<object>(new PullSlice(jobId, i, -1), timeout)))
+            .PipeTo(Self,
+                success: replies => new CheckpointPulled(jobId, save.Label, replies, replyTo, null),
+                failure: e => new CheckpointPulled(jobId, save.Label, [], replyTo, $"a slice did not answer: {e.GetBaseException().Message}"));
+    }
+
+    // Every slice's values are here: write the file, then record the checkpoint in the journal. The
+    // next checkpoint's number is decided here, one message at a time (Persist holds back the next).
+    private void Saved(CheckpointPulled pulled)
+    {
+        var run = Run(pulled.JobId);
+        var problem = pulled.Problem
+            ?? (run is null ? $"no job '{pulled.JobId}'" : null)
+            ?? pulled.Replies.Where(r => r is not SliceData).Select(r => $"a slice answered {r.GetType().Name}").FirstOrDefault();
+        if (problem is not null || run is null)
+        {
+            pulled.ReplyTo.Tell(new CheckpointFailed(pulled.JobId, problem ?? "no job"));
+            return;
+        }
+
+        var slices = pulled.Replies.Cast<SliceData>().OrderBy(d => d.Slice).Select(d => new CheckpointSlice(d.Slice, d.Version, d.Values)).ToArray();
+        var id = run.Checkpoints.Count == 0 ? 1 : run.Checkpoints.Max(c => c.Id) + 1;
+        var contents = new CheckpointContents(run.JobId, id, DateTime.UtcNow, string.IsNullOrEmpty(pulled.Label) ? null : pulled.Label, slices);
+        var path = CheckpointPath(settings.DataDirectory, run.JobId, id);
+        try
+        {
+            CheckpointFile.Write(path, contents);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Warning("coordinator: checkpoint {0} of {1} could not be written to {2}: {3}", id, run.JobId, path, e.Message);
+            pulled.ReplyTo.Tell(new CheckpointFailed(run.JobId, $"writing {path} failed: {e.Message}"));
+            return;
+        }
+
+        var taken = new CheckpointTaken(run.JobId, id, contents.TakenUtc, contents.Label, [.. slices.Select(s => s.Version)], [.. slices.Select(s => s.Values.Length)], contents.ContentHash);
+        Persist(taken, e =>
+        {
+            var info = Info(e);
+            run.Checkpoints.Add(info);
+            run.Note(DateTime.UtcNow, $"checkpoint {e.Id} taken{(e.Label is null ? "" : $" ({e.Label})")}: slice versions [{string.Join(",", e.Versions)}]");
+            log.Info("coordinator: job {0}: checkpoint {1} taken in {2}", e.JobId, e.Id, path);
+            pulled.ReplyTo.Tell(new CheckpointSaved(info));
+        });
+    }
+
+    // Reads the checkpoint's file, checks it against the journal, and restores every slice from it.
+    private void Rollback(RollbackCheckpoint rollback)
+    {
+        var (run, info, unknown) = Find(rollback.JobId, rollback.CheckpointId);
+        if (unknown is not null || run is null || info is null)
+        {
+            Sender.Tell(unknown);
+            return;
+        }
+
+        CheckpointContents contents;
+        try
+        {
+            contents = CheckpointFile.Read(CheckpointPath(settings.DataDirectory, run.JobId, info.Id));
+        }
+        catch (EdgeTrain.Core.InvalidInputException e)
+        {
+            Sender.Tell(new CheckpointFailed(run.JobId, e.Message));
+            return;
+        }
+
+        if (contents.ContentHash != info.ContentHash || contents.Slices.Count != run.SliceLengths.Length
+            || contents.Slices.Select(s => s.Values.Length).Where((length, i) => length != run.SliceLengths[i]).Any())
+        {
+            Sender.Tell(new CheckpointFailed(run.JobId,
+                $"the file of checkpoint {info.Id} ({CheckpointPath(settings.DataDirectory, run.JobId, info.Id)}) does not hold what the journal recorded of it (slices or CRC-32C differ)"));
+            return;
+        }
+
+        var jobId = run.JobId;
+        var id = info.Id;
+        var timeout = TimeSpan.FromSeconds(10);
+        run.Note(DateTime.UtcNow, $"rolling back to checkpoint {id}");
+        log.Info("coordinator: job {0}: rolling back to checkpoint {1}", jobId, id);
+        Task.WhenAll(contents.Slices.Select(s => shards.Ask<object>(new RestoreSlice(jobId, s.Index, id, s.Values), timeout)))
+            .PipeTo(Sender,
+                success: replies =>
+                {
+                    var refused = replies.OfType<RestoreRefused>().FirstOrDefault();
+                    return refused is not null ? new CheckpointFailed(jobId, $"slice {refused.Slice} refused the rollback: {refused.Reason}")
+                        : replies.All(r => r is SliceRestored) ? new RolledBack(jobId, id, [.. replies.Cast<SliceRestored>().OrderBy(r => r.Slice).Select(r => r.Version)])
+                        : new CheckpointFailed(jobId, $"unexpected answers: {string.Join(", ", replies.Select(r => r.GetType().Name).Distinct())}");
+                },
+                failure: e => new CheckpointFailed(jobId, $"a slice did not answer the rollback: {e.GetBaseException().Message}; slices that answered hold checkpoint {id}, roll back again"));
+    }
+
+    private void Fetch(FetchCheckpoint fetch)
+    {
+        var (run, info, unknown) = Find(fetch.JobId, fetch.CheckpointId);
+        if (unknown is not null || run is null || info is null)
+        {
+            Sender.Tell(unknown);
+            return;
+        }
+
+        var path = CheckpointPath(settings.DataDirectory, run.JobId, info.Id);
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read);
+            var offset = Math.Clamp(fetch.Offset, 0, file.Length);
+            file.Position = offset;
+            var chunk = new byte[(int)Math.Min(ChunkBytes, file.Length - offset)];
+            file.ReadExactly(chunk);
+            Sender.Tell(new CheckpointChunk(info, offset, file.Length, chunk));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            Sender.Tell(new CheckpointFailed(run.JobId, $"reading {path} failed: {e.Message}"));
+        }
+    }
+
+    // the job and its checkpoint (the newest when id is null), or why there is none
+    private (JobRun? Run, CheckpointInfo? Info, CheckpointUnknown? Unknown) Find(string jobId, long? id)
+    {
+        if (Run(jobId) is not { } run)
+        {
+            return (null, null, new CheckpointUnknown(jobId, null, $"no job '{jobId}'"));
+        }
+
+        if (run.Checkpoints.Count == 0)
+        {
+            return (run, null, new CheckpointUnknown(jobId, id, $"job {jobId} has no checkpoints; save one first"));
+        }
+
+        var info = id is null ? run.Checkpoints[^1] : run.Checkpoints.FirstOrDefault(c => c.Id == id);
+        return info is null
+            ? (run, null, new CheckpointUnknown(jobId, id, $"job {jobId} has no checkpoint {id}; it has {string.Join(", ", run.Checkpoints.Select(c => c.Id))}"))
+            : (run, info, null);
+    }
+
+    private const int ChunkBytes = 1 << 20;
+
+    private sealed record CheckpointPulled(string JobId, string? Label, object[] Replies, IActorRef ReplyTo, string? Problem);
 
     private sealed class Tick
     {

@@ -67,6 +67,9 @@ public sealed class JobRun
     /// <summary>Each slice's home node, version and last answer to the coordinator's check.</summary>
     public SliceHealth[] Slices { get; }
 
+    /// <summary>The job's checkpoints, oldest (id 1) first.</summary>
+    public List<CheckpointProtocol.CheckpointInfo> Checkpoints { get; } = [];
+
     /// <summary>Recovery and placement events, oldest first.</summary>
     public IReadOnlyList<string> Events => events;
 

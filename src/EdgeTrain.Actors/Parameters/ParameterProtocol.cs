@@ -54,6 +54,19 @@ public static class ParameterProtocol
     /// <summary>The update was refused and will never be applied (wrong length, NaN or ±Inf, unknown slice).</summary>
     public sealed record UpdateRejected(string JobId, int Slice, string AggregatorId, long Sequence, string Reason) : IEdgeTrainMessage;
 
+    /// <summary>
+    /// Rolls the slice back to checkpoint <paramref name="CheckpointId"/>'s <paramref name="Values"/>:
+    /// the shard persists them, overwrites its values, resets its optimizer state and bumps its
+    /// version, then answers <see cref="SliceRestored"/> (or <see cref="RestoreRefused"/>). Binary tensor payload.
+    /// </summary>
+    public sealed record RestoreSlice(string JobId, int Slice, long CheckpointId, float[] Values) : IShardMessage, ITensorMessage;
+
+    /// <summary>The slice holds checkpoint <paramref name="CheckpointId"/>'s values, durably, at <paramref name="Version"/>.</summary>
+    public sealed record SliceRestored(string JobId, int Slice, long CheckpointId, long Version) : IEdgeTrainMessage;
+
+    /// <summary>The slice was not restored (it does not exist, or the values do not fit it).</summary>
+    public sealed record RestoreRefused(string JobId, int Slice, long CheckpointId, string Reason) : IEdgeTrainMessage;
+
     /// <summary>Asks a shard for its bookkeeping.</summary>
     public sealed record GetShardInfo(string JobId, int Slice) : IShardMessage, IEdgeTrainMessage;
 

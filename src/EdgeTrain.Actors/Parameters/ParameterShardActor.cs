@@ -15,6 +15,7 @@ namespace EdgeTrain.Actors.Parameters;
 /// updates with the job's outer optimizer, persists every applied update (the incremental
 /// checkpoint) and a full snapshot every N updates, and acknowledges each update once it is
 /// durable. Applying is exactly-once per aggregator sequence number (<see cref="SliceState"/>).
+/// A rollback (<see cref="RestoreSlice"/>) is a journal event too, replayed like an update.
 /// <para>
 /// Every stored event and snapshot carries a checksum (<see cref="Serialization.TensorPayloadSerializer"/>).
 /// A damaged snapshot is logged, deleted and replaced by the snapshot before it plus the journal
@@ -74,6 +75,13 @@ public sealed class ParameterShardActor : ReceivePersistentActor
                 Replay(e);
             }
         });
+        Recover<ValuesRestored>(e =>
+        {
+            if (damagedSnapshot == 0)
+            {
+                Replay(e);
+            }
+        });
         Recover<CorruptEvent>(e =>
         {
             if (damagedSnapshot == 0)
@@ -105,6 +113,9 @@ public sealed class ParameterShardActor : ReceivePersistentActor
                         Create(e);
                         break;
                     case UpdateApplied e:
+                        Replay(e);
+                        break;
+                    case ValuesRestored e:
                         Replay(e);
                         break;
                     case CorruptEvent e:
@@ -149,6 +160,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             Sender.Tell(new SliceData(pull.JobId, pull.Slice, state.Version, state.Values.ToArray()));
         });
         Command<MergedUpdate>(Update);
+        Command<RestoreSlice>(RestoreValues);
         Command<GetShardInfo>(info => Sender.Tell(new ShardInfo(
             info.JobId,
             info.Slice,
@@ -268,6 +280,40 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     }
 
     /// <summary>
+    /// Rolls the slice back to a checkpoint's values. Persisted (with <c>Persist</c>, so commands wait
+    /// until it is durable: no pull sees the restored values before the journal holds them, and none
+    /// after it sees the old ones) and then applied with <see cref="SliceState.Restore"/>: values
+    /// overwritten, optimizer state reset, version + 1. Updates in flight that were formed from the
+    /// values before the rollback are still applied on top when they arrive (asynchronous training).
+    /// </summary>
+    private void RestoreValues(RestoreSlice restore)
+    {
+        var problem = state is null ? lost ?? "the slice does not exist"
+            : restore.Values.Length != state.Length ? $"{restore.Values.Length} floats; the slice has {state.Length}"
+            : PayloadCheck.FirstNonFinite(restore.Values) is var bad and >= 0 ? $"value {bad} is not finite"
+            : null;
+        if (problem is not null)
+        {
+            log.Warning("slice {0}: restore to checkpoint {1} refused: {2}", entityId, restore.CheckpointId, problem);
+            Sender.Tell(new RestoreRefused(restore.JobId, restore.Slice, restore.CheckpointId, problem));
+            return;
+        }
+
+        var sender = Sender;
+        Persist(new ValuesRestored(restore.CheckpointId, restore.Values), e =>
+        {
+            var version = state!.Restore(e.Values);
+            lastUpdateUtc = DateTime.UtcNow;
+            log.Info("slice {0}: restored to checkpoint {1}, now at version {2}", entityId, e.CheckpointId, version);
+            sender.Tell(new SliceRestored(restore.JobId, restore.Slice, e.CheckpointId, version));
+            if (version % snapshotEvery == 0)
+            {
+                SaveSnapshot(ToSnapshot(state));
+            }
+        });
+    }
+
+    /// <summary>
     /// Restores a snapshot that was offered (at recovery or while falling back from a damaged one);
     /// false, after logging and counting it, when it is damaged.
     /// </summary>
@@ -346,6 +392,20 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         {
             state.Apply(e.AggregatorId, e.Sequence, e.Payload);
             applied++;
+        }
+    }
+
+    private void Replay(ValuesRestored e)
+    {
+        if (state is null)
+        {
+            orphaned++;
+            return;
+        }
+
+        if (e.Values.Length == state.Length)
+        {
+            state.Restore(e.Values);
         }
     }
 

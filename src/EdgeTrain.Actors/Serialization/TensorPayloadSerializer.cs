@@ -14,8 +14,8 @@ namespace EdgeTrain.Actors.Serialization;
 
 /// <summary>
 /// Binary serializer for the tensor payload messages (<see cref="SliceData"/>,
-/// <see cref="MergedUpdate"/>, <see cref="Contribution"/>) and the shards' journal events and
-/// snapshots (<see cref="SliceCreated"/>, <see cref="UpdateApplied"/>, <see cref="SliceSnapshot"/>): a format byte, the message's scalar
+/// <see cref="MergedUpdate"/>, <see cref="Contribution"/>, <see cref="RestoreSlice"/>) and the shards' journal events and
+/// snapshots (<see cref="SliceCreated"/>, <see cref="UpdateApplied"/>, <see cref="ValuesRestored"/>, <see cref="SliceSnapshot"/>): a format byte, the message's scalar
 /// fields (strings as UTF-8 with a length prefix, integers and doubles little-endian), the float
 /// count, then the floats as raw little-endian bytes. No per-element object serialization.
 /// Every length is checked when reading, and a message that does not parse is refused with a
@@ -43,6 +43,8 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     private const string SliceCreatedManifest = "SC";
     private const string UpdateAppliedManifest = "UA";
     private const string SliceSnapshotManifest = "SS";
+    private const string RestoreSliceManifest = "RS";
+    private const string ValuesRestoredManifest = "VR";
 
     /// <summary>Created by Akka's serialization extension.</summary>
     public TensorPayloadSerializer(ExtendedActorSystem system) : base(system)
@@ -61,6 +63,8 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         SliceCreated => SliceCreatedManifest,
         UpdateApplied => UpdateAppliedManifest,
         SliceSnapshot => SliceSnapshotManifest,
+        RestoreSlice => RestoreSliceManifest,
+        ValuesRestored => ValuesRestoredManifest,
         _ => throw new ArgumentException($"{o?.GetType()} is not a tensor payload message", nameof(o)),
     };
 
@@ -68,7 +72,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     public override byte[] ToBinary(object obj)
     {
         // the hot messages are sized exactly: one allocation, no regrowth, no final copy
-        var stored = obj is SliceCreated or UpdateApplied or SliceSnapshot;
+        var stored = obj is SliceCreated or UpdateApplied or SliceSnapshot or ValuesRestored;
         var writer = new Writer(
             obj switch
             {
@@ -77,6 +81,8 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Floats(m.Payload),
                 UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Floats(m.Payload) + Crc32C.Size,
                 SliceCreated m => 64 + Floats(m.Values),
+                RestoreSlice m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
+                ValuesRestored m => 1 + 8 + Floats(m.Values) + Crc32C.Size,
                 SliceSnapshot m => 256 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
                 _ => 256,
             },
@@ -97,6 +103,12 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 break;
             case UpdateApplied m:
                 writer.String(m.AggregatorId).Long(m.Sequence).Floats(m.Payload);
+                break;
+            case RestoreSlice m:
+                writer.String(m.JobId).Int(m.Slice).Long(m.CheckpointId).Floats(m.Values);
+                break;
+            case ValuesRestored m:
+                writer.Long(m.CheckpointId).Floats(m.Values);
                 break;
             case SliceSnapshot m:
                 writer.Long(m.Version).Optimizer(m.Optimizer).Int(m.SnapshotEvery).Long(m.Steps)
@@ -130,7 +142,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         ArgumentNullException.ThrowIfNull(bytes);
         return manifest switch
         {
-            SliceCreatedManifest or UpdateAppliedManifest or SliceSnapshotManifest => ReadStored(bytes, manifest),
+            SliceCreatedManifest or UpdateAppliedManifest or SliceSnapshotManifest or ValuesRestoredManifest => ReadStored(bytes, manifest),
             _ => Read(new Reader(bytes, manifest, FormatVersion), manifest),
         };
     }
@@ -179,6 +191,8 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             SliceCreatedManifest => ReadSliceCreated(ref reader),
             UpdateAppliedManifest => new UpdateApplied(reader.String(), reader.Long(), reader.Floats()),
             SliceSnapshotManifest => ReadSnapshot(ref reader),
+            RestoreSliceManifest => new RestoreSlice(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
+            ValuesRestoredManifest => new ValuesRestored(reader.Long(), reader.Floats()),
             _ => throw new SerializationException($"tensor payload: unknown manifest '{manifest}'"),
         };
         reader.End();

@@ -50,7 +50,7 @@ public sealed class SliceState
     public ShardOptimizerSpec Optimizer { get; }
 
     /// <summary>The outer optimizer's per-slice state (momentum, Adam moments).</summary>
-    public ShardOptimizerState OptimizerState { get; }
+    public ShardOptimizerState OptimizerState { get; private set; }
 
     /// <summary>Applied sequence numbers by aggregator id.</summary>
     public IReadOnlyDictionary<string, AppliedSequences> Applied => applied;
@@ -114,5 +114,20 @@ public sealed class SliceState
 
         values.CopyTo(Values);
         return ++Version;
+    }
+
+    /// <summary>
+    /// Restores the slice to a checkpoint's <paramref name="values"/> (a rollback): overwrites the
+    /// values, resets the outer optimizer's state (zero momentum or moments, no steps: the state
+    /// built up after the checkpoint belongs to a trajectory that is undone, and the checkpoint holds
+    /// none), keeps the applied sequence numbers (an update that arrives again is still a duplicate),
+    /// and bumps the version, so that every trainer pulls the restored values. Returns the new version.
+    /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="values"/> is not of the slice's length.</exception>
+    public long Restore(ReadOnlySpan<float> values)
+    {
+        var version = Overwrite(values);
+        OptimizerState = new ShardOptimizerState(Optimizer.Kind, Length);
+        return version;
     }
 }

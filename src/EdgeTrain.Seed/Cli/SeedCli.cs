@@ -32,15 +32,23 @@ public static class SeedCli
           demo --nodes N --job JOB.conf [--json] [--regions K] [--out DIR] [--chaos PLAN]
                       start a seed and N nodes on this machine, train the job, stop them all;
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s]
-          train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N]
+          train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv
-                      and DIR/curves.png (default DIR: runs/local-<job>)
+                      and DIR/curves.png (default DIR: runs/local-<job>); --init FILE starts
+                      from a checkpoint file instead of the job's initialisation
+          checkpoint list|save|rollback|export --job ID --seed HOST:PORT [--id N] [--label L]
+                      [--out FILE] [--json]
+                      a job's checkpoints: save one (every slice at its version), list them,
+                      roll every slice back to checkpoint N (bit for bit), or export one
+                      (default the newest) to FILE for evaluate and train-local --init
+          evaluate --model FILE --job JOB.conf [--json]
+                      score a checkpoint file with the job's model on its test set
         """;
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, demo or train-local (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, checkpoint, evaluate, demo or train-local (see edgetrain --help)");
         return BadInput;
     }
 
@@ -65,6 +73,8 @@ public static class SeedCli
                 "seed" => SeedCommand.RunAsync(rest, output, cancellation).GetAwaiter().GetResult(),
                 "submit" => ClusterCommands.SubmitAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
+                "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
+                "evaluate" => EvaluateCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 _ => Unknown(args[0], error),
             };

@@ -8,18 +8,21 @@ using EdgeTrain.Seed.Output;
 using EdgeTrain.Training;
 using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
+using EdgeTrain.Training.Parameters;
 
 namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
-/// <c>edgetrain train-local --job JOB.conf [--json] [--out DIR] [--device D] [--epochs N]</c>: the
+/// <c>edgetrain train-local --job JOB.conf [--json] [--out DIR] [--device D] [--epochs N] [--init FILE]</c>: the
 /// single-process baseline. Prints one progress line per epoch; writes <c>metrics.csv</c> and
 /// <c>curves.png</c>; with <c>--json</c> the last line of standard output is the run's summary as
 /// JSON. <c>--epochs N</c> trains exactly N epochs, past the target (to measure throughput).
+/// <c>--init FILE</c> starts from a checkpoint file (<c>edgetrain checkpoint export</c>) instead of
+/// the job's seeded initialisation.
 /// </summary>
 internal static class TrainLocalCommand
 {
-    private static readonly string[] Valued = ["--job", "--out", "--device", "--epochs"];
+    private static readonly string[] Valued = ["--job", "--out", "--device", "--epochs", "--init"];
     private static readonly string[] Switches = ["--json"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -35,6 +38,7 @@ internal static class TrainLocalCommand
             spec = spec with { MaxEpochs = count };
         }
 
+        var init = line.Option("--init") is { } initPath ? ModelCheckpoint.Load(initPath, spec) : default;
         var train = MnistLoader.LoadTrain(spec.Data.Path);
         var test = MnistLoader.LoadTest(spec.Data.Path);
         TorchSharp.torch.Device device;
@@ -51,10 +55,11 @@ internal static class TrainLocalCommand
         Directory.CreateDirectory(outDir);
 
         output.WriteLine($"train-local {spec.Name}: {spec.Model.Kind.ToString().ToLowerInvariant()} on {device.type.ToString().ToLowerInvariant()}, " +
-            $"{train.Count} training and {test.Count} test images, target {spec.TargetAccuracy:P1}, at most {spec.MaxEpochs} epochs / {spec.TimeLimit}");
+            $"{train.Count} training and {test.Count} test images, target {spec.TargetAccuracy:P1}, at most {spec.MaxEpochs} epochs / {spec.TimeLimit}" +
+            (init.Checkpoint is { } from ? $", starting from checkpoint {from.Id} of {from.JobId} ({line.Option("--init")})" : ""));
         var progress = new SynchronousProgress<EpochReport>(e => output.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"  epoch {e.Epoch,3}  loss {e.TrainLoss:0.0000}  accuracy {e.TestAccuracy:P2}  {e.SamplesPerSecond,8:N0} samples/s  {e.ElapsedSeconds,7:0.0} s")));
-        var result = new LocalTrainer(spec, device).Run(train, test, progress, cancellation, stopAtTarget: epochs is null);
+        var result = new LocalTrainer(spec, device, init.Parameters).Run(train, test, progress, cancellation, stopAtTarget: epochs is null);
 
         var csv = Path.Combine(outDir, "metrics.csv");
         var png = Path.Combine(outDir, "curves.png");

@@ -17,12 +17,25 @@ public sealed class LocalTrainer
 {
     private readonly JobSpec spec;
     private readonly Device device;
+    private readonly float[]? initialParameters;
 
     /// <summary>Creates a trainer for <paramref name="spec"/> on <paramref name="device"/> (see <see cref="TorchDevice"/>).</summary>
     public LocalTrainer(JobSpec spec, Device device)
+        : this(spec, device, null)
+    {
+    }
+
+    /// <summary>
+    /// Creates a trainer that starts from <paramref name="initialParameters"/> (the model's flat
+    /// parameter vector, as <see cref="ModelCheckpoint.Load"/> reads it) instead of the seeded
+    /// initialisation; null starts from the initialisation.
+    /// </summary>
+    /// <exception cref="ArgumentException">the vector's length is not the model's parameter count (checked by <see cref="Run"/>).</exception>
+    public LocalTrainer(JobSpec spec, Device device, float[]? initialParameters)
     {
         this.spec = spec ?? throw new ArgumentNullException(nameof(spec));
         this.device = device ?? throw new ArgumentNullException(nameof(device));
+        this.initialParameters = initialParameters;
     }
 
     /// <summary>
@@ -36,6 +49,11 @@ public sealed class LocalTrainer
         ArgumentNullException.ThrowIfNull(test);
         var wall = Stopwatch.StartNew();
         using var model = ModelFactory.Create(spec.Model, spec.Seed);
+        if (initialParameters is not null)
+        {
+            new FlatParameterView(model).CopyFrom(initialParameters);
+        }
+
         model.to(device);
         using var optimizer = OptimizerFactory.Create(spec.Optimizer, model);
         var step = new TrainingStep(model, optimizer);

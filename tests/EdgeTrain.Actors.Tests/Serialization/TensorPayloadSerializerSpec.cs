@@ -357,6 +357,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     {
         "SC" => new SliceCreated(Floats(size, 4), Adam, 50),
         "UA" => new UpdateApplied("job:eu-west", 17, Floats(size, 5)),
+        "VR" => new ValuesRestored(long.MaxValue, Floats(size, 6)),
         _ => Snapshot(size),
     };
 
@@ -393,6 +394,34 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal("SC", Write(Stored("SC", 1)).Manifest);
         Assert.Equal("UA", Write(Stored("UA", 1)).Manifest);
         Assert.Equal("SS", Write(Stored("SS", 1)).Manifest);
+        Assert.Equal("VR", Write(Stored("VR", 1)).Manifest);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void ValuesRestored_round_trips(int size)
+    {
+        var message = (ValuesRestored)Stored("VR", size);
+
+        var back = RoundTrip(message);
+
+        Assert.Equal(message.CheckpointId, back.CheckpointId);
+        AssertBitwiseEqual(message.Values, back.Values);
+    }
+
+    [Theory]
+    [MemberData(nameof(Sizes))]
+    public void RestoreSlice_round_trips_as_a_wire_message(int size)
+    {
+        var message = new RestoreSlice("jöb-1", 12, 3, Floats(size, 7));
+
+        var (bytes, manifest) = Write(message);
+        var back = RoundTrip(message);
+
+        Assert.Equal("RS", manifest);
+        Assert.Equal(1, bytes[0]);
+        Assert.Equal((message.JobId, message.Slice, message.CheckpointId), (back.JobId, back.Slice, back.CheckpointId));
+        AssertBitwiseEqual(message.Values, back.Values);
     }
 
     [Theory]
@@ -432,6 +461,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void Stored_records_are_format_2_and_end_with_the_CRC_32C_of_all_bytes_before(string manifest)
     {
         var (bytes, _) = Write(Stored(manifest, 10));
@@ -453,6 +483,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void Every_single_flipped_byte_of_a_stored_record_is_detected(string manifest)
     {
         var (bytes, written) = Write(Stored(manifest, 6));
@@ -474,6 +505,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void A_checksum_mismatch_says_so(string manifest)
     {
         var (bytes, _) = Write(Stored(manifest, 100));
@@ -493,6 +525,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void Every_truncation_of_a_stored_record_is_detected(string manifest)
     {
         var (bytes, _) = Write(Stored(manifest, 5));
@@ -507,6 +540,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void Bytes_appended_to_a_stored_record_are_detected(string manifest)
     {
         var (bytes, _) = Write(Stored(manifest, 5));
@@ -519,6 +553,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [InlineData("SC")]
     [InlineData("UA")]
     [InlineData("SS")]
+    [InlineData("VR")]
     public void Random_bytes_read_as_a_stored_record_are_detected(string manifest)
     {
         var random = new Random(11);
@@ -538,7 +573,7 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     [Fact]
     public void Stored_records_of_format_1_written_before_checksums_are_still_read()
     {
-        foreach (var manifest in new[] { "SC", "UA", "SS" })
+        foreach (var manifest in new[] { "SC", "UA", "SS", "VR" })
         {
             var message = Stored(manifest, 9);
             var (bytes, _) = Write(message);
@@ -557,6 +592,9 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
                     break;
                 case UpdateApplied u:
                     AssertBitwiseEqual(u.Payload, Assert.IsType<UpdateApplied>(back).Payload);
+                    break;
+                case ValuesRestored r:
+                    AssertBitwiseEqual(r.Values, Assert.IsType<ValuesRestored>(back).Values);
                     break;
             }
         }

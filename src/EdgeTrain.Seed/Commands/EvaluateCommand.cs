@@ -1,0 +1,54 @@
+using System.Globalization;
+using System.Text.Json;
+using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core;
+using EdgeTrain.Seed.Cli;
+using EdgeTrain.Training.Data;
+using EdgeTrain.Training.Local;
+using EdgeTrain.Training.Models;
+using EdgeTrain.Training.Parameters;
+
+namespace EdgeTrain.Seed.Commands;
+
+/// <summary>
+/// <c>edgetrain evaluate --model FILE --job JOB.conf [--json]</c>: loads a checkpoint file
+/// (<c>edgetrain checkpoint export</c>) into the job's model and scores it on the job's test set;
+/// prints the accuracy, and with <c>--json</c> a last line of JSON. Exit 2 when the file is damaged
+/// or does not fit the job's model, naming the file.
+/// </summary>
+internal static class EvaluateCommand
+{
+    public static int Run(IReadOnlyList<string> args, TextWriter output)
+    {
+        var line = CommandLine.Parse(args, ["--model", "--job"], ["--json"]);
+        line.AllowPositionals(0, "evaluate --model FILE --job JOB.conf [--json]");
+        var modelPath = line.Option("--model") ?? throw new InvalidInputException("command line", "--model", "missing; expected a checkpoint file (edgetrain checkpoint export)");
+        var jobPath = line.Option("--job") ?? throw new InvalidInputException("command line", "--job", "missing; expected the path of the job file the model was trained with");
+        var spec = JobSpecReader.Load(jobPath);
+        var (checkpoint, parameters) = ModelCheckpoint.Load(modelPath, spec);
+        var test = MnistLoader.LoadTest(spec.Data.Path);
+        using var model = ModelFactory.Create(spec.Model, spec.Seed);
+        new FlatParameterView(model).CopyFrom(parameters);
+        var accuracy = Evaluator.Accuracy(model, test, TorchSharp.torch.CPU);
+
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{modelPath}: checkpoint {checkpoint.Id} of {checkpoint.JobId}{(checkpoint.Label is null ? "" : $" ({checkpoint.Label})")}, {parameters.Length:N0} parameters: accuracy {accuracy:P2} on {test.Count:N0} test images of {spec.Name}"));
+        if (line.Flag("--json"))
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = modelPath,
+                job = spec.Name,
+                checkpointJob = checkpoint.JobId,
+                checkpoint = checkpoint.Id,
+                label = checkpoint.Label,
+                parameters = parameters.Length,
+                testImages = test.Count,
+                accuracy = Math.Round(accuracy, 5),
+            }));
+        }
+
+        return SeedCli.Success;
+    }
+}
