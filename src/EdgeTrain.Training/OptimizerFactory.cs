@@ -15,6 +15,7 @@ public static class OptimizerFactory
         {
             OptimizerKind.Sgd => optim.SGD(module.parameters(), spec.LearningRate, spec.Momentum, weight_decay: spec.WeightDecay),
             OptimizerKind.Adam => optim.Adam(module.parameters(), spec.LearningRate, weight_decay: spec.WeightDecay),
+            OptimizerKind.AdamW => optim.AdamW(module.parameters(), spec.LearningRate, weight_decay: spec.WeightDecay),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown optimizer kind"),
         };
     }

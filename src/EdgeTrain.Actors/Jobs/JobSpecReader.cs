@@ -20,7 +20,12 @@ public static partial class JobSpecReader
     public const int MaxSliceFloats = 4_194_304;
 
     private static readonly Dictionary<string, ModelKind> Models = new() { ["mlp"] = ModelKind.Mlp, ["cnn"] = ModelKind.Cnn };
-    private static readonly Dictionary<string, OptimizerKind> Optimizers = new() { ["sgd"] = OptimizerKind.Sgd, ["adam"] = OptimizerKind.Adam };
+    private static readonly Dictionary<string, OptimizerKind> Optimizers = new()
+    {
+        ["sgd"] = OptimizerKind.Sgd,
+        ["adam"] = OptimizerKind.Adam,
+        ["adamw"] = OptimizerKind.AdamW,
+    };
     private static readonly Dictionary<string, PartitioningKind> Partitionings = new()
     {
         ["iid"] = PartitioningKind.Iid,
@@ -157,7 +162,12 @@ public static partial class JobSpecReader
         var kind = fields.Choice("optimizer.type", Optimizers, required: true);
         if (kind != OptimizerKind.Sgd && fields.Has("optimizer.momentum"))
         {
-            throw fields.Error("optimizer.momentum", "expected only with optimizer.type = sgd; remove it for adam");
+            throw fields.Error("optimizer.momentum", $"expected only with optimizer.type = sgd; remove it for {kind.ToString().ToLowerInvariant()}");
+        }
+
+        if (kind == OptimizerKind.AdamW && fields.Int("local-steps", 1, 100_000) == 1)
+        {
+            throw fields.Error("optimizer.type", "adamw runs on the trainers as the inner optimizer and needs local-steps > 1; with one step the shards apply the optimizer: sgd or adam");
         }
 
         return new OptimizerSpec(

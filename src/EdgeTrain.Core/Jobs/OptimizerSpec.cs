@@ -8,6 +8,12 @@ public enum OptimizerKind
 
     /// <summary>Adam (Kingma and Ba).</summary>
     Adam,
+
+    /// <summary>
+    /// AdamW (decoupled weight decay, Loshchilov and Hutter): DiLoCo's inner optimizer. It runs on
+    /// the trainers only, so it needs <c>local-steps</c> &gt; 1.
+    /// </summary>
+    AdamW,
 }
 
 /// <summary>The optimizer a job uses and its hyper-parameters.</summary>

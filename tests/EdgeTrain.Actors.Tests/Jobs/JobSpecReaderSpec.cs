@@ -1,6 +1,7 @@
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Tests;
 
 namespace EdgeTrain.Actors.Tests.Jobs;
@@ -181,5 +182,18 @@ public sealed class JobSpecReaderSpec
         var e = Assert.Throws<InvalidInputException>(() => JobSpecReader.Load("no/such/job.conf"));
 
         Assert.Equal("no/such/job.conf: job file not found", e.Message);
+    }
+
+    [Fact]
+    public void Adamw_is_the_inner_optimizer_of_local_steps_only()
+    {
+        var refused = Refused(Replace("type = sgd", "type = adamw"));
+        var spec = Parse(Replace("type = sgd", "type = adamw").Replace("batch-size = 32", "batch-size = 32\n local-steps = 8\n outer-optimizer { type = nesterov, learning-rate = 0.7 }", StringComparison.Ordinal));
+
+        Assert.Equal("job.optimizer.type", refused.Key);
+        Assert.Contains("needs local-steps > 1", refused.Message, StringComparison.Ordinal);
+        Assert.Equal(OptimizerKind.AdamW, spec.Optimizer.Kind);
+        Assert.Equal(8, spec.LocalSteps);
+        Assert.Equal(new ShardOptimizerSpec(ShardOptimizerKind.Nesterov, 0.7f, 0.9f), spec.ShardOptimizer);
     }
 }

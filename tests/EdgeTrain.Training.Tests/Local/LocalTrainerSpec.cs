@@ -26,6 +26,7 @@ public sealed class LocalTrainerSpec
     [Theory]
     [InlineData(OptimizerKind.Adam, 0.001, 0.0)]
     [InlineData(OptimizerKind.Sgd, 0.05, 0.9)]
+    [InlineData(OptimizerKind.AdamW, 0.001, 0.0)]
     public void Loss_falls_and_accuracy_rises_with_either_optimizer(OptimizerKind kind, double lr, double momentum)
     {
         var result = new LocalTrainer(Spec(new OptimizerSpec(kind, lr, momentum, 0), epochs: 3), CPU).Run(Train, Test);
