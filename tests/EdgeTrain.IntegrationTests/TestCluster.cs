@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using EdgeTrain.Tests;
 
@@ -9,12 +7,7 @@ namespace EdgeTrain.IntegrationTests;
 /// <summary>Helpers for tests that run a cluster of real processes.</summary>
 internal static class TestCluster
 {
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => LoopbackPorts.Free();
 
     /// <summary>Writes a small MLP job on the shipped MNIST data into <paramref name="folder"/>.</summary>
     public static string SmallJob(string folder, string name, double target, int hidden = 64)

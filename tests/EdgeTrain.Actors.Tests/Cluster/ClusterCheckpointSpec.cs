@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
@@ -47,12 +45,7 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
         return node;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 
     private static async Task<SliceData[]> PullAll(EdgeTrainNode node, string jobId, int slices) =>
         await Task.WhenAll(Enumerable.Range(0, slices).Select(i => node.Shards.Ask<SliceData>(new PullSlice(jobId, i, -1), AskTimeout)));

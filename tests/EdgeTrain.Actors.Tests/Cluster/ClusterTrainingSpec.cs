@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
@@ -41,12 +39,7 @@ public sealed class ClusterTrainingSpec(ITestOutputHelper output) : IAsyncLifeti
         return node;
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 
     [Fact]
     public async Task Three_systems_train_a_small_mlp_until_its_loss_falls_and_it_reaches_its_target()

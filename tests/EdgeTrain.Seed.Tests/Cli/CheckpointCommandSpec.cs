@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core.Membership;
@@ -30,12 +28,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         temp.Dispose();
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => LoopbackPorts.Free();
 
     private string Job()
     {
