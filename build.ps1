@@ -7,6 +7,7 @@
   ./build.ps1 demo           # a seed and 3 node processes train hocon/jobs/mnist-mlp.conf
   ./build.ps1 train-local    # train hocon/jobs/mnist-mlp.conf in one process
   ./build.ps1 train-local --job hocon/jobs/mnist-cnn.conf --json
+  ./build.ps1 bench          # BenchmarkDotNet: merge, codecs, serializer
   ./build.ps1 format         # dotnet format --verify-no-changes
   ./build.ps1 dotnet ARGS    # any dotnet command
 #>
@@ -37,6 +38,10 @@ switch ($Verb) {
   'train-local' {
     $jobArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--job', 'hocon/jobs/mnist-mlp.conf') }
     Invoke-Dotnet (@('run', '--project', 'src/EdgeTrain.Seed', '-c', $configuration, '--', 'train-local') + $jobArgs)
+  }
+  'bench' {
+    $benchArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--filter', '*') }
+    Invoke-Dotnet (@('run', '-c', $configuration, '--project', 'tests/EdgeTrain.Benchmarks', '--') + $benchArgs)
   }
   'format' { Invoke-Dotnet (@('format', $solution, '--verify-no-changes') + $Rest) }
   'dotnet' { Invoke-Dotnet $Rest }

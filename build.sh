@@ -7,6 +7,7 @@
 #   ./build.sh demo --nodes 4 --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh train-local    train hocon/jobs/mnist-mlp.conf in one process (baseline)
 #   ./build.sh train-local --job hocon/jobs/mnist-cnn.conf --json
+#   ./build.sh bench          BenchmarkDotNet: merge, codecs, serializer on 1 MiB slices (a few minutes)
 #   ./build.sh format         check formatting and analyzers (dotnet format --verify-no-changes)
 #   ./build.sh dotnet ARGS…   run any dotnet command the way this script runs it
 #   ./build.sh exec CMD…      run any command where libtorch loads (scripts that start programs)
@@ -29,7 +30,7 @@ configuration=${CONFIGURATION:-Release}
 solution=EdgeTrain.Actors.sln
 
 usage() {
-  sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'
+  sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'
   exit 2
 }
 
@@ -121,6 +122,11 @@ case "$verb" in
     args=("$@")
     [ ${#args[@]} -gt 0 ] || args=(--job hocon/jobs/mnist-mlp.conf)
     dn run --project src/EdgeTrain.Seed -c "$configuration" -- train-local "${args[@]}"
+    ;;
+  bench)
+    args=("$@")
+    [ ${#args[@]} -gt 0 ] || args=(--filter '*')
+    dn run -c "$configuration" --project tests/EdgeTrain.Benchmarks -- "${args[@]}"
     ;;
   format)
     dn format "$solution" --verify-no-changes "$@"
