@@ -2,13 +2,11 @@ using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core.Jobs;
-using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Tests;
 using Xunit.Abstractions;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
-using static EdgeTrain.Actors.Membership.MembershipProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 
 namespace EdgeTrain.Actors.Tests.Cluster;
@@ -19,33 +17,12 @@ namespace EdgeTrain.Actors.Tests.Cluster;
 /// </summary>
 public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLifetime
 {
-    private static readonly NodeCapabilities Capable = new(2, 8L << 30, true, null, false, 0, 10, 10L << 30, "test");
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(20);
-    private readonly TempFolder temp = new();
-    private readonly List<EdgeTrainNode> nodes = [];
+    private readonly InProcessCluster cluster = new();
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    public async Task DisposeAsync()
-    {
-        foreach (var node in nodes)
-        {
-            await node.System.Terminate();
-        }
-
-        temp.Dispose();
-    }
-
-    private EdgeTrainNode Start(int port, int seedPort, string region, params string[] roles)
-    {
-        var tuning = temp.File("tuning.conf");
-        File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\nedgetrain.training.report-interval = 200ms\n");
-        var node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{seedPort}"], region, roles, temp.Path, Capable, [tuning], TorchThreads: 1));
-        nodes.Add(node);
-        return node;
-    }
-
-    private static int FreePort() => LoopbackPorts.Free();
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
 
     private static async Task<SliceData[]> PullAll(EdgeTrainNode node, string jobId, int slices) =>
         await Task.WhenAll(Enumerable.Range(0, slices).Select(i => node.Shards.Ask<SliceData>(new PullSlice(jobId, i, -1), AskTimeout)));
@@ -53,10 +30,7 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
     [Fact]
     public async Task A_rollback_while_the_cluster_trains_restores_every_slice_bit_for_bit()
     {
-        var seedPort = FreePort();
-        var seed = Start(seedPort, seedPort, "region-a", "seed", "params", "aggregator");
-        Start(0, seedPort, "region-a", "params", "aggregator", "trainer");
-        Start(0, seedPort, "region-b", "params", "trainer");
+        var seed = await cluster.StartAsync();
         var spec = new JobSpec(
             "checkpoint-spec",
             new ModelSpec(ModelKind.Mlp, [32], [], 0),
@@ -69,10 +43,9 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
             SliceFloats: 8_192,
             Seed: 5);
 
-        await Eventually(async () => await seed.Coordinator.Ask<NodeList>(GetNodes.Instance, TimeSpan.FromSeconds(3)) is { Nodes.Count: 3 }, TimeSpan.FromSeconds(60));
         var jobId = (await seed.Coordinator.Ask<JobAccepted>(new SubmitJob(spec), AskTimeout)).JobId;
         Assert.IsType<CheckpointUnknown>(await seed.Coordinator.Ask<object>(new RollbackCheckpoint(jobId, 1), AskTimeout));
-        await Eventually(async () => await seed.Coordinator.Ask<JobStatus>(new GetJobStatus(jobId), AskTimeout) is { State: JobState.Running }, TimeSpan.FromSeconds(60));
+        await InProcessCluster.Eventually(async () => await seed.Coordinator.Ask<JobStatus>(new GetJobStatus(jobId), AskTimeout) is { State: JobState.Running }, TimeSpan.FromSeconds(60));
 
         // a checkpoint while the trainers run
         var saved = Assert.IsType<CheckpointSaved>(await seed.Coordinator.Ask<object>(new SaveCheckpoint(jobId, "early"), AskTimeout)).Checkpoint;
@@ -86,9 +59,9 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(saved.Slices.Select(s => s.Version), file.Slices.Select(s => s.Version));
 
         // training goes on until the job ends; then the slices settle (the last merged updates land)
-        await Eventually(async () => await seed.Coordinator.Ask<JobStatus>(new GetJobStatus(jobId), AskTimeout) is { Finished: true }, TimeSpan.FromSeconds(90));
+        await InProcessCluster.Eventually(async () => await seed.Coordinator.Ask<JobStatus>(new GetJobStatus(jobId), AskTimeout) is { Finished: true }, TimeSpan.FromSeconds(90));
         SliceData[] settled = await PullAll(seed, jobId, 4);
-        await Eventually(async () =>
+        await InProcessCluster.Eventually(async () =>
         {
             await Task.Delay(1_500);
             var now = await PullAll(seed, jobId, 4);
@@ -131,30 +104,5 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
         Assert.Equal(saved.ContentHash, CheckpointFile.FromBytes(chunk.Bytes, "fetched").ContentHash);
         Assert.IsType<CheckpointUnknown>(await seed.Coordinator.Ask<object>(new RollbackCheckpoint(jobId, 9), AskTimeout));
         Assert.IsType<CheckpointUnknown>(await seed.Coordinator.Ask<object>(new ListCheckpoints("no-such-job"), AskTimeout));
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition, TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (AskTimeoutException) when (DateTime.UtcNow < deadline)
-            {
-            }
-
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"condition not met within {timeout}");
-            }
-
-            await Task.Delay(500);
-        }
     }
 }

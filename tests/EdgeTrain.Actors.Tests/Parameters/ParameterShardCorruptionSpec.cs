@@ -6,6 +6,7 @@ using EdgeTrain.Core.Parameters;
 using EdgeTrain.Tests;
 using Microsoft.Data.Sqlite;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Tests.FloatData;
 
 namespace EdgeTrain.Actors.Tests.Parameters;
 
@@ -52,26 +53,6 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
         {
             SqliteConnection.ClearAllPools();
             folder.Dispose();
-        }
-    }
-
-    private static float[] Ramp(int length, float start, float step) =>
-        Enumerable.Range(0, length).Select(i => start + (i * step)).ToArray();
-
-    private static float[] Update(int length, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
-    }
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"value {i}: expected {expected[i]:R}, found {actual[i]:R}");
         }
     }
 

@@ -7,6 +7,7 @@ using EdgeTrain.Core.Optimizers;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Parameters.ShardEvents;
+using static EdgeTrain.Tests.FloatData;
 
 namespace EdgeTrain.Actors.Tests.Serialization;
 
@@ -23,17 +24,6 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     {
         var random = new Random(seed);
         return Enumerable.Range(0, count).Select(_ => (float)((random.NextDouble() * 200) - 100)).ToArray();
-    }
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"value {i}: expected bits {BitConverter.SingleToInt32Bits(expected[i]):X8}, found {BitConverter.SingleToInt32Bits(actual[i]):X8}");
-        }
     }
 
     private TensorPayloadSerializer Serializer => Assert.IsType<TensorPayloadSerializer>(Sys.Serialization.FindSerializerForType(typeof(SliceData)));

@@ -1,4 +1,5 @@
 using EdgeTrain.Core.Aggregation;
+using static EdgeTrain.Tests.FloatData;
 
 namespace EdgeTrain.Core.Tests.Aggregation;
 
@@ -9,20 +10,6 @@ public sealed class RegionMergeSpec
     private static readonly int[] Lengths = [3, 2, 4];
 
     private static RegionMerge Merge(int mergeCount = 2, double exponent = 0.5) => new(Lengths, mergeCount, exponent);
-
-    private static float[] Ramp(int length, float start, float step) =>
-        Enumerable.Range(0, length).Select(i => start + (i * step)).ToArray();
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"value {i}: expected {expected[i]:R}, found {actual[i]:R}");
-        }
-    }
 
     [Fact]
     public void A_new_merge_has_nothing_pending_and_knows_version_zero()

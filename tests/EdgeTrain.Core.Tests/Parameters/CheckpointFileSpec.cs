@@ -1,5 +1,6 @@
 using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Core.Parameters;
+using static EdgeTrain.Tests.FloatData;
 
 namespace EdgeTrain.Core.Tests.Parameters;
 
@@ -31,15 +32,6 @@ public sealed class CheckpointFileSpec : IDisposable
             new CheckpointSlice(1, 0, [float.NaN, -0f, float.Epsilon, float.MaxValue, float.NegativeInfinity]),
             new CheckpointSlice(2, long.MaxValue, Floats(33, 2)),
         ]);
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.Equal(BitConverter.SingleToInt32Bits(expected[i]), BitConverter.SingleToInt32Bits(actual[i]));
-        }
-    }
 
     private string Written(CheckpointContents contents)
     {

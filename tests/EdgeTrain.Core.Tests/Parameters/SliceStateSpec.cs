@@ -1,5 +1,6 @@
 using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Core.Parameters;
+using static EdgeTrain.Tests.FloatData;
 
 namespace EdgeTrain.Core.Tests.Parameters;
 
@@ -17,26 +18,6 @@ public sealed class SliceStateSpec
         ShardOptimizerKind.Nesterov => Nesterov,
         _ => Adam,
     };
-
-    private static float[] Ramp(int length, float start, float step) =>
-        Enumerable.Range(0, length).Select(i => start + (i * step)).ToArray();
-
-    private static float[] Update(int length, int seed)
-    {
-        var random = new Random(seed);
-        return Enumerable.Range(0, length).Select(_ => (float)((random.NextDouble() * 2) - 1)).ToArray();
-    }
-
-    private static void AssertBitwiseEqual(float[] expected, float[] actual)
-    {
-        Assert.Equal(expected.Length, actual.Length);
-        for (var i = 0; i < expected.Length; i++)
-        {
-            Assert.True(
-                BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]),
-                $"value {i}: expected {expected[i]:R}, found {actual[i]:R}");
-        }
-    }
 
     [Fact]
     public void A_new_slice_is_at_version_zero_with_nothing_applied()
