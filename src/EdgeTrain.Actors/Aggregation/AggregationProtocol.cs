@@ -1,4 +1,5 @@
 using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core.Codecs;
 namespace EdgeTrain.Actors.Aggregation;
 
 /// <summary>
@@ -20,17 +21,25 @@ public static class AggregationProtocol
     /// <summary>Entity id of a region's aggregator: <c>{jobId}:{region}</c>.</summary>
     public static string EntityId(string jobId, string region) => $"{jobId}:{region}";
 
-    /// <summary>Tells the aggregator the job's slice lengths and merge policy (idempotent).</summary>
-    public sealed record ConfigureAggregator(string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval) : IAggregatorMessage, IEdgeTrainMessage;
+    /// <summary>
+    /// Tells the aggregator the job's slice lengths, merge policy and merged-update codec (idempotent;
+    /// the coordinator sends it every second, and a changed <paramref name="MergeCount"/> or
+    /// <paramref name="Share"/> applies at once). <paramref name="Share"/> scales every merged update
+    /// (see <see cref="Core.Aggregation.RegionMerge.Share"/>).
+    /// </summary>
+    public sealed record ConfigureAggregator(
+        string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval, CodecSpec? MergedCodec = null, bool ErrorFeedback = true, float Share = 1f) : IAggregatorMessage, IEdgeTrainMessage;
 
     /// <summary>The aggregator is configured for the job.</summary>
     public sealed record AggregatorConfigured(string JobId, string Region) : IEdgeTrainMessage;
 
     /// <summary>
     /// A trainer's update of one slice: computed from the slice at <paramref name="BaseVersion"/>,
-    /// weighted by <paramref name="Weight"/> (the samples it was computed on). Binary tensor payload.
+    /// weighted by <paramref name="Weight"/> (the samples it was computed on). <paramref name="Payload"/>
+    /// is encoded with the job's trainer-to-aggregator codec (its first byte names the codec; see
+    /// <see cref="Core.Codecs.CodecKind"/>). Binary tensor payload.
     /// </summary>
-    public sealed record Contribution(string JobId, string Region, int Slice, long BaseVersion, double Weight, float[] Payload) : IAggregatorMessage, ITensorMessage;
+    public sealed record Contribution(string JobId, string Region, int Slice, long BaseVersion, double Weight, byte[] Payload) : IAggregatorMessage, ITensorMessage;
 
     /// <summary>The contribution was refused (unknown job or slice, wrong length, NaN or ±Inf) and never merged.</summary>
     public sealed record ContributionRejected(string JobId, string Region, int Slice, string Reason) : IEdgeTrainMessage;

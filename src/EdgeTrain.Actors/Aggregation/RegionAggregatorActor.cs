@@ -1,7 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
 using EdgeTrain.Actors.Configuration;
-using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Aggregation;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
@@ -77,11 +76,17 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         {
             jobId = configure.JobId;
             region = configure.Region;
-            merge = new RegionMerge(configure.SliceLengths, configure.MergeCount, settings.StalenessExponent);
+            merge = new RegionMerge(configure.SliceLengths, configure.MergeCount, settings.StalenessExponent, configure.MergedCodec, configure.ErrorFeedback);
             Timers.StartPeriodicTimer(nameof(FlushTick), FlushTick.Instance, configure.MergeInterval);
             Timers.StartPeriodicTimer(nameof(ResendTick), ResendTick.Instance, settings.ResendAfter);
             Timers.StartPeriodicTimer(nameof(ReportTick), ReportTick.Instance, TimeSpan.FromSeconds(1));
-            log.Info("aggregator {0}: {1} slices, merge {2} contributions or every {3}", aggregatorId, configure.SliceLengths.Length, configure.MergeCount, configure.MergeInterval);
+            log.Info("aggregator {0}: {1} slices, merge {2} contributions or every {3}, merged updates as {4}{5}", aggregatorId, configure.SliceLengths.Length, configure.MergeCount, configure.MergeInterval,
+                merge.MergedCodec.Kind, configure.ErrorFeedback ? " with error feedback" : string.Empty);
+        }
+
+        if (merge.Reconfigure(configure.MergeCount, configure.Share))
+        {
+            log.Info("aggregator {0}: merging {1} contributions per update, scaled by the region's share {2:0.###}", aggregatorId, configure.MergeCount, configure.Share);
         }
 
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));
@@ -91,7 +96,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     {
         var reason = merge is null
             ? $"job {c.JobId} is unknown to this aggregator (not configured)"
-            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload);
+            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload, $"contribution from {Sender.Path}");
         if (reason is not null)
         {
             rejected++;
@@ -101,7 +106,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         }
 
         accepted++;
-        bytesIn += TensorPayloadSerializer.PayloadBytes(c.Payload);
+        bytesIn += c.Payload.Length;
         if (merge!.Ready(c.Slice))
         {
             Flush(c.Slice);
@@ -154,7 +159,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
     private void Send(PendingUpdate update)
     {
-        bytesOut += TensorPayloadSerializer.PayloadBytes(update.Payload);
+        bytesOut += update.Payload.Length;
         shards.Tell(new MergedUpdate(jobId, update.Slice, aggregatorId, update.Sequence, update.Payload), Self);
     }
 

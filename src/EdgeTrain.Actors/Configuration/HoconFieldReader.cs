@@ -80,6 +80,19 @@ public sealed class HoconFieldReader
         throw Error(key, $"expected {expected}, found '{text}'");
     }
 
+    /// <summary>A switch: <c>on</c>/<c>off</c>, <c>true</c>/<c>false</c> or <c>yes</c>/<c>no</c>.</summary>
+    public bool Bool(string key)
+    {
+        const string expected = "on or off";
+        var config = Pick(key, expected);
+        return RawText(config, key)?.ToLowerInvariant() switch
+        {
+            "on" or "true" or "yes" => true,
+            "off" or "false" or "no" => false,
+            _ => throw Error(key, $"expected {expected}, found {Raw(config, key)}"),
+        };
+    }
+
     /// <summary>A whole number in [<paramref name="min"/>, <paramref name="max"/>].</summary>
     public int Int(string key, int min, int max, bool required = false)
     {

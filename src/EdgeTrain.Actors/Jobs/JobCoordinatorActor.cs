@@ -211,9 +211,22 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host && run.Placement.TryGetValue(address, out var parts) && parts.Count > 0)
             {
-                host.Tell(new StartTraining(run.JobId, run.Spec, [.. parts], run.Partitions, node.Region, run.SliceLengths, Self));
+                host.Tell(new StartTraining(run.JobId, run.Spec, [.. parts], run.Partitions, node.Region, run.SliceLengths, Self, Math.Max(1, run.Regions.Count)));
             }
         }
+    }
+
+    // the job's merge rule and codec for one region's aggregator; with merge-count = trainers, one
+    // merged update per round of the trainers the region holds now. Model deltas (local-steps > 1)
+    // are scaled by the region's share of the trainers: one round's updates of all regions add up
+    // to the average over every trainer, however many regions there are.
+    private ConfigureAggregator Configuration(JobRun run, string region)
+    {
+        var wire = run.Spec.Wire;
+        var trainers = run.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
+        var share = run.Spec.LocalSteps > 1 && trainers > 0 && run.Placement.Count > 0 ? (float)trainers / run.Placement.Count : 1f;
+        return new ConfigureAggregator(run.JobId, region, run.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount), wire.MergeInterval ?? settings.MergeInterval,
+            wire.AggregatorToShard, wire.ErrorFeedback, share);
     }
 
     private static string Describe(JobRun run) =>
@@ -228,7 +241,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             // the job again (idempotent for one that knows it)
             foreach (var region in run.Regions)
             {
-                aggregators.Tell(new ConfigureAggregator(run.JobId, region, run.SliceLengths, settings.MergeCount, settings.MergeInterval), ActorRefs.NoSender);
+                aggregators.Tell(Configuration(run, region), ActorRefs.NoSender);
             }
 
             for (var i = 0; i < run.SliceLengths.Length; i++)
@@ -358,7 +371,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         var timeout = settings.StartTimeout;
         var spec = run.Spec;
         var configured = regions.Select(region => aggregators.Ask<AggregatorConfigured>(
-            new ConfigureAggregator(run.JobId, region, run.SliceLengths, settings.MergeCount, settings.MergeInterval), timeout));
+            Configuration(run, region), timeout));
         var initial = InitialValues(run);
         var sliced = Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<SliceInitialized>(
             new InitSlice(run.JobId, i, initial[i], spec.ShardOptimizer, settings.SnapshotEvery), timeout));

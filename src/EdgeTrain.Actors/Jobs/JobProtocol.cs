@@ -44,15 +44,20 @@ public static class JobProtocol
     /// Starts a job's trainer on a node: it trains on the data partitions <paramref name="Assigned"/>
     /// (of <paramref name="Partitions"/>) and contributes to its region's aggregator. Sent again
     /// with other partitions when a trainer node drops out and its partitions move to this one.
+    /// <paramref name="Regions"/>: the job's regions, each sending one merged update per round
+    /// (what a trainer waits for with <c>aggregation.wait-for-merge</c>).
     /// </summary>
-    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator) : IEdgeTrainMessage;
+    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator, int Regions = 1) : IEdgeTrainMessage;
 
     /// <summary>Stops a job's trainer on a node.</summary>
     public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
 
-    /// <summary>A trainer's running totals, sent every few seconds and when it stops.</summary>
+    /// <summary>
+    /// A trainer's running totals, sent every few seconds and when it stops: <paramref name="BytesSent"/>
+    /// counts its encoded contributions, <paramref name="BytesPulled"/> the dense slices it pulled.
+    /// </summary>
     public sealed record TrainerProgress(
-        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds) : IEdgeTrainMessage;
+        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0) : IEdgeTrainMessage;
 
     /// <summary>
     /// An aggregator's running totals, sent to the coordinator every second while they change;

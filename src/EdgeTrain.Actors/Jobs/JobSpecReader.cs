@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Akka.Configuration;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Optimizers;
 
@@ -41,7 +42,20 @@ public static partial class JobSpecReader
         "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
         "batch-size", "max-epochs", "target-accuracy", "time-limit", "slice-floats", "seed",
         "local-steps", "outer-optimizer.type", "outer-optimizer.learning-rate", "outer-optimizer.momentum",
+        "codec.trainer-to-aggregator.type", "codec.trainer-to-aggregator.top-k", "codec.trainer-to-aggregator.block-size",
+        "codec.aggregator-to-shard.type", "codec.aggregator-to-shard.top-k", "codec.aggregator-to-shard.block-size",
+        "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
     ];
+
+    private static readonly Dictionary<string, CodecKind> Codecs = new()
+    {
+        ["none"] = CodecKind.None,
+        ["fp16"] = CodecKind.Fp16,
+        ["bf16"] = CodecKind.Bf16,
+        ["int8"] = CodecKind.Int8,
+        ["topk"] = CodecKind.TopK,
+        ["topk-int8"] = CodecKind.TopKInt8,
+    };
 
     private static readonly Dictionary<string, ShardOptimizerKind> OuterOptimizers = new()
     {
@@ -120,7 +134,44 @@ public static partial class JobSpecReader
             OuterOptimizer: new ShardOptimizerSpec(
                 fields.Choice("outer-optimizer.type", OuterOptimizers, required: false),
                 (float)fields.Double("outer-optimizer.learning-rate", 0, 10, exclusiveMin: true),
-                (float)fields.Double("outer-optimizer.momentum", 0, 1, exclusiveMax: true)));
+                (float)fields.Double("outer-optimizer.momentum", 0, 1, exclusiveMax: true)),
+            Communication: ReadCommunication(fields));
+    }
+
+    private static CommunicationSpec ReadCommunication(HoconFieldReader fields)
+    {
+        var mergeCount = fields.String("aggregation.merge-count", "node, trainers or a whole number from 1 to 10000");
+        return new CommunicationSpec(
+            ReadCodec(fields, "codec.trainer-to-aggregator"),
+            ReadCodec(fields, "codec.aggregator-to-shard"),
+            fields.Bool("codec.error-feedback"),
+            mergeCount.ToLowerInvariant() switch
+            {
+                "node" => CommunicationSpec.NodeDefault,
+                "trainers" => CommunicationSpec.TrainersInRegion,
+                _ => fields.Int("aggregation.merge-count", 1, 10_000),
+            },
+            string.Equals(fields.String("aggregation.merge-interval", "node or a duration such as 200ms"), "node", StringComparison.OrdinalIgnoreCase)
+                ? null
+                : fields.Duration("aggregation.merge-interval"),
+            fields.Bool("aggregation.wait-for-merge"));
+    }
+
+    private static CodecSpec ReadCodec(HoconFieldReader fields, string key)
+    {
+        var kind = fields.Choice($"{key}.type", Codecs, required: false);
+        var topK = kind is CodecKind.TopK or CodecKind.TopKInt8;
+        if (!topK && fields.Has($"{key}.top-k"))
+        {
+            throw fields.Error($"{key}.top-k", $"expected only with type = topk or topk-int8; remove it for {kind.ToString().ToLowerInvariant()}");
+        }
+
+        if (kind != CodecKind.Int8 && fields.Has($"{key}.block-size"))
+        {
+            throw fields.Error($"{key}.block-size", $"expected only with type = int8; remove it for {kind.ToString().ToLowerInvariant()}");
+        }
+
+        return new CodecSpec(kind, fields.Double($"{key}.top-k", 0, 1, exclusiveMin: true), fields.Int($"{key}.block-size", 1, 1 << 20));
     }
 
     private static ModelSpec ReadModel(HoconFieldReader fields, Config job, Config defaults, string source)

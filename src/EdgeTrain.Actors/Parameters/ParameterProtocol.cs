@@ -45,8 +45,9 @@ public static class ParameterProtocol
     /// A merged update from region aggregator <paramref name="AggregatorId"/>, its
     /// <paramref name="Sequence"/>-th (1-based, per aggregator and slice). The shard applies each
     /// sequence number once and acknowledges every delivery (binary tensor payload).
+    /// <paramref name="Payload"/> is encoded with the job's aggregator-to-shard codec.
     /// </summary>
-    public sealed record MergedUpdate(string JobId, int Slice, string AggregatorId, long Sequence, float[] Payload) : IShardMessage, ITensorMessage;
+    public sealed record MergedUpdate(string JobId, int Slice, string AggregatorId, long Sequence, byte[] Payload) : IShardMessage, ITensorMessage;
 
     /// <summary>The update is applied and durable; the slice is now at <paramref name="Version"/>.</summary>
     public sealed record UpdateAck(string JobId, int Slice, string AggregatorId, long Sequence, long Version) : IEdgeTrainMessage;

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
 using EdgeTrain.Core.Aggregation;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Core.Parameters;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
@@ -240,7 +241,15 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             return;
         }
 
-        var verdict = state.Check(update.AggregatorId, update.Sequence, update.Payload);
+        if (!TensorCodecs.TryDecode(update.Payload, state.Length, $"merged update {update.Sequence} of {update.AggregatorId}", out var delta, out var problem))
+        {
+            rejected++;
+            log.Warning("slice {0}: update {1} of {2} rejected: {3} (rejected so far: {4})", entityId, update.Sequence, update.AggregatorId, problem, rejected);
+            Sender.Tell(new UpdateRejected(update.JobId, update.Slice, update.AggregatorId, update.Sequence, problem));
+            return;
+        }
+
+        var verdict = state.Check(update.AggregatorId, update.Sequence, delta);
         switch (verdict.Kind)
         {
             case UpdateVerdictKind.Duplicate:
@@ -263,7 +272,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         // journal holds it. PersistAsync does not hold back pulls while the write is under way, and
         // it keeps the journal in the order the updates were applied, so a replay gives the same bits.
         // An update lost with an unfinished write was never acknowledged: its aggregator sends it again.
-        var version = state.Apply(update.AggregatorId, update.Sequence, update.Payload);
+        var version = state.Apply(update.AggregatorId, update.Sequence, delta);
         applied++;
         lastUpdateUtc = DateTime.UtcNow;
         var sender = Sender;
@@ -388,9 +397,16 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             return;
         }
 
-        if (state.Check(e.AggregatorId, e.Sequence, e.Payload).Kind == UpdateVerdictKind.Accept)
+        if (!TensorCodecs.TryDecode(e.Payload, state.Length, $"{PersistenceId} journal entry of update {e.Sequence} from {e.AggregatorId}", out var delta, out var problem))
         {
-            state.Apply(e.AggregatorId, e.Sequence, e.Payload);
+            corrupt++;
+            log.Error("slice {0}: {1}; the entry is skipped", entityId, problem);
+            return;
+        }
+
+        if (state.Check(e.AggregatorId, e.Sequence, delta).Kind == UpdateVerdictKind.Accept)
+        {
+            state.Apply(e.AggregatorId, e.Sequence, delta);
             applied++;
         }
     }

@@ -15,8 +15,12 @@ public static class ShardEvents
     /// <summary>The slice was created with these values and this optimizer.</summary>
     public sealed record SliceCreated(float[] Values, ShardOptimizerSpec Optimizer, int SnapshotEvery) : ITensorMessage;
 
-    /// <summary>Merged update <paramref name="Sequence"/> of <paramref name="AggregatorId"/> was applied.</summary>
-    public sealed record UpdateApplied(string AggregatorId, long Sequence, float[] Payload) : ITensorMessage;
+    /// <summary>
+    /// Merged update <paramref name="Sequence"/> of <paramref name="AggregatorId"/> was applied;
+    /// <paramref name="Payload"/> is the update as it arrived, still encoded (a top-k update is
+    /// journaled in its few kilobytes, not as the dense slice).
+    /// </summary>
+    public sealed record UpdateApplied(string AggregatorId, long Sequence, byte[] Payload) : ITensorMessage;
 
     /// <summary>
     /// The slice was rolled back to checkpoint <paramref name="CheckpointId"/>'s <paramref name="Values"/>

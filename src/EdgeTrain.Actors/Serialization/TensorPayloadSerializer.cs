@@ -4,6 +4,7 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.Serialization;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Integrity;
 using EdgeTrain.Core.Optimizers;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
@@ -41,7 +42,10 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     private const string MergedUpdateManifest = "MU";
     private const string ContributionManifest = "CO";
     private const string SliceCreatedManifest = "SC";
-    private const string UpdateAppliedManifest = "UA";
+    private const string UpdateAppliedManifest = "UE";
+
+    // UpdateApplied as written before codecs (dense floats): still read, as a raw-float payload
+    private const string DenseUpdateAppliedManifest = "UA";
     private const string SliceSnapshotManifest = "SS";
     private const string RestoreSliceManifest = "RS";
     private const string ValuesRestoredManifest = "VR";
@@ -77,9 +81,9 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             obj switch
             {
                 SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
-                MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Floats(m.Payload),
-                Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Floats(m.Payload),
-                UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Floats(m.Payload) + Crc32C.Size,
+                MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Bytes(m.Payload),
+                Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Bytes(m.Payload),
+                UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Bytes(m.Payload) + Crc32C.Size,
                 SliceCreated m => 64 + Floats(m.Values),
                 RestoreSlice m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
                 ValuesRestored m => 1 + 8 + Floats(m.Values) + Crc32C.Size,
@@ -93,16 +97,16 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 writer.String(m.JobId).Int(m.Slice).Long(m.Version).Floats(m.Values);
                 break;
             case MergedUpdate m:
-                writer.String(m.JobId).Int(m.Slice).String(m.AggregatorId).Long(m.Sequence).Floats(m.Payload);
+                writer.String(m.JobId).Int(m.Slice).String(m.AggregatorId).Long(m.Sequence).Bytes(m.Payload);
                 break;
             case Contribution m:
-                writer.String(m.JobId).String(m.Region).Int(m.Slice).Long(m.BaseVersion).Double(m.Weight).Floats(m.Payload);
+                writer.String(m.JobId).String(m.Region).Int(m.Slice).Long(m.BaseVersion).Double(m.Weight).Bytes(m.Payload);
                 break;
             case SliceCreated m:
                 writer.Optimizer(m.Optimizer).Int(m.SnapshotEvery).Floats(m.Values);
                 break;
             case UpdateApplied m:
-                writer.String(m.AggregatorId).Long(m.Sequence).Floats(m.Payload);
+                writer.String(m.AggregatorId).Long(m.Sequence).Bytes(m.Payload);
                 break;
             case RestoreSlice m:
                 writer.String(m.JobId).Int(m.Slice).Long(m.CheckpointId).Floats(m.Values);
@@ -142,7 +146,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         ArgumentNullException.ThrowIfNull(bytes);
         return manifest switch
         {
-            SliceCreatedManifest or UpdateAppliedManifest or SliceSnapshotManifest or ValuesRestoredManifest => ReadStored(bytes, manifest),
+            SliceCreatedManifest or UpdateAppliedManifest or DenseUpdateAppliedManifest or SliceSnapshotManifest or ValuesRestoredManifest => ReadStored(bytes, manifest),
             _ => Read(new Reader(bytes, manifest, FormatVersion), manifest),
         };
     }
@@ -186,10 +190,11 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         object message = manifest switch
         {
             SliceDataManifest => new SliceData(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
-            MergedUpdateManifest => new MergedUpdate(reader.String(), reader.Int(), reader.String(), reader.Long(), reader.Floats()),
-            ContributionManifest => new Contribution(reader.String(), reader.String(), reader.Int(), reader.Long(), reader.Double(), reader.Floats()),
+            MergedUpdateManifest => new MergedUpdate(reader.String(), reader.Int(), reader.String(), reader.Long(), reader.Bytes()),
+            ContributionManifest => new Contribution(reader.String(), reader.String(), reader.Int(), reader.Long(), reader.Double(), reader.Bytes()),
             SliceCreatedManifest => ReadSliceCreated(ref reader),
-            UpdateAppliedManifest => new UpdateApplied(reader.String(), reader.Long(), reader.Floats()),
+            UpdateAppliedManifest => new UpdateApplied(reader.String(), reader.Long(), reader.Bytes()),
+            DenseUpdateAppliedManifest => new UpdateApplied(reader.String(), reader.Long(), RawPayload(reader.Floats())),
             SliceSnapshotManifest => ReadSnapshot(ref reader),
             RestoreSliceManifest => new RestoreSlice(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
             ValuesRestoredManifest => new ValuesRestored(reader.Long(), reader.Floats()),
@@ -238,8 +243,15 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
 
     private static int Floats(float[] values) => 4 + (values.Length * sizeof(float));
 
-    /// <summary>Tensor payload bytes of a message (the floats alone, as counted in <c>bytesSent</c>).</summary>
+    private static int Bytes(byte[] payload) => 4 + payload.Length;
+
+    private static byte[] RawPayload(float[] values) => TensorCodecs.For(new CodecSpec(CodecKind.None)).Encode(values);
+
+    /// <summary>Tensor payload bytes of a message (the floats alone, as counted for pulls).</summary>
     public static long PayloadBytes(float[] values) => (values?.LongLength ?? 0) * sizeof(float);
+
+    /// <summary>Tensor payload bytes of an encoded update (as counted in <c>bytesSent</c>).</summary>
+    public static long PayloadBytes(byte[] payload) => payload?.LongLength ?? 0;
 
     private sealed class Writer
     {
@@ -316,6 +328,15 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             }
 
             position += bytes.Length;
+            return this;
+        }
+
+        public Writer Bytes(byte[] payload)
+        {
+            Int(payload.Length);
+            Ensure(payload.Length);
+            payload.CopyTo(buffer.AsSpan(position));
+            position += payload.Length;
             return this;
         }
 
@@ -397,6 +418,17 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             }
 
             return count;
+        }
+
+        public byte[] Bytes()
+        {
+            var count = Int();
+            if (count < 0 || count > bytes.Length - position)
+            {
+                throw Fail($"a payload of {count} bytes at byte {position - 4}, {bytes.Length - position} are left");
+            }
+
+            return Take(count, $"{count} payload bytes").ToArray();
         }
 
         public float[] Floats()

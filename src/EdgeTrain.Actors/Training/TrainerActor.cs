@@ -4,6 +4,7 @@ using Akka.Event;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Data;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Training;
@@ -24,7 +25,8 @@ namespace EdgeTrain.Actors.Training;
 /// every slice newer than its copy from the parameter shards, load them into its TorchSharp model
 /// through the flat view, take <c>local-steps</c> steps (one dispose scope per step, all inside one
 /// message handler), cut the update (the gradient, or θ_start − θ_end) into slices and send each to
-/// its region's aggregator, then pull again at once: trainers never wait for each other. The actor
+/// its region's aggregator encoded with the job's codec (a lossy codec's residual stays here, error
+/// feedback), then pull again at once: trainers never wait for each other. The actor
 /// owns its module and runs on a pinned thread.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
@@ -39,6 +41,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private readonly float[] current;
     private readonly long[] versions;
     private readonly bool[] received;
+    private readonly long[] contributedFrom;
+    private readonly SliceEncoder encoder;
     private nn.Module<Tensor, Tensor>? model;
     private optim.Optimizer? optimizer;
     private FlatParameterView? view;
@@ -52,11 +56,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private long samples;
     private long contributions;
     private long bytesSent;
+    private long bytesPulled;
     private double lossSum;
     private int lossCount;
     private double lastLoss = double.NaN;
     private readonly Stopwatch busy = new();
     private readonly Stopwatch waiting = new();
+    private TimeSpan roundStarted;
+    private static readonly TimeSpan MergeWaitPoll = TimeSpan.FromMilliseconds(20);
 
     /// <summary>Creates the trainer for <paramref name="start"/>.</summary>
     public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node)
@@ -75,6 +82,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         current = new float[plan.TotalFloats];
         versions = Enumerable.Repeat(-1L, plan.Count).ToArray();
         received = new bool[plan.Count];
+        contributedFrom = Enumerable.Repeat(-1L, plan.Count).ToArray();
+        encoder = new SliceEncoder(start.Spec.Wire.TrainerToAggregator, start.Spec.Wire.ErrorFeedback, start.SliceLengths);
 
         Receive<Begin>(_ =>
         {
@@ -86,7 +95,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         });
         Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
-        Receive<SliceUnchanged>(u => Arrived(u.Slice, u.Version));
+        Receive<SliceUnchanged>(Unchanged);
         Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
         Receive<RetryPull>(r =>
         {
@@ -202,6 +211,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         outstanding = plan.Count;
         Array.Clear(received);
         waiting.Start();
+        roundStarted = waiting.Elapsed;
         for (var i = 0; i < plan.Count; i++)
         {
             shards.Tell(new PullSlice(start.JobId, i, versions[i]));
@@ -218,12 +228,40 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             return;
         }
 
+        bytesPulled += TensorPayloadSerializer.PayloadBytes(data.Values);
         if (data.Version >= versions[data.Slice])
         {
             plan.CopyInto(current, data.Slice, data.Values);
         }
 
-        Arrived(data.Slice, data.Version);
+        if (!KeepWaiting(data.Slice, data.Version))
+        {
+            Arrived(data.Slice, data.Version);
+        }
+    }
+
+    private void Unchanged(SliceUnchanged unchanged)
+    {
+        if (!KeepWaiting(unchanged.Slice, unchanged.Version))
+        {
+            Arrived(unchanged.Slice, unchanged.Version);
+        }
+    }
+
+    // with wait-for-merge, a slice that has not taken one merged update per region since the
+    // version this trainer last contributed from is asked again shortly, until the round's merged
+    // updates arrive (or the pull timeout passes: a merge that never comes must not stop training)
+    private bool KeepWaiting(int slice, long version)
+    {
+        if (!start.Spec.Wire.WaitForMerge || slice < 0 || slice >= plan.Count || received[slice] || contributedFrom[slice] < 0
+            || version >= contributedFrom[slice] + start.Regions || waiting.Elapsed - roundStarted >= settings.PullTimeout)
+        {
+            return false;
+        }
+
+        versions[slice] = Math.Max(versions[slice], version);
+        Timers.StartSingleTimer($"retry-{slice}", new RetryPull(slice, round), MergeWaitPoll);
+        return true;
     }
 
     private void Arrived(int slice, long version)
@@ -277,9 +315,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         samples += used;
         for (var i = 0; i < plan.Count; i++)
         {
-            var payload = plan.Of((ReadOnlySpan<float>)update, i).ToArray();
-            bytesSent += TensorPayloadSerializer.PayloadBytes(payload);
+            var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
+            bytesSent += payload.Length;
             aggregators.Tell(new Contribution(start.JobId, start.Region, i, versions[i], used, payload), Self);
+            contributedFrom[i] = versions[i];
         }
 
         contributions++;
@@ -305,7 +344,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         start.Coordinator.Tell(new TrainerProgress(start.JobId, node, start.Region, samples, lastLoss, contributions, bytesSent,
-            busy.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds));
+            busy.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds, bytesPulled));
     }
 
     private sealed class Begin

@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeTrain.Core.Codecs;
 
 namespace EdgeTrain.Core.Aggregation;
 
@@ -7,7 +8,10 @@ namespace EdgeTrain.Core.Aggregation;
 /// slice are validated, discounted by staleness (how many versions the slice moved since the
 /// trainer's copy), and accumulated; once a slice has <see cref="MergeCount"/> of them (or on the
 /// merge timer) <see cref="Flush"/> turns them into one merged update with the next sequence
-/// number, which stays pending until its shard acknowledges it.
+/// number, encoded with the job's aggregator-to-shard codec (with error feedback: what a lossy
+/// codec drops stays here and joins the next merged update of the slice), which stays pending
+/// until its shard acknowledges it. Contributions arrive encoded and are merged straight from
+/// their payload.
 /// </summary>
 public sealed class RegionMerge
 {
@@ -16,9 +20,15 @@ public sealed class RegionMerge
     private readonly long[] knownVersion;
     private readonly SortedDictionary<long, PendingUpdate>[] pending;
     private readonly Parameters.AppliedSequences[] acknowledged;
+    private readonly SliceEncoder encoder;
 
     /// <summary>Creates the merge state for a job whose slices have <paramref name="sliceLengths"/>.</summary>
-    public RegionMerge(IReadOnlyList<int> sliceLengths, int mergeCount, double stalenessExponent)
+    /// <param name="sliceLengths">Floats per slice.</param>
+    /// <param name="mergeCount">Contributions per slice that make one merged update.</param>
+    /// <param name="stalenessExponent">Exponent of the staleness discount.</param>
+    /// <param name="mergedCodec">Codec of the merged updates (default: raw float32).</param>
+    /// <param name="errorFeedback">Keep what a lossy <paramref name="mergedCodec"/> drops for the slice's next update.</param>
+    public RegionMerge(IReadOnlyList<int> sliceLengths, int mergeCount, double stalenessExponent, CodecSpec? mergedCodec = null, bool errorFeedback = true)
     {
         ArgumentNullException.ThrowIfNull(sliceLengths);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mergeCount);
@@ -29,10 +39,39 @@ public sealed class RegionMerge
         acknowledged = accumulators.Select(_ => new Parameters.AppliedSequences()).ToArray();
         MergeCount = mergeCount;
         StalenessExponent = stalenessExponent;
+        encoder = new SliceEncoder(mergedCodec ?? new CodecSpec(CodecKind.None), errorFeedback, sliceLengths);
     }
 
     /// <summary>Contributions per slice that make one merged update.</summary>
-    public int MergeCount { get; }
+    public int MergeCount { get; private set; }
+
+    /// <summary>The codec of the merged updates.</summary>
+    public CodecSpec MergedCodec => encoder.Spec;
+
+    /// <summary>
+    /// Factor applied to every merged average before it is encoded: the region's share of the job's
+    /// trainers when the updates are model deltas (DiLoCo), so that the regions' merged updates of
+    /// one round add up to the average over all trainers; 1 otherwise.
+    /// </summary>
+    public float Share { get; private set; } = 1f;
+
+    /// <summary>
+    /// Changes <see cref="MergeCount"/> and <see cref="Share"/> (the region gained or lost trainers);
+    /// returns whether either changed.
+    /// </summary>
+    public bool Reconfigure(int mergeCount, float share)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(mergeCount);
+        if (!(share > 0 && share <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(share), share, "expected a share in (0, 1]");
+        }
+
+        var changed = mergeCount != MergeCount || share != Share;
+        MergeCount = mergeCount;
+        Share = share;
+        return changed;
+    }
 
     /// <summary>Exponent of the staleness discount (see <see cref="StalenessWeight"/>).</summary>
     public double StalenessExponent { get; }
@@ -47,30 +86,26 @@ public sealed class RegionMerge
     public IEnumerable<int> SlicesWithContributions => Enumerable.Range(0, accumulators.Length).Where(s => accumulators[s].Count > 0);
 
     /// <summary>
-    /// Checks and merges one contribution. Returns null when it was merged, else the reason it
-    /// was refused (nothing of it is merged then).
+    /// Checks and merges one encoded contribution. Returns null when it was merged, else the
+    /// reason it was refused (nothing of it is merged then): an unknown slice, a weight that is
+    /// not a sample count, or a payload that does not decode to the slice (wrong length, unknown
+    /// codec, indices out of range, unsorted or repeated, non-finite values or scales).
     /// </summary>
-    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<float> payload)
+    /// <param name="slice">The slice.</param>
+    /// <param name="baseVersion">The slice version the trainer started from.</param>
+    /// <param name="weight">Samples behind the contribution.</param>
+    /// <param name="payload">The contribution, encoded with any codec.</param>
+    /// <param name="source">Who sent it, for the reason.</param>
+    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<byte> payload, string source = "contribution")
     {
         if (slice < 0 || slice >= accumulators.Length)
         {
             return $"slice {slice} does not exist; the job has slices 0 to {accumulators.Length - 1}";
         }
 
-        if (payload.Length != accumulators[slice].Length)
-        {
-            return $"slice {slice} has {accumulators[slice].Length} floats, the contribution {payload.Length}";
-        }
-
         if (!double.IsFinite(weight) || weight <= 0)
         {
             return string.Create(CultureInfo.InvariantCulture, $"weight {weight}; expected a positive number of samples");
-        }
-
-        var bad = PayloadCheck.FirstNonFinite(payload);
-        if (bad >= 0)
-        {
-            return string.Create(CultureInfo.InvariantCulture, $"value {bad} is {payload[bad]}; expected finite numbers");
         }
 
         // the accumulator sums in float: the discounted weight must be a usable float, neither
@@ -82,8 +117,28 @@ public sealed class RegionMerge
             return string.Create(CultureInfo.InvariantCulture, $"weight {weight} (discounted to {discounted}) is outside what a float holds; expected a sample count");
         }
 
-        accumulators[slice].Add(payload, discounted);
-        return null;
+        try
+        {
+            var codec = TensorCodecs.ForPayload(payload, source);
+            accumulators[slice].AddEncoded(codec, payload, discounted, source);
+            return null;
+        }
+        catch (InvalidInputException e)
+        {
+            return $"slice {slice} ({accumulators[slice].Length} floats): {e.Message}";
+        }
+    }
+
+    /// <summary>Checks and merges one dense float32 contribution (see the encoded overload).</summary>
+    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<float> payload)
+    {
+        var bad = PayloadCheck.FirstNonFinite(payload);
+        if (bad >= 0)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"value {bad} is {payload[bad]}; expected finite numbers");
+        }
+
+        return Add(slice, baseVersion, weight, TensorCodecs.For(new CodecSpec(CodecKind.None)).Encode(payload));
     }
 
     /// <summary>True when slice <paramref name="slice"/> has enough contributions for a merged update.</summary>
@@ -97,7 +152,13 @@ public sealed class RegionMerge
             return null;
         }
 
-        var update = new PendingUpdate(slice, ++nextSequence[slice], accumulators[slice].TakeAverage(), nowUtc);
+        var average = accumulators[slice].TakeAverage();
+        if (Share != 1f)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(average, Share, average);
+        }
+
+        var update = new PendingUpdate(slice, ++nextSequence[slice], encoder.Encode(slice, average), nowUtc);
         pending[slice][update.Sequence] = update;
         return update;
     }

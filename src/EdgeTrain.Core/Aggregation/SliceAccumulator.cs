@@ -48,6 +48,25 @@ public sealed class SliceAccumulator
         Count++;
     }
 
+    /// <summary>
+    /// Adds <paramref name="weight"/> × the update encoded in <paramref name="payload"/>. The
+    /// codec validates the whole payload first: a bad one throws and leaves the sum untouched.
+    /// </summary>
+    /// <exception cref="InvalidInputException">the payload is malformed (named after <paramref name="source"/>).</exception>
+    /// <exception cref="ArgumentException">the weight is not a finite number greater than 0.</exception>
+    public void AddEncoded(Codecs.ITensorCodec codec, ReadOnlySpan<byte> payload, double weight, string source)
+    {
+        ArgumentNullException.ThrowIfNull(codec);
+        if (!(weight > 0) || !float.IsFinite((float)weight))
+        {
+            throw new ArgumentException($"weight {weight} must be a finite number greater than 0", nameof(weight));
+        }
+
+        codec.MergeInto(payload, sum, (float)weight, source);
+        TotalWeight += weight;
+        Count++;
+    }
+
     /// <summary>The weighted average of the updates added so far, as a new array; empties the accumulator.</summary>
     /// <exception cref="InvalidOperationException">no update was added since the last call.</exception>
     public float[] TakeAverage()

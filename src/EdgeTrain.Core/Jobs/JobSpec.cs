@@ -24,6 +24,7 @@ namespace EdgeTrain.Core.Jobs;
 /// shards apply <paramref name="OuterOptimizer"/> (DiLoCo-style).
 /// </param>
 /// <param name="OuterOptimizer">The shards' optimizer when <paramref name="LocalSteps"/> &gt; 1 (default: SGD with learning rate 1, plain averaging).</param>
+/// <param name="Communication">Codecs of contributions and merged updates, error feedback and the merge rule (default: dense, see <see cref="CommunicationSpec.Dense"/>).</param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -36,8 +37,12 @@ public sealed record JobSpec(
     int SliceFloats,
     int Seed,
     int LocalSteps = 1,
-    ShardOptimizerSpec? OuterOptimizer = null)
+    ShardOptimizerSpec? OuterOptimizer = null,
+    CommunicationSpec? Communication = null)
 {
+    /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
+    public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;
+
     /// <summary>
     /// The optimizer the parameter shards apply merged updates with: with one local step the job's
     /// own optimizer (SGD without momentum → SGD; SGD with momentum → Nesterov momentum; Adam →

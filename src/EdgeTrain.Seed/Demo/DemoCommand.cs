@@ -5,6 +5,7 @@ using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Output;
@@ -162,6 +163,10 @@ internal static class DemoCommand
                 samples = final.Samples,
                 samplesPerSecond = Math.Round(final.SamplesPerSecond, 1),
                 bytesSent = final.BytesSent,
+                bytesPerSample = final.Samples > 0 ? Math.Round((double)final.BytesSent / final.Samples, 2) : (double?)null,
+                bytesPulled = final.Trainers.Sum(t => t.BytesPulled),
+                codecs = $"{Codec(spec.Wire.TrainerToAggregator)}/{Codec(spec.Wire.AggregatorToShard)}",
+                localSteps = spec.LocalSteps,
                 shardsPerNode = final.SlicesPerNode,
                 updates = final.Updates,
                 secondsToTarget = target is null ? (double?)null : Math.Round(target.Seconds, 2),
@@ -173,6 +178,12 @@ internal static class DemoCommand
 
         return final.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
     }
+
+    private static string Codec(CodecSpec codec) => codec.Kind switch
+    {
+        CodecKind.TopK or CodecKind.TopKInt8 => string.Create(CultureInfo.InvariantCulture, $"{codec.Kind.ToString().ToLowerInvariant()}:{codec.TopKFraction:0.####}"),
+        _ => codec.Kind.ToString().ToLowerInvariant(),
+    };
 
     private static async Task<IReadOnlyList<NodeInfo>?> WaitForNodesAsync(EdgeTrainClient client, int count, ChildProcesses children, LiveView live, CancellationToken stop)
     {

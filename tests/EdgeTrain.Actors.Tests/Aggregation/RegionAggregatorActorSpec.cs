@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using EdgeTrain.Actors.Aggregation;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 
@@ -37,7 +38,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     private static Contribution Contribution(int slice, double weight, float[] payload, long baseVersion = 0) =>
-        new(Job, Region, slice, baseVersion, weight, payload);
+        new(Job, Region, slice, baseVersion, weight, FloatData.Raw(payload));
 
     private AggregatorStats Stats(IActorRef aggregator)
     {
@@ -90,7 +91,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
 
         // the first contribution survived the second configuration: together they make a merge
         var update = shards.ExpectMsg<MergedUpdate>();
-        Assert.Equal([2f, 2f, 2f], update.Payload);
+        Assert.Equal([2f, 2f, 2f], FloatData.Decoded(update.Payload));
         var stats = Stats(aggregator);
         Assert.Equal(Job, stats.JobId);
         Assert.Equal(Region, stats.Region);
@@ -146,7 +147,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, update.Slice);
         Assert.Equal(1, update.Sequence);
         Assert.StartsWith(EntityId + "#", update.AggregatorId, StringComparison.Ordinal);
-        Assert.Equal([4f, 5f, 6f], update.Payload);
+        Assert.Equal([4f, 5f, 6f], FloatData.Decoded(update.Payload));
         Assert.Equal(aggregator, shards.LastSender);
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
@@ -166,7 +167,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
 
         var second = shards.ExpectMsg<MergedUpdate>();
         Assert.Equal(2, second.Sequence);
-        Assert.Equal([1f, 3f], second.Payload);
+        Assert.Equal([1f, 3f], FloatData.Decoded(second.Payload));
     }
 
     [Fact]
@@ -193,7 +194,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         var update = shards.ExpectMsg<MergedUpdate>(TimeSpan.FromSeconds(3));
         Assert.Equal(1, update.Slice);
         Assert.Equal(1, update.Sequence);
-        Assert.Equal([0.5f, -0.25f], update.Payload);
+        Assert.Equal([0.5f, -0.25f], FloatData.Decoded(update.Payload));
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Equal(1, Stats(aggregator).MergedSent);
     }
@@ -214,7 +215,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
             Assert.Equal(sent.AggregatorId, resent.AggregatorId);
             Assert.Equal(sent.Slice, resent.Slice);
             Assert.Equal(1, resent.Sequence);
-            Assert.Equal([2f, 3f, 4f], resent.Payload);
+            Assert.Equal([2f, 3f, 4f], FloatData.Decoded(resent.Payload));
         }
 
         var stats = Stats(aggregator);

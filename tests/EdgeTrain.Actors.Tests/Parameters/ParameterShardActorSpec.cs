@@ -3,6 +3,7 @@ using Akka.Configuration;
 using Akka.Persistence;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core.Optimizers;
+using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Parameters.ShardEvents;
 using static EdgeTrain.Tests.FloatData;
@@ -51,7 +52,7 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
 
     private UpdateAck Send(IActorRef shard, string aggregator, long sequence, float[] payload)
     {
-        shard.Tell(new MergedUpdate(Job, Slice, aggregator, sequence, payload));
+        shard.Tell(new MergedUpdate(Job, Slice, aggregator, sequence, FloatData.Raw(payload)));
         var ack = ExpectMsg<UpdateAck>();
         Assert.Equal(Job, ack.JobId);
         Assert.Equal(Slice, ack.Slice);
@@ -90,7 +91,7 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
     {
         var shard = Shard();
 
-        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, [1f]));
+        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, FloatData.Raw([1f])));
 
         ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         Assert.Equal(0, Info(shard).Rejected);
@@ -219,11 +220,11 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
     {
         var shard = Initialized([1f, 2f, 3f, 4f]);
 
-        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, [1f, 1f, 1f]));
+        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, FloatData.Raw([1f, 1f, 1f])));
         var wrongLength = ExpectMsg<UpdateRejected>();
-        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 2, [1f, float.NaN, 1f, 1f]));
+        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 2, FloatData.Raw([1f, float.NaN, 1f, 1f])));
         var nan = ExpectMsg<UpdateRejected>();
-        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 3, [1f, 1f, 1f, float.PositiveInfinity]));
+        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 3, FloatData.Raw([1f, 1f, 1f, float.PositiveInfinity])));
         var infinity = ExpectMsg<UpdateRejected>();
 
         Assert.Equal(new UpdateRejected(Job, Slice, "agg-a", 1, "update of 3 floats; the slice has 4"), wrongLength);
@@ -242,7 +243,7 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
     public void A_rejected_sequence_number_can_still_be_applied_later_with_a_good_payload()
     {
         var shard = Initialized([1f, 2f, 3f, 4f]);
-        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, [float.NaN, 0f, 0f, 0f]));
+        shard.Tell(new MergedUpdate(Job, Slice, "agg-a", 1, FloatData.Raw([float.NaN, 0f, 0f, 0f])));
         ExpectMsg<UpdateRejected>();
 
         Assert.Equal(1, Send(shard, "agg-a", 1, [2f, 2f, 2f, 2f]).Version);

@@ -74,7 +74,7 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
 
     private long Send(IActorRef shard, string aggregator, long sequence, float[] payload)
     {
-        shard.Tell(new MergedUpdate(Job, Slice, aggregator, sequence, payload));
+        shard.Tell(new MergedUpdate(Job, Slice, aggregator, sequence, FloatData.Raw(payload)));
         return ExpectMsg<UpdateAck>(TimeSpan.FromSeconds(10)).Version;
     }
 
@@ -299,7 +299,7 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
 
         Watch(restarted);
         restarted.Tell(new InitSlice(Job, Slice, Ramp(16, 1, 1), Nesterov, 1_000));
-        restarted.Tell(new MergedUpdate(Job, Slice, "agg-a", 2, Update(16, 2)));
+        restarted.Tell(new MergedUpdate(Job, Slice, "agg-a", 2, FloatData.Raw(Update(16, 2))));
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         restarted.Tell(new PullSlice(Job, Slice, -1));
         ExpectMsg(new SliceNotReady(Job, Slice));

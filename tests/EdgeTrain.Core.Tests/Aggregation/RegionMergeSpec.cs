@@ -115,7 +115,7 @@ public sealed class RegionMergeSpec
         Assert.False(merge.Ready(0));
         var update = merge.Flush(0, T0);
         Assert.NotNull(update);
-        Assert.Equal([2f, 4f, 6f], update.Payload);
+        Assert.Equal([2f, 4f, 6f], Decoded(update.Payload));
     }
 
     [Fact]
@@ -149,7 +149,7 @@ public sealed class RegionMergeSpec
         Assert.Equal(1, update.Sequence);
         Assert.Equal(T0, update.SentUtc);
         // (1 × [1, 2, 3] + 3 × [5, 6, 7]) / 4
-        Assert.Equal([4f, 5f, 6f], update.Payload);
+        Assert.Equal([4f, 5f, 6f], Decoded(update.Payload));
         Assert.False(merge.Ready(0));
         Assert.Empty(merge.SlicesWithContributions);
         Assert.Null(merge.Flush(0, T0));
@@ -169,7 +169,7 @@ public sealed class RegionMergeSpec
         var update = merge.Flush(0, T0);
 
         Assert.NotNull(update);
-        Assert.Equal([3f, 4f, 5f], update.Payload);
+        Assert.Equal([3f, 4f, 5f], Decoded(update.Payload));
     }
 
     [Fact]
@@ -182,7 +182,7 @@ public sealed class RegionMergeSpec
         merge.Add(1, 7, 1, [0f, 0f]);
         merge.Add(1, 2, 1, [2f, 4f]);
 
-        Assert.Equal([1f, 2f], merge.Flush(1, T0)!.Payload);
+        Assert.Equal([1f, 2f], Decoded(merge.Flush(1, T0)!.Payload));
     }
 
     [Fact]
@@ -210,7 +210,7 @@ public sealed class RegionMergeSpec
         Assert.True(merge.Ready(2));
         var update = merge.Flush(2, T0);
         Assert.NotNull(update);
-        AssertBitwiseEqual(reference.TakeAverage(), update.Payload);
+        AssertBitwiseEqual(reference.TakeAverage(), Decoded(update.Payload));
 
         // and by hand, in doubles: weights 32, 64 / 2^0.5, 16 / 6^0.5, 8
         double[] weights = [32, 64 / Math.Sqrt(2), 16 / Math.Sqrt(6), 8];
@@ -313,7 +313,7 @@ public sealed class RegionMergeSpec
         var due = merge.DueForResend(T0.AddSeconds(2), now);
 
         Assert.Equal([1L, 2L], due.Select(u => u.Sequence));
-        Assert.Equal([0f, 1f], due.Select(u => u.Payload[0]));
+        Assert.Equal([0f, 1f], due.Select(u => Decoded(u.Payload)[0]));
         Assert.All(due, u => Assert.Equal(now, u.SentUtc));
         Assert.Equal(4, merge.PendingCount);
     }
