@@ -18,16 +18,26 @@ internal abstract class DenseCodec : ITensorCodec
         DecodeRange(body, destination.Length, 0, destination);
     }
 
-    public virtual void MergeInto(ReadOnlySpan<byte> payload, Span<float> accumulator, float weight, string source)
+    public void MergeInto(ReadOnlySpan<byte> payload, Span<float> accumulator, float weight, string source)
     {
         var body = PayloadHeader.Open(payload, Kind, accumulator.Length, source);
         Validate(body, accumulator.Length, source);
+        MergeRange(body, accumulator.Length, accumulator, weight);
+    }
+
+    /// <summary>
+    /// Adds <paramref name="weight"/> times the decoded elements of a validated body to <paramref name="accumulator"/>
+    /// (all <paramref name="count"/> of them): each product is rounded to float32 before it is added.
+    /// This one decodes chunks into a stack buffer; a codec can fuse the two steps.
+    /// </summary>
+    protected virtual void MergeRange(ReadOnlySpan<byte> body, int count, Span<float> accumulator, float weight)
+    {
         Span<float> buffer = stackalloc float[Chunk];
         for (var start = 0; start < accumulator.Length; start += Chunk)
         {
             var part = accumulator.Slice(start, Math.Min(Chunk, accumulator.Length - start));
             var decoded = buffer[..part.Length];
-            DecodeRange(body, accumulator.Length, start, decoded);
+            DecodeRange(body, count, start, decoded);
             TensorPrimitives.MultiplyAdd(decoded, weight, part, part);
         }
     }

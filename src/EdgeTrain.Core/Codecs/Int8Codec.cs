@@ -1,5 +1,7 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace EdgeTrain.Core.Codecs;
@@ -32,6 +34,7 @@ internal sealed class Int8Codec(int blockSize) : DenseCodec
     }
 
     /// <summary>Writes round(v / scale) for each value and returns the scale, max |v| / 127 (0 when all are 0).</summary>
+    /// <remarks>Ties round to even; the vector loop divides as the scalar tail does, so every byte is the same.</remarks>
     public static float Quantize(ReadOnlySpan<float> values, Span<sbyte> quantized)
     {
         if (values.IsEmpty)
@@ -47,7 +50,25 @@ internal sealed class Int8Codec(int blockSize) : DenseCodec
             return 0;
         }
 
-        for (var i = 0; i < values.Length; i++)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref var from = ref MemoryMarshal.GetReference(values);
+            ref var to = ref MemoryMarshal.GetReference(quantized);
+            var width = Vector<float>.Count;
+            var step = Vector<sbyte>.Count;
+            var divisor = new Vector<float>(scale);
+            for (; i <= values.Length - step; i += step)
+            {
+                var a = Step(Vector.LoadUnsafe(ref from, (nuint)i), divisor);
+                var b = Step(Vector.LoadUnsafe(ref from, (nuint)(i + width)), divisor);
+                var c = Step(Vector.LoadUnsafe(ref from, (nuint)(i + (2 * width))), divisor);
+                var d = Step(Vector.LoadUnsafe(ref from, (nuint)(i + (3 * width))), divisor);
+                Vector.Narrow(Vector.Narrow(a, b), Vector.Narrow(c, d)).StoreUnsafe(ref to, (nuint)i);
+            }
+        }
+
+        for (; i < values.Length; i++)
         {
             quantized[i] = (sbyte)Math.Clamp(MathF.Round(values[i] / scale), -127f, 127f);
         }
@@ -83,18 +104,108 @@ internal sealed class Int8Codec(int blockSize) : DenseCodec
         }
     }
 
-    protected override void DecodeRange(ReadOnlySpan<byte> body, int count, int start, Span<float> destination)
+    protected override void DecodeRange(ReadOnlySpan<byte> body, int count, int start, Span<float> destination) =>
+        ForEachBlock(body, count, start, destination, static (quantized, scale, _, part) => Dequantize(quantized, scale, part), 0f);
+
+    protected override void MergeRange(ReadOnlySpan<byte> body, int count, Span<float> accumulator, float weight) =>
+        ForEachBlock(body, count, 0, accumulator, static (quantized, scale, weight, part) => DequantizeAdd(quantized, scale, weight, part), weight);
+
+    /// <summary>Calls <paramref name="action"/> once per block (or part of a block) of elements start onwards.</summary>
+    private static void ForEachBlock(ReadOnlySpan<byte> body, int count, int start, Span<float> destination, BlockAction action, float weight)
     {
         var size = (int)BinaryPrimitives.ReadUInt32LittleEndian(body);
         var blocks = (int)Blocks(count, size);
         var scales = MemoryMarshal.Cast<byte, float>(body.Slice(sizeof(uint), blocks * sizeof(float)));
         var quantized = MemoryMarshal.Cast<byte, sbyte>(body[(sizeof(uint) + (blocks * sizeof(float)))..]);
-        for (var i = 0; i < destination.Length; i++)
+        var done = 0;
+        while (done < destination.Length)
         {
-            var at = start + i;
-            destination[i] = quantized[at] * scales[at / size];
+            var at = start + done;
+            var block = at / size;
+            var length = (int)Math.Min(destination.Length - done, ((long)block + 1) * size - at);
+            action(quantized.Slice(at, length), scales[block], weight, destination.Slice(done, length));
+            done += length;
         }
     }
 
+    /// <summary>destination[i] = quantized[i] × scale.</summary>
+    private static void Dequantize(ReadOnlySpan<sbyte> quantized, float scale, Span<float> destination)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref var from = ref MemoryMarshal.GetReference(quantized);
+            ref var to = ref MemoryMarshal.GetReference(destination);
+            var width = Vector<float>.Count;
+            var step = Vector<sbyte>.Count;
+            var factor = new Vector<float>(scale);
+            for (; i <= quantized.Length - step; i += step)
+            {
+                Widen(Vector.LoadUnsafe(ref from, (nuint)i), out var a, out var b, out var c, out var d);
+                Vector.StoreUnsafe(a * factor, ref to, (nuint)i);
+                Vector.StoreUnsafe(b * factor, ref to, (nuint)(i + width));
+                Vector.StoreUnsafe(c * factor, ref to, (nuint)(i + (2 * width)));
+                Vector.StoreUnsafe(d * factor, ref to, (nuint)(i + (3 * width)));
+            }
+        }
+
+        for (; i < destination.Length; i++)
+        {
+            destination[i] = quantized[i] * scale;
+        }
+    }
+
+    /// <summary>accumulator[i] += (quantized[i] × scale) × weight, each product rounded to float32 as a decode then a merge would.</summary>
+    private static void DequantizeAdd(ReadOnlySpan<sbyte> quantized, float scale, float weight, Span<float> accumulator)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            ref var from = ref MemoryMarshal.GetReference(quantized);
+            ref var sum = ref MemoryMarshal.GetReference(accumulator);
+            var width = Vector<float>.Count;
+            var step = Vector<sbyte>.Count;
+            var factor = new Vector<float>(scale);
+            var w = new Vector<float>(weight);
+            for (; i <= quantized.Length - step; i += step)
+            {
+                Widen(Vector.LoadUnsafe(ref from, (nuint)i), out var a, out var b, out var c, out var d);
+                var at = (nuint)i;
+                Vector.StoreUnsafe((a * factor * w) + Vector.LoadUnsafe(ref sum, at), ref sum, at);
+                at += (nuint)width;
+                Vector.StoreUnsafe((b * factor * w) + Vector.LoadUnsafe(ref sum, at), ref sum, at);
+                at += (nuint)width;
+                Vector.StoreUnsafe((c * factor * w) + Vector.LoadUnsafe(ref sum, at), ref sum, at);
+                at += (nuint)width;
+                Vector.StoreUnsafe((d * factor * w) + Vector.LoadUnsafe(ref sum, at), ref sum, at);
+            }
+        }
+
+        for (; i < accumulator.Length; i++)
+        {
+            accumulator[i] += quantized[i] * scale * weight;
+        }
+    }
+
+    /// <summary>round(v / scale), clamped to ±127, as int32 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<int> Step(Vector<float> values, Vector<float> scale) =>
+        Vector.ConvertToInt32(Vector.Clamp(Vector.Round(values / scale), new Vector<float>(-127f), new Vector<float>(127f)));
+
+    /// <summary>One vector of signed bytes as four vectors of floats, in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Widen(Vector<sbyte> bytes, out Vector<float> a, out Vector<float> b, out Vector<float> c, out Vector<float> d)
+    {
+        Vector.Widen(bytes, out var low, out var high);
+        Vector.Widen(low, out var i0, out var i1);
+        Vector.Widen(high, out var i2, out var i3);
+        a = Vector.ConvertToSingle(i0);
+        b = Vector.ConvertToSingle(i1);
+        c = Vector.ConvertToSingle(i2);
+        d = Vector.ConvertToSingle(i3);
+    }
+
     private static long Blocks(int count, int size) => ((long)count + size - 1) / size;
+
+    private delegate void BlockAction(ReadOnlySpan<sbyte> quantized, float scale, float weight, Span<float> destination);
 }

@@ -8,7 +8,10 @@ internal static class PayloadHeader
 {
     public const int Size = 1 + sizeof(uint);
 
-    /// <summary>A zeroed payload of <see cref="Size"/> + <paramref name="bodyBytes"/> bytes with the header written.</summary>
+    /// <summary>
+    /// A payload of <see cref="Size"/> + <paramref name="bodyBytes"/> bytes with the header written. The body is
+    /// not zeroed (a 1 MiB slice's payload would be cleared only to be overwritten): the codec writes every byte of it.
+    /// </summary>
     public static byte[] Allocate(CodecKind kind, int count, long bodyBytes)
     {
         if (Size + bodyBytes > Array.MaxLength)
@@ -16,7 +19,7 @@ internal static class PayloadHeader
             throw new ArgumentException($"{count} values do not fit in one {kind} payload", nameof(count));
         }
 
-        var payload = new byte[Size + bodyBytes];
+        var payload = GC.AllocateUninitializedArray<byte>((int)(Size + bodyBytes));
         payload[0] = (byte)kind;
         BinaryPrimitives.WriteUInt32LittleEndian(payload.AsSpan(1), (uint)count);
         return payload;

@@ -17,13 +17,6 @@ internal sealed class RawCodec : DenseCodec
         return payload;
     }
 
-    public override void MergeInto(ReadOnlySpan<byte> payload, Span<float> accumulator, float weight, string source)
-    {
-        var body = PayloadHeader.Open(payload, Kind, accumulator.Length, source);
-        Validate(body, accumulator.Length, source);
-        TensorPrimitives.MultiplyAdd(MemoryMarshal.Cast<byte, float>(body), weight, accumulator, accumulator);
-    }
-
     protected override void Validate(ReadOnlySpan<byte> body, int count, string source)
     {
         PayloadHeader.RequireLength(body.Length, (long)count * sizeof(float), "body", source, Kind);
@@ -37,4 +30,7 @@ internal sealed class RawCodec : DenseCodec
 
     protected override void DecodeRange(ReadOnlySpan<byte> body, int count, int start, Span<float> destination) =>
         MemoryMarshal.Cast<byte, float>(body).Slice(start, destination.Length).CopyTo(destination);
+
+    protected override void MergeRange(ReadOnlySpan<byte> body, int count, Span<float> accumulator, float weight) =>
+        TensorPrimitives.MultiplyAdd(MemoryMarshal.Cast<byte, float>(body), weight, accumulator, accumulator);
 }
