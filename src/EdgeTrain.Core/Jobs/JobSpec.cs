@@ -23,7 +23,7 @@ namespace EdgeTrain.Core.Jobs;
 /// <paramref name="Optimizer"/> locally for that many steps, sends θ_start − θ_end, and the
 /// shards apply <paramref name="OuterOptimizer"/> (DiLoCo-style).
 /// </param>
-/// <param name="OuterOptimizer">The shards' optimizer when <paramref name="LocalSteps"/> &gt; 1 (default: SGD with learning rate 1, plain averaging).</param>
+/// <param name="OuterOptimizer">The shards' optimizer when <paramref name="LocalSteps"/> &gt; 1 (default: DiLoCo's Nesterov momentum, learning rate 0.7, momentum 0.9).</param>
 /// <param name="Communication">Codecs of contributions and merged updates, error feedback and the merge rule (default: dense, see <see cref="CommunicationSpec.Dense"/>).</param>
 public sealed record JobSpec(
     string Name,
@@ -49,7 +49,7 @@ public sealed record JobSpec(
     /// Adam); with several, <see cref="OuterOptimizer"/> (or averaging: SGD with learning rate 1).
     /// </summary>
     public ShardOptimizerSpec ShardOptimizer => LocalSteps > 1
-        ? OuterOptimizer ?? new ShardOptimizerSpec(ShardOptimizerKind.Sgd, 1f)
+        ? OuterOptimizer ?? new ShardOptimizerSpec(ShardOptimizerKind.Nesterov, 0.7f, 0.9f)
         : Optimizer.Kind switch
         {
             OptimizerKind.Adam => new ShardOptimizerSpec(ShardOptimizerKind.Adam, (float)Optimizer.LearningRate, WeightDecay: (float)Optimizer.WeightDecay),
