@@ -120,18 +120,21 @@ public static class ClusterPalette
     // member's events, and succeeds at the one that ends it; the node shutting down ends it too.
     private static async Task<int> WatchAsync(CommandContext context, Address target, TimeSpan timeout, Action act, Func<ClusterEvent.IMemberEvent, bool> done, string goal)
     {
-        var channel = Channel.CreateUnbounded<ClusterEvent.IClusterDomainEvent>();
+        var channel = Channel.CreateUnbounded<object>();
         var relay = context.System.ActorOf(ClusterEventRelayActor.Props(channel.Writer));
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.Cancellation);
         deadline.CancelAfter(timeout);
         try
         {
-            act();
             await foreach (var e in channel.Reader.ReadAllAsync(deadline.Token).ConfigureAwait(false))
             {
-                if (e is ClusterEvent.IMemberEvent member && member.Member.Address == target)
+                if (e is ClusterEvent.CurrentClusterState)
                 {
-                    await context.Line(ClusterFormat.EventLine(DateTime.UtcNow, target.ToString(), member.Member.Roles, ClusterFormat.Describe(e) ?? "")).ConfigureAwait(false);
+                    act();
+                }
+                else if (e is ClusterEvent.IMemberEvent member && member.Member.Address == target)
+                {
+                    await context.Line(ClusterFormat.EventLine(DateTime.UtcNow, target.ToString(), member.Member.Roles, ClusterFormat.Describe(member) ?? "")).ConfigureAwait(false);
                     if (done(member))
                     {
                         return ExitCodes.Success;
@@ -154,7 +157,7 @@ public static class ClusterPalette
 
     private static async Task<int> Tail(ParsedCommand command, CommandContext context)
     {
-        var channel = Channel.CreateUnbounded<ClusterEvent.IClusterDomainEvent>();
+        var channel = Channel.CreateUnbounded<object>();
         var relay = context.System.ActorOf(ClusterEventRelayActor.Props(channel.Writer));
         try
         {
@@ -168,7 +171,7 @@ public static class ClusterPalette
                     ClusterEvent.ReachableMember r => r.Member,
                     _ => null,
                 };
-                if (member is not null && ClusterFormat.Describe(e) is { } what)
+                if (member is not null && e is ClusterEvent.IClusterDomainEvent domain && ClusterFormat.Describe(domain) is { } what)
                 {
                     await context.Line(ClusterFormat.EventLine(DateTime.UtcNow, member.Address.ToString(), member.Roles, what)).ConfigureAwait(false);
                 }
