@@ -1,4 +1,6 @@
+using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Training.Capabilities;
@@ -23,9 +25,14 @@ internal static class NodeCommand
           --data-dir DIR       where the node keeps its files (default: data)
           --config FILE        extra HOCON, e.g. hocon/postgres.conf (repeatable)
           --torch-threads N    libtorch threads for training (default 0: all cores)
+          --cmd-port P         port of the command host for edgetrain-cmd (default 9110; 0: none)
+          --cmd-host H         address the command host listens on (default 127.0.0.1)
+
+        A node asked to leave (Ctrl-C, or edgetrain-cmd cluster leave) hands its slices off and exits;
+        one that the cluster downed joins again by itself.
         """;
 
-    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads"];
+    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host"];
     private static readonly string[] Switches = [];
     private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
 
@@ -69,6 +76,8 @@ internal static class NodeCommand
             capabilities,
             line.Options("--config"),
             line.Int("--torch-threads", 0, 0, 1024));
+        int? cmdPort = line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535);
+        var cmdHost = line.Option("--cmd-host");
         // A node that the cluster lets go (downed by the split brain resolver after a network
         // loss, or cut off) terminates its ActorSystem; a volunteer's node then starts a fresh one
         // and joins again, waiting 1, 2, 4 … 60 s between attempts (reset after an hour up).
@@ -78,12 +87,19 @@ internal static class NodeCommand
             var node = EdgeTrainNode.Start(options);
             var started = DateTime.UtcNow;
             output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
+            var host = await CommandHost.TryStartAsync(node, cmdPort, cmdHost, "edgetrain-node", output, error).ConfigureAwait(false);
             using (stop.Register(() => node.LeaveAsync()))
             {
                 await node.WhenTerminated.ConfigureAwait(false);
             }
 
-            if (stop.IsCancellationRequested)
+            if (host is not null)
+            {
+                await host.DisposeAsync().ConfigureAwait(false);
+            }
+
+            // asked to leave (Ctrl-C here, or `edgetrain-cmd cluster leave`): gone for good; downed: join again
+            if (stop.IsCancellationRequested || CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason)
             {
                 output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
                 return 0;

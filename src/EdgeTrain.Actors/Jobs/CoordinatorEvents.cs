@@ -12,6 +12,12 @@ public static class CoordinatorEvents
     /// <summary>A job ended.</summary>
     public sealed record JobEnded(string JobId, JobState State, double Accuracy, string? Message) : IEdgeTrainMessage;
 
+    /// <summary>An operator paused a running job (<paramref name="By"/> names who asked, for the record).</summary>
+    public sealed record JobPaused(string JobId, DateTime AtUtc, string By) : IEdgeTrainMessage;
+
+    /// <summary>An operator resumed a paused job.</summary>
+    public sealed record JobResumed(string JobId, DateTime AtUtc, string By) : IEdgeTrainMessage;
+
     /// <summary>
     /// Checkpoint <paramref name="Id"/> of a job was written to its file (<see cref="JobCoordinatorActor.CheckpointPath"/>):
     /// the slices' versions and lengths, in slice order, and the CRC-32C of the values

@@ -57,9 +57,16 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             }
         });
         Recover<CheckpointTaken>(e => Run(e.JobId)?.Checkpoints.Add(Info(e)));
+        Recover<JobPaused>(e => Run(e.JobId)?.Pause(e.AtUtc));
+        Recover<JobResumed>(e => Run(e.JobId)?.Resume(e.AtUtc));
         Recover<RecoveryCompleted>(_ =>
         {
-            foreach (var run in jobs.Values.Where(r => !r.Finished))
+            foreach (var run in jobs.Values.Where(r => r.State == JobState.Paused))
+            {
+                log.Info("coordinator: job {0} stays paused until it is resumed", run.JobId);
+            }
+
+            foreach (var run in jobs.Values.Where(r => !r.Finished && r.State != JobState.Paused))
             {
                 log.Info("coordinator: taking up unfinished job {0}", run.JobId);
                 Timers.StartSingleTimer("start-" + run.JobId, new StartJob(run.JobId), TimeSpan.FromSeconds(2));
@@ -106,7 +113,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<RegionsKnown>(Place);
         Command<JobReady>(Ready);
         Command<JobStartFailed>(failed => Retry(failed.JobId, failed.Reason));
-        Command<TrainerProgress>(p => Run(p.JobId)?.Record(p));
+        // the reporting trainer actor tells incarnations apart: one started again after a pause counts from zero
+        Command<TrainerProgress>(p => Run(p.JobId)?.Record(p, Sender.Path.ToStringWithUid(), DateTime.UtcNow));
         Command<AggregatorProgress>(p => Run(p.JobId)?.Record(p));
         Command<Tick>(_ => OnTick());
         Command<EvaluatorActor.Evaluated>(Evaluated);
@@ -117,13 +125,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         });
         Command<ClusterShardingStats>(UpdatePlacement);
         Command<SliceCheck>(_ => CheckSlices());
-        Command<ShardInfo>(info =>
-        {
-            if (Run(info.JobId) is { } run && info.Slice >= 0 && info.Slice < run.Slices.Length)
-            {
-                run.Slices[info.Slice] = run.Slices[info.Slice] with { Version = info.Version, LastAnsweredUtc = DateTime.UtcNow };
-            }
-        });
+        Command<ShardInfo>(info => Run(info.JobId)?.SliceAnswered(info.Slice, info.Version, DateTime.UtcNow));
         Command<GetSliceHealth>(get => Sender.Tell(Run(get.JobId) is { } run
             ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow)
             : new JobUnknown(get.JobId)));
@@ -144,6 +146,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<ListJobs>(_ => Sender.Tell(new JobList(jobs.Values.OrderBy(r => r.SubmittedUtc).Select(r => r.ToStatus(DateTime.UtcNow)).ToArray())));
         Command<GetNodes>(_ => Sender.Tell(new NodeList(nodes.Values.OrderBy(n => n.Address, StringComparer.Ordinal)
             .Select(n => new NodeInfo(n.Address, n.Region, n.Roles, n.Capabilities)).ToArray())));
+        Command<GetNodeActivity>(_ => Sender.Tell(new NodeActivityList(NodeActivities.Of(nodes.Values, jobs.Values))));
+        Command<ControlJob>(Control);
     }
 
     /// <inheritdoc />
@@ -187,7 +191,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         log.Info("coordinator: node {0} {1}", address, why);
         var now = DateTime.UtcNow;
-        foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+        foreach (var run in jobs.Values.Where(r => r.State is JobState.Running or JobState.Paused))
         {
             var homed = run.Slices.Where(s => s.Node == address).Select(s => s.Slice).ToList();
             run.Note(now, $"node {address} {why}; its slices [{string.Join(",", homed)}] restart on other nodes");
@@ -195,7 +199,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             if (changed.Count > 0)
             {
                 run.Note(now, $"partitions now {Describe(run)}");
-                Assign(run, changed);
+                if (run.State == JobState.Running)
+                {
+                    Assign(run, changed);
+                }
             }
             else if (run.Orphans.Count > 0)
             {
@@ -234,7 +241,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private void CheckSlices()
     {
-        var running = jobs.Values.Where(r => r.State == JobState.Running).ToList();
+        // paused jobs too: their slices must come back when a node goes away while they wait
+        var running = jobs.Values.Where(r => r.State is JobState.Running or JobState.Paused).ToList();
         foreach (var run in running)
         {
             // an aggregator whose node went away starts again elsewhere knowing nothing: tell it
@@ -313,7 +321,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private void Start(StartJob startJob)
     {
         var run = Run(startJob.JobId);
-        if (run is null || run.Finished || run.State == JobState.Running)
+        if (run is null || run.Finished || run.State is JobState.Running or JobState.Paused)
         {
             return;
         }
@@ -346,7 +354,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private void Place(RegionsKnown known)
     {
         var run = Run(known.JobId);
-        if (run is null || run.Finished || run.State == JobState.Running)
+        if (run is null || run.Finished || run.State is JobState.Running or JobState.Paused)
         {
             return;
         }
@@ -393,7 +401,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private void Ready(JobReady ready)
     {
         var run = Run(ready.JobId);
-        if (run is null || run.Finished)
+        if (run is null || run.Finished || run.State == JobState.Paused)
         {
             return;
         }
@@ -475,15 +483,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    private void Finish(JobRun run, JobState state, string? message)
+    private void Finish(JobRun run, JobState state, string? message, Action? then = null)
     {
-        foreach (var address in run.Placement.Keys)
-        {
-            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host)
-            {
-                host.Tell(new StopTraining(run.JobId));
-            }
-        }
+        StopTrainers(run);
 
         var model = ModelPath(settings.DataDirectory, run.JobId);
         var text = message ?? (state == JobState.Completed ? $"reached {run.Accuracy:P2}; model in {model}" : $"stopped at {run.Accuracy:P2}; model in {model}");
@@ -496,7 +498,73 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             run.End(e.State, e.Message);
             log.Info("coordinator: job {0} {1}: {2}", run.JobId, e.State, e.Message);
+            then?.Invoke();
         });
+    }
+
+    // An operator pauses, resumes or cancels a job (edgetrain-cmd job pause|resume|cancel).
+    private void Control(ControlJob control)
+    {
+        if (Run(control.JobId) is not { } run)
+        {
+            Sender.Tell(new JobUnknown(control.JobId));
+            return;
+        }
+
+        if (run.Refusal(control.Action) is { } reason)
+        {
+            Sender.Tell(new JobControlRefused(run.JobId, control.Action, reason));
+            return;
+        }
+
+        var replyTo = Sender;
+        var now = DateTime.UtcNow;
+        switch (control.Action)
+        {
+            case JobControl.Pause:
+                Persist(new JobPaused(run.JobId, now, control.By), e =>
+                {
+                    run.Pause(e.AtUtc);
+                    StopTrainers(run);
+                    run.Note(e.AtUtc, $"paused by {e.By}");
+                    log.Info("coordinator: job {0} paused by {1}", run.JobId, e.By);
+                    replyTo.Tell(new JobControlled(run.JobId, JobControl.Pause, run.State, $"job {run.JobId} paused; its trainers stopped on {run.Placement.Count} node(s)"));
+                });
+                break;
+            case JobControl.Resume:
+                Persist(new JobResumed(run.JobId, now, control.By), e =>
+                {
+                    run.Resume(e.AtUtc);
+                    run.Note(e.AtUtc, $"resumed by {e.By}");
+                    log.Info("coordinator: job {0} resumed by {1}", run.JobId, e.By);
+                    if (run.State == JobState.Running)
+                    {
+                        Assign(run, run.Placement.Keys.ToList());
+                    }
+                    else
+                    {
+                        Self.Tell(new StartJob(run.JobId));
+                    }
+
+                    replyTo.Tell(new JobControlled(run.JobId, JobControl.Resume, run.State, $"job {run.JobId} resumed; {(run.State == JobState.Running ? $"trainers start again on {run.Placement.Count} node(s)" : "it is starting")}"));
+                });
+                break;
+            default:
+                Finish(run, JobState.Cancelled, $"cancelled by {control.By} at {run.Accuracy:P2}", () =>
+                    replyTo.Tell(new JobControlled(run.JobId, JobControl.Cancel, JobState.Cancelled, $"job {run.JobId} cancelled")));
+                break;
+        }
+    }
+
+    private void StopTrainers(JobRun run)
+    {
+        foreach (var address in run.Placement.Keys)
+        {
+            if (nodes.TryGetValue(address, out var node) && node.TrainerHost is { } host)
+            {
+                host.Tell(new StopTraining(run.JobId));
+            }
+        }
     }
 
     /// <summary>Where the coordinator saves a finished job's model: <c>{data-dir}/jobs/{jobId}/model.bin</c>.</summary>
@@ -513,7 +581,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             }
         }
 
-        foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+        foreach (var run in jobs.Values.Where(r => r.State is JobState.Running or JobState.Paused))
         {
             var counts = new Dictionary<string, int>(StringComparer.Ordinal);
             for (var i = 0; i < run.SliceLengths.Length; i++)

@@ -77,8 +77,25 @@ public static class JobProtocol
     public sealed record GetSliceHealth(string JobId) : IEdgeTrainMessage;
 
     /// <summary>One slice's home node, version and the last time it answered the coordinator's check.</summary>
-    public sealed record SliceHealth(int Slice, string? Node, long Version, DateTime LastAnsweredUtc) : IEdgeTrainMessage;
+    public sealed record SliceHealth(int Slice, string? Node, long Version, DateTime LastAnsweredUtc) : IEdgeTrainMessage
+    {
+        /// <summary>When the coordinator's check first saw the slice at its current version (MinValue: not yet).</summary>
+        public DateTime LastUpdatedUtc { get; init; } = DateTime.MinValue;
+    }
 
     /// <summary>Answer to <see cref="GetSliceHealth"/>.</summary>
     public sealed record SliceHealthReport(string JobId, SliceHealth[] Slices, DateTime NowUtc) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Pauses, resumes or cancels a job (<c>edgetrain-cmd job pause|resume|cancel</c>); <paramref name="By"/>
+    /// says who asked, for the coordinator's log and journal. Answered by <see cref="JobControlled"/>,
+    /// <see cref="JobControlRefused"/> or <see cref="JobUnknown"/>.
+    /// </summary>
+    public sealed record ControlJob(string JobId, JobControl Action, string By) : IEdgeTrainMessage;
+
+    /// <summary>The job is now in <paramref name="State"/>.</summary>
+    public sealed record JobControlled(string JobId, JobControl Action, JobState State, string Message) : IEdgeTrainMessage;
+
+    /// <summary>The job cannot take the action in its state; <paramref name="Reason"/> says why.</summary>
+    public sealed record JobControlRefused(string JobId, JobControl Action, string Reason) : IEdgeTrainMessage;
 }

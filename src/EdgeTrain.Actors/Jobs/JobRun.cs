@@ -10,7 +10,11 @@ namespace EdgeTrain.Actors.Jobs;
 /// </summary>
 public sealed class JobRun
 {
+    // per trainer node, the latest report of each trainer incarnation on it (a paused and resumed
+    // job, or a trainer that restarted, counts from zero again beside the earlier incarnations)
+    private readonly Dictionary<string, Dictionary<string, TrainerProgress>> incarnations = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TrainerProgress> trainers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> lastContribution = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AggregatorProgress> aggregators = new(StringComparer.Ordinal);
     private readonly List<EvaluationPoint> curve = [];
     private readonly List<string> events = [];
@@ -88,6 +92,12 @@ public sealed class JobRun
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 
+    /// <summary>Time spent paused before the current pause (if any).</summary>
+    public TimeSpan PausedFor { get; private set; }
+
+    /// <summary>When the current pause began (null when not paused).</summary>
+    public DateTime? PausedSinceUtc { get; private set; }
+
     /// <summary>Training has started on the placed trainers.</summary>
     public void Started(DateTime nowUtc)
     {
@@ -95,13 +105,99 @@ public sealed class JobRun
         State = JobState.Running;
     }
 
-    /// <summary>Records a trainer's totals (the newest report per node wins).</summary>
-    public void Record(TrainerProgress progress)
+    /// <summary>
+    /// Records a trainer's totals. Per trainer <paramref name="incarnation"/> (the reporting actor) the
+    /// newest report wins; a node's totals add up its incarnations, so a trainer started again after a
+    /// pause adds to what the node had done. <paramref name="nowUtc"/> marks the node's last
+    /// contribution when its count of contributions grew.
+    /// </summary>
+    public void Record(TrainerProgress progress, string incarnation = "", DateTime? nowUtc = null)
     {
-        if (!trainers.TryGetValue(progress.Node, out var known) || known.Samples <= progress.Samples)
+        ArgumentNullException.ThrowIfNull(progress);
+        if (!incarnations.TryGetValue(progress.Node, out var reports))
         {
-            trainers[progress.Node] = progress;
+            reports = new Dictionary<string, TrainerProgress>(StringComparer.Ordinal);
+            incarnations[progress.Node] = reports;
         }
+
+        if (reports.TryGetValue(incarnation, out var known) && known.Samples > progress.Samples)
+        {
+            return;
+        }
+
+        var before = trainers.GetValueOrDefault(progress.Node)?.Contributions ?? 0;
+        reports[incarnation] = progress;
+        var all = reports.Values;
+        trainers[progress.Node] = progress with
+        {
+            Samples = all.Sum(r => r.Samples),
+            Contributions = all.Sum(r => r.Contributions),
+            BytesSent = all.Sum(r => r.BytesSent),
+            BusySeconds = all.Sum(r => r.BusySeconds),
+            PullSeconds = all.Sum(r => r.PullSeconds),
+        };
+        if (nowUtc is { } now && trainers[progress.Node].Contributions > before)
+        {
+            lastContribution[progress.Node] = now;
+        }
+    }
+
+    /// <summary>When trainer node <paramref name="node"/> last contributed to this job, as far as its reports tell.</summary>
+    public DateTime? LastContribution(string node) => lastContribution.TryGetValue(node, out var at) ? at : null;
+
+    /// <summary>Contributions trainer node <paramref name="node"/> sent for this job.</summary>
+    public long Contributions(string node) => trainers.GetValueOrDefault(node)?.Contributions ?? 0;
+
+    /// <summary>
+    /// A slice answered the coordinator's check at <paramref name="version"/>: records it, and when the
+    /// version moved, the time of the update.
+    /// </summary>
+    public void SliceAnswered(int slice, long version, DateTime nowUtc)
+    {
+        if (slice < 0 || slice >= Slices.Length)
+        {
+            return;
+        }
+
+        var known = Slices[slice];
+        Slices[slice] = known with
+        {
+            Version = version,
+            LastAnsweredUtc = nowUtc,
+            LastUpdatedUtc = version != known.Version ? nowUtc : known.LastUpdatedUtc,
+        };
+    }
+
+    /// <summary>Why the job cannot take <paramref name="action"/> now, or null when it can.</summary>
+    public string? Refusal(JobControl action) => (action, State) switch
+    {
+        _ when Finished => $"job {JobId} has already ended ({State})",
+        (JobControl.Pause, JobState.Running) or (JobControl.Resume, JobState.Paused) or (JobControl.Cancel, _) => null,
+        (JobControl.Pause, JobState.Paused) => $"job {JobId} is already paused",
+        (JobControl.Pause, _) => $"job {JobId} is {State.ToString().ToLowerInvariant()}; pause it once it is running",
+        _ => $"job {JobId} is not paused (it is {State.ToString().ToLowerInvariant()})",
+    };
+
+    /// <summary>Pauses the job: its trainers stop (the coordinator tells them) and its time limit stops counting.</summary>
+    public void Pause(DateTime nowUtc)
+    {
+        State = JobState.Paused;
+        PausedSinceUtc = nowUtc;
+    }
+
+    /// <summary>
+    /// Resumes a paused job: Running again when this coordinator had placed its trainers (the coordinator
+    /// starts them again), Starting when it had not (a coordinator that recovered the job while paused).
+    /// </summary>
+    public void Resume(DateTime nowUtc)
+    {
+        if (PausedSinceUtc is { } since && nowUtc > since)
+        {
+            PausedFor += nowUtc - since;
+        }
+
+        PausedSinceUtc = null;
+        State = StartedUtc is not null && Placement.Count > 0 ? JobState.Running : JobState.Starting;
     }
 
     /// <summary>Records an aggregator's totals (per incarnation: a restarted aggregator starts new totals beside the old ones).</summary>
@@ -224,7 +320,7 @@ public sealed class JobRun
             return JobState.Completed;
         }
 
-        return nowUtc - SubmittedUtc >= Spec.TimeLimit ? JobState.TimedOut : JobState.Running;
+        return nowUtc - SubmittedUtc - PausedFor >= Spec.TimeLimit ? JobState.TimedOut : JobState.Running;
     }
 
     /// <summary>Ends the job in <paramref name="state"/>.</summary>
@@ -244,8 +340,17 @@ public sealed class JobRun
         }
     }
 
-    /// <summary>Seconds since training started.</summary>
-    public double Elapsed(DateTime nowUtc) => StartedUtc is { } started ? (nowUtc - started).TotalSeconds : 0;
+    /// <summary>Seconds of training since training started (time paused left out).</summary>
+    public double Elapsed(DateTime nowUtc)
+    {
+        if (StartedUtc is not { } started)
+        {
+            return 0;
+        }
+
+        var end = PausedSinceUtc ?? nowUtc;
+        return Math.Max(0, (end - started - PausedFor).TotalSeconds);
+    }
 
     /// <summary>The status to show.</summary>
     public JobStatus ToStatus(DateTime nowUtc)

@@ -9,6 +9,9 @@ public enum JobState
     /// <summary>Trainers are training.</summary>
     Running,
 
+    /// <summary>An operator paused the job: its trainers are stopped, its slices stay, and a resume starts them again.</summary>
+    Paused,
+
     /// <summary>The job reached its target accuracy.</summary>
     Completed,
 

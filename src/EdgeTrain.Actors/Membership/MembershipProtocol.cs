@@ -37,4 +37,24 @@ public static class MembershipProtocol
         /// <summary>The nodes, as a plain array on the wire.</summary>
         public IReadOnlyList<NodeInfo> Nodes { get; init; } = Nodes?.ToArray() ?? Array.Empty<NodeInfo>();
     }
+
+    /// <summary>Asks the coordinator for every node it knows with its training activity; answered by <see cref="NodeActivityList"/>.</summary>
+    public sealed record GetNodeActivity : IEdgeTrainMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly GetNodeActivity Instance = new();
+
+        private GetNodeActivity()
+        {
+        }
+    }
+
+    /// <summary>
+    /// A node as the coordinator knows it, with the contributions its trainer sent to the jobs this
+    /// coordinator knows and when it last sent one (null: never).
+    /// </summary>
+    public sealed record NodeActivity(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, long Contributions, DateTime? LastContributionUtc) : IEdgeTrainMessage;
+
+    /// <summary>Answer to <see cref="GetNodeActivity"/>, ordered by address.</summary>
+    public sealed record NodeActivityList(NodeActivity[] Nodes) : IEdgeTrainMessage;
 }

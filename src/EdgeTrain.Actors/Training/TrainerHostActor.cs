@@ -9,18 +9,33 @@ namespace EdgeTrain.Actors.Training;
 /// A node's trainer host (<c>/user/trainers</c>, on nodes with the trainer role): starts one
 /// <see cref="TrainerActor"/> per job it is given and stops it on request. A repeated
 /// <see cref="StartTraining"/> for a job already training here goes to its trainer, which takes
-/// on the partitions it names.
+/// on the partitions it names; one that arrives while the job's trainer is stopping (a job paused
+/// and resumed at once) waits until it has stopped and then starts a fresh trainer.
 /// </summary>
 public sealed class TrainerHostActor : ReceiveActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly HashSet<string> stopping = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, StartTraining> waiting = new(StringComparer.Ordinal);
 
     /// <summary>Creates the host.</summary>
     public TrainerHostActor(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node)
     {
+        void StartTrainer(StartTraining start)
+        {
+            log.Info("starting trainer for {0} (partitions {1} of {2})", start.JobId, string.Join(",", start.Assigned), start.Partitions);
+            Context.Watch(Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node), ChildName(start.JobId)));
+        }
+
         Receive<StartTraining>(start =>
         {
             var name = ChildName(start.JobId);
+            if (stopping.Contains(name))
+            {
+                waiting[name] = start;
+                return;
+            }
+
             var running = Context.Child(name);
             if (!running.IsNobody())
             {
@@ -29,10 +44,28 @@ public sealed class TrainerHostActor : ReceiveActor
                 return;
             }
 
-            log.Info("starting trainer for {0} (partitions {1} of {2})", start.JobId, string.Join(",", start.Assigned), start.Partitions);
-            Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node), name);
+            StartTrainer(start);
         });
-        Receive<StopTraining>(stop => Context.Child(ChildName(stop.JobId)).Forward(stop));
+        Receive<StopTraining>(stop =>
+        {
+            var name = ChildName(stop.JobId);
+            waiting.Remove(name);
+            var child = Context.Child(name);
+            if (!child.IsNobody())
+            {
+                stopping.Add(name);
+                child.Forward(stop);
+            }
+        });
+        Receive<Terminated>(terminated =>
+        {
+            var name = terminated.ActorRef.Path.Name;
+            stopping.Remove(name);
+            if (waiting.Remove(name, out var start))
+            {
+                StartTrainer(start);
+            }
+        });
     }
 
     /// <summary>Props for the host.</summary>

@@ -24,13 +24,16 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-                      run a seed node (the JobCoordinator) with a console, until Ctrl-C
+               [--cmd-port P] [--cmd-host H]
+                      run a seed node (the JobCoordinator) with a console and a command host for
+                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C
           submit JOB.conf --seed HOST:PORT [--wait] [--json]
                       submit a job to a cluster; --wait follows it to the end
           status --seed HOST:PORT [--job ID] [--json]
                       show the cluster's jobs
-          demo --nodes N --job JOB.conf [--json] [--regions K] [--out DIR] [--chaos PLAN]
+          demo --nodes N --job JOB.conf [--json] [--regions K] [--out DIR] [--chaos PLAN] [--cmd-port P]
                       start a seed and N nodes on this machine, train the job, stop them all;
+                      the seed's command host listens on --cmd-port (default 9110 when free);
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s]
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
                       train the job in this process (the single-process baseline) until its
@@ -70,7 +73,7 @@ public static class SeedCli
             return args[0] switch
             {
                 "train-local" => TrainLocalCommand.Run(rest, output, error, cancellation),
-                "seed" => SeedCommand.RunAsync(rest, output, cancellation).GetAwaiter().GetResult(),
+                "seed" => SeedCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "submit" => ClusterCommands.SubmitAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),

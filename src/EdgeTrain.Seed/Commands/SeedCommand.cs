@@ -1,26 +1,29 @@
 using Akka.Actor;
 using Akka.Cluster;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Training.Capabilities;
 
 namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
-/// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]</c>:
-/// runs a seed node with the JobCoordinator singleton and prints a console of membership changes
-/// and job progress until Ctrl-C, then leaves the cluster gracefully.
+/// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
+/// [--cmd-port P] [--cmd-host H]</c>: runs a seed node with the JobCoordinator singleton and its
+/// command host (for edgetrain-cmd), and prints a console of membership changes and job progress
+/// until Ctrl-C, then leaves the cluster gracefully.
 /// </summary>
 internal static class SeedCommand
 {
-    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config"];
+    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host"];
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, CancellationToken stop)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var line = CommandLine.Parse(args, Valued, []);
         line.AllowPositionals(0, "seed --port P --data-dir D");
         var host = line.Option("--host") ?? "127.0.0.1";
         var port = line.Int("--port", 4053, 1, 65535);
+        int? cmdPort = line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535);
         var dataDir = line.Option("--data-dir") ?? "data";
         var self = $"{host}:{port}";
         var seeds = line.Options("--seed").Count > 0 ? line.Options("--seed") : [self];
@@ -31,10 +34,16 @@ internal static class SeedCommand
             : CapabilityProbe.WithoutTorch(dataDir, "the seed hosts no trainer");
         var node = EdgeTrainNode.Start(new NodeOptions(host, port, seeds, "local", roles, dataDir, capabilities, line.Options("--config")));
         output.WriteLine($"edgetrain seed {node.Address}: roles {string.Join(",", roles)}, data in {Path.GetFullPath(dataDir)}; Ctrl-C to leave");
+        var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");
         Cluster.Get(node.System).Subscribe(console, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         using var registration = stop.Register(() => node.LeaveAsync());
         await node.WhenTerminated.ConfigureAwait(false);
+        if (commandHost is not null)
+        {
+            await commandHost.DisposeAsync().ConfigureAwait(false);
+        }
+
         output.WriteLine($"edgetrain seed {node.Address}: left the cluster");
         return 0;
     }

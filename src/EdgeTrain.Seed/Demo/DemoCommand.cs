@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
 using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Seed.Cli;
@@ -15,7 +17,7 @@ using static EdgeTrain.Actors.Membership.MembershipProtocol;
 namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
-/// <c>edgetrain demo --nodes N --job JOB.conf [--json] [--regions K] [--port P] [--out DIR]</c>:
+/// <c>edgetrain demo --nodes N --job JOB.conf [--json] [--regions K] [--port P] [--out DIR] [--cmd-port P]</c>:
 /// starts a seed and N node processes on loopback (SQLite persistence in one run folder), submits
 /// the job, shows a live view (members and roles, slices per node, samples/s, loss, accuracy),
 /// writes <c>metrics.csv</c>, <c>curves.png</c> and the trained model into the run folder, ends
@@ -23,7 +25,7 @@ namespace EdgeTrain.Seed.Demo;
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config"];
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port"];
     private static readonly string[] Switches = ["--json"];
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(120);
 
@@ -38,6 +40,10 @@ internal static class DemoCommand
         var runDir = Path.GetFullPath(line.Option("--out") ?? Path.Combine("runs", spec.Name));
         var port = line.Int("--port", 0, 0, 65535) is var p && p > 0 ? p : FreePort();
         var chaosPlan = line.Option("--chaos") is { } chaosText ? ChaosPlan.Parse(chaosText) : null;
+        // the seed's command host: 9110 when free (or --cmd-port; 0: none), and a token for the
+        // commands that change things: the caller's EDGETRAIN_CMD_TOKEN, else a fresh one printed below
+        var cmdPort = line.Option("--cmd-port") is null ? (PortFree(CommandHostSettings.DefaultPort) ? CommandHostSettings.DefaultPort : FreePort()) : line.Int("--cmd-port", 0, 0, 65535);
+        var cmdToken = Environment.GetEnvironmentVariable(CommandHostSettings.TokenVariable) is { Length: > 0 } given ? given : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         Fresh(runDir);
         var logs = Directory.CreateDirectory(Path.Combine(runDir, "logs")).FullName;
 
@@ -51,12 +57,18 @@ internal static class DemoCommand
         live.Note($"demo {spec.Name}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
         // --config (e.g. hocon/postgres.conf) goes to every process
         var configs = line.Options("--config").SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
-        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, .. configs], Path.Combine(logs, "seed.log"));
+        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), .. configs],
+            Path.Combine(logs, "seed.log"), new Dictionary<string, string> { [CommandHostSettings.TokenVariable] = cmdToken });
+        if (cmdPort > 0)
+        {
+            live.Note($"ops: edgetrain-cmd 127.0.0.1:{cmdPort} cluster show (commands that change the cluster or a job: --token {cmdToken})");
+        }
+
         var nodeNames = Enumerable.Range(1, count).Select(i => $"node-{i}").ToArray();
         for (var i = 0; i < count; i++)
         {
             children.Start(nodeNames[i], nodeDll,
-                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, .. configs],
+                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", .. configs],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
 
@@ -231,6 +243,20 @@ internal static class DemoCommand
         foreach (var folder in new[] { "jobs", "logs" }.Select(f => Path.Combine(runDir, f)).Where(Directory.Exists))
         {
             Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    private static bool PortFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
         }
     }
 

@@ -1,0 +1,85 @@
+using Akka.Event;
+using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Commands.Logging;
+using EdgeTrain.Commands.Palettes;
+using EdgeTrain.Commands.Parsing;
+
+namespace EdgeTrain.Commands.Hosting;
+
+/// <summary>
+/// Runs one command line against the node: parses it, refuses a mutating command without the right
+/// token (and logs the refusal with the client's address), runs the command and turns its outcome
+/// into an exit code: 0 success, 1 failed (or refused), 2 usage error.
+/// </summary>
+public sealed class CommandExecutor
+{
+    private readonly EdgeTrainNode node;
+    private readonly CommandHostSettings settings;
+    private readonly TokenCheck token;
+    private readonly LogRing logs;
+    private readonly ILoggingAdapter log;
+
+    /// <summary>An executor for <paramref name="node"/>.</summary>
+    public CommandExecutor(EdgeTrainNode node, CommandHostSettings settings, LogRing logs)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(settings);
+        this.node = node;
+        this.settings = settings;
+        this.logs = logs;
+        token = new TokenCheck(settings.Token);
+        log = Akka.Event.Logging.GetLogger(node.System, "edgetrain-cmd");
+    }
+
+    /// <summary>Runs <paramref name="argv"/> for <paramref name="peer"/>, writing output through <paramref name="line"/> and <paramref name="error"/>.</summary>
+    public async Task<int> ExecuteAsync(IReadOnlyList<string> argv, string? givenToken, string peer, Func<string, Task> line, Func<string, Task> error, CancellationToken cancellation)
+    {
+        ArgumentNullException.ThrowIfNull(argv);
+        ArgumentNullException.ThrowIfNull(line);
+        ArgumentNullException.ThrowIfNull(error);
+        var commandLine = string.Join(' ', argv);
+        try
+        {
+            var parsed = AllPalettes.Parser.Parse(argv);
+            if (parsed.HelpRequested)
+            {
+                foreach (var text in AllPalettes.CommandHelp(parsed.Spec))
+                {
+                    await line(text).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            }
+
+            if (parsed.Spec.Mutating && token.Refusal(parsed.Spec.Name, givenToken) is { } refusal)
+            {
+                log.Warning("edgetrain-cmd: refused '{0}' from {1}: {2}", commandLine, peer, string.IsNullOrEmpty(givenToken) ? "no token given" : token.Configured ? "wrong token" : "no token configured");
+                await error($"edgetrain-cmd: {refusal}").ConfigureAwait(false);
+                return ExitCodes.Failure;
+            }
+
+            if (parsed.Spec.Mutating)
+            {
+                log.Info("edgetrain-cmd: '{0}' from {1}", commandLine, peer);
+            }
+
+            var command = AllPalettes.Commands.First(c => c.Spec == parsed.Spec);
+            var context = new CommandContext(node, settings, logs, peer, line, error, cancellation);
+            return await command.Run(parsed, context).ConfigureAwait(false);
+        }
+        catch (CommandUsageException e)
+        {
+            await error($"edgetrain-cmd: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Usage;
+        }
+        catch (CommandFailedException e)
+        {
+            await error($"edgetrain-cmd: {e.Message}").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            return ExitCodes.Success;
+        }
+    }
+}

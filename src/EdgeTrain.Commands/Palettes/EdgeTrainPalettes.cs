@@ -1,0 +1,80 @@
+using Akka.Cluster.Sharding;
+using EdgeTrain.Commands.Formatting;
+using EdgeTrain.Commands.Parsing;
+using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
+
+namespace EdgeTrain.Commands.Palettes;
+
+/// <summary>
+/// EdgeTrain's <c>node</c>, <c>shards</c> and <c>checkpoint</c> palettes: the registered nodes with
+/// their slices and contributions, where each slice of a job lives, and a job's checkpoints.
+/// </summary>
+public static class EdgeTrainPalettes
+{
+    /// <summary>The palettes' commands.</summary>
+    public static IEnumerable<PaletteCommand> Commands =>
+    [
+        new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution", []), Nodes),
+        new(new("shards list", "every parameter slice of a job: its node, version and last update", [JobPalette.Job]), Slices),
+        new(new("checkpoint list", "a job's checkpoints: id, time, label, slice versions, size, CRC-32C", [JobPalette.Job]), Checkpoints),
+    ];
+
+    private static async Task<int> Nodes(ParsedCommand command, CommandContext context)
+    {
+        if (await context.Ask(context.Node.Coordinator, GetNodeActivity.Instance, "the job coordinator").ConfigureAwait(false) is not NodeActivityList list)
+        {
+            throw new CommandFailedException("unexpected answer from the job coordinator");
+        }
+
+        // slices hosted: the parameter-shard entities each region holds now, whatever their job
+        var wait = context.Settings.AskTimeout;
+        var stats = await context.Ask(context.Node.Shards, new GetClusterShardingStats(wait), "the parameter shard regions", wait + TimeSpan.FromSeconds(2)).ConfigureAwait(false) as ClusterShardingStats;
+        var slices = stats?.Regions.ToDictionary(r => r.Key.ToString(), r => r.Value.Stats.Values.Sum(), StringComparer.Ordinal) ?? [];
+        var now = DateTime.UtcNow;
+        foreach (var node in list.Nodes)
+        {
+            await context.Line(JobFormat.NodeLine(node, slices.GetValueOrDefault(node.Address), now)).ConfigureAwait(false);
+        }
+
+        await context.Line(ClusterFormat.Count(list.Nodes.Length)).ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> Slices(ParsedCommand command, CommandContext context)
+    {
+        var jobId = command.Value("--job")!;
+        var report = await context.Ask(context.Node.Coordinator, new GetSliceHealth(jobId), "the job coordinator").ConfigureAwait(false) switch
+        {
+            SliceHealthReport r => r,
+            JobUnknown => throw JobPalette.UnknownJob(jobId),
+            var other => throw new CommandFailedException($"unexpected answer {other.GetType().Name} from the job coordinator"),
+        };
+        foreach (var slice in report.Slices)
+        {
+            await context.Line(JobFormat.SliceLine(slice, report.NowUtc)).ConfigureAwait(false);
+        }
+
+        await context.Line($"Count: {report.Slices.Length} slices").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+
+    private static async Task<int> Checkpoints(ParsedCommand command, CommandContext context)
+    {
+        var jobId = command.Value("--job")!;
+        var list = await context.Ask(context.Node.Coordinator, new ListCheckpoints(jobId), "the job coordinator").ConfigureAwait(false) switch
+        {
+            CheckpointList l => l,
+            CheckpointUnknown => throw JobPalette.UnknownJob(jobId),
+            var other => throw new CommandFailedException($"unexpected answer {other.GetType().Name} from the job coordinator"),
+        };
+        foreach (var checkpoint in list.Checkpoints)
+        {
+            await context.Line(JobFormat.CheckpointLine(checkpoint)).ConfigureAwait(false);
+        }
+
+        await context.Line($"Count: {list.Checkpoints.Length} checkpoints").ConfigureAwait(false);
+        return ExitCodes.Success;
+    }
+}
