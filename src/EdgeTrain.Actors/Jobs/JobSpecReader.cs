@@ -140,12 +140,18 @@ public static partial class JobSpecReader
 
     private static CommunicationSpec ReadCommunication(HoconFieldReader fields)
     {
-        var mergeCount = fields.String("aggregation.merge-count", "node, trainers or a whole number from 1 to 10000");
+        const string mergeCounts = "node, trainers or a whole number from 1 to 10000";
+        var mergeCount = fields.String("aggregation.merge-count", mergeCounts);
+        if (mergeCount is not ("node" or "trainers") && !int.TryParse(mergeCount, System.Globalization.CultureInfo.InvariantCulture, out _))
+        {
+            throw fields.Error("aggregation.merge-count", $"expected {mergeCounts}, found '{mergeCount}'");
+        }
+
         return new CommunicationSpec(
             ReadCodec(fields, "codec.trainer-to-aggregator"),
             ReadCodec(fields, "codec.aggregator-to-shard"),
             fields.Bool("codec.error-feedback"),
-            mergeCount.ToLowerInvariant() switch
+            mergeCount switch
             {
                 "node" => CommunicationSpec.NodeDefault,
                 "trainers" => CommunicationSpec.TrainersInRegion,

@@ -425,7 +425,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             var count = Int();
             if (count < 0 || count > bytes.Length - position)
             {
-                throw Fail($"a payload of {count} bytes at byte {position - 4}, {bytes.Length - position} are left");
+                throw Fail($"a payload of {count} bytes at byte {position - 4} needs {count} bytes, {bytes.Length - position} are left");
             }
 
             return Take(count, $"{count} payload bytes").ToArray();

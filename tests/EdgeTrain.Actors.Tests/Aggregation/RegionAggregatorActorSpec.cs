@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.TestKit;
 using EdgeTrain.Actors.Aggregation;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
@@ -39,6 +40,8 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
 
     private static Contribution Contribution(int slice, double weight, float[] payload, long baseVersion = 0) =>
         new(Job, Region, slice, baseVersion, weight, FloatData.Raw(payload));
+
+    private static int RawBytes(int floats) => 5 + (floats * sizeof(float));
 
     private AggregatorStats Stats(IActorRef aggregator)
     {
@@ -109,19 +112,22 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(
             "slice -1 does not exist; the job has slices 0 to 1",
             Rejected(aggregator, Contribution(-1, 32, [1f, 2f])).Reason);
-        Assert.Equal(
-            "slice 0 has 3 floats, the contribution 2",
-            Rejected(aggregator, Contribution(0, 32, [1f, 2f])).Reason);
+        Assert.EndsWith(
+            "None payload: header says 2 elements; the destination holds 3",
+            Rejected(aggregator, Contribution(0, 32, [1f, 2f])).Reason,
+            StringComparison.Ordinal);
         Assert.StartsWith(
             "weight ",
             Rejected(aggregator, Contribution(1, 0, [1f, 2f])).Reason,
             StringComparison.Ordinal);
-        Assert.Equal(
+        Assert.EndsWith(
             "value 1 is NaN; expected finite numbers",
-            Rejected(aggregator, Contribution(1, 32, [1f, float.NaN])).Reason);
-        Assert.Equal(
+            Rejected(aggregator, Contribution(1, 32, [1f, float.NaN])).Reason,
+            StringComparison.Ordinal);
+        Assert.EndsWith(
             "value 0 is -Infinity; expected finite numbers",
-            Rejected(aggregator, Contribution(0, 32, [float.NegativeInfinity, 1f, 1f])).Reason);
+            Rejected(aggregator, Contribution(0, 32, [float.NegativeInfinity, 1f, 1f])).Reason,
+            StringComparison.Ordinal);
 
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         var stats = Stats(aggregator);
@@ -168,6 +174,38 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         var second = shards.ExpectMsg<MergedUpdate>();
         Assert.Equal(2, second.Sequence);
         Assert.Equal([1f, 3f], FloatData.Decoded(second.Payload));
+    }
+
+    [Fact]
+    public void Merged_updates_go_out_in_the_configured_codec_scaled_by_the_share()
+    {
+        var aggregator = Aggregator(null);
+        aggregator.Tell(new ConfigureAggregator(Job, Region, [3, 2], 2, Never, new CodecSpec(CodecKind.TopK, TopKFraction: 0.34), ErrorFeedback: true, Share: 0.5f));
+        ExpectMsg<AggregatorConfigured>();
+        var topK = TensorCodecs.For(new CodecSpec(CodecKind.TopK, TopKFraction: 0.34));
+
+        aggregator.Tell(new Contribution(Job, Region, 0, 0, 1, topK.Encode([8f, 0f, 1f])));
+        aggregator.Tell(Contribution(0, 1, [0f, 0f, 2f]));
+
+        // average [4, 0, 1.5], half of it [2, 0, 0.75]; top 34% of 3 = 2 values
+        var update = shards.ExpectMsg<MergedUpdate>();
+        Assert.Equal((byte)CodecKind.TopK, update.Payload[0]);
+        Assert.Equal([2f, 0f, 0.75f], FloatData.Decoded(update.Payload));
+        Assert.Equal(update.Payload.Length, Stats(aggregator).BytesOut);
+    }
+
+    [Fact]
+    public void A_contribution_that_does_not_decode_is_rejected_naming_the_problem()
+    {
+        var aggregator = Configured(mergeCount: 1);
+        var payload = TensorCodecs.For(new CodecSpec(CodecKind.TopK, TopKFraction: 0.5)).Encode([0f, 5f, 0f]);
+        payload[10] = 0x81; // the second index claims to go on into the values
+
+        var reason = Rejected(aggregator, new Contribution(Job, Region, 0, 0, 1, payload)).Reason;
+
+        Assert.StartsWith("slice 0 (3 floats): contribution from ", reason, StringComparison.Ordinal);
+        Assert.Contains("TopK payload", reason, StringComparison.Ordinal);
+        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 
     [Fact]
@@ -280,8 +318,9 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(2, before.MergedSent);
         Assert.Equal(0, before.Acknowledged);
         Assert.Equal(2, before.Pending);
-        Assert.Equal((3 + 3 + 2 + 2) * sizeof(float), before.BytesIn);
-        Assert.Equal((3 + 2) * sizeof(float), before.BytesOut);
+        // raw payloads: a 5-byte header (codec, count) and 4 bytes a float
+        Assert.Equal(RawBytes(3) + RawBytes(3) + RawBytes(2) + RawBytes(2), before.BytesIn);
+        Assert.Equal(RawBytes(3) + RawBytes(2), before.BytesOut);
 
         shards.Send(aggregator, new UpdateAck(Job, first.Slice, first.AggregatorId, first.Sequence, 1));
         var half = Stats(aggregator);
@@ -310,8 +349,8 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         var stats = Stats(aggregator);
 
         Assert.Equal(1, stats.MergedSent);
-        Assert.True(stats.BytesOut >= 2 * 3 * sizeof(float), $"bytes out {stats.BytesOut}");
-        Assert.Equal(0, stats.BytesOut % (3 * sizeof(float)));
+        Assert.True(stats.BytesOut >= 2 * RawBytes(3), $"bytes out {stats.BytesOut}");
+        Assert.Equal(0, stats.BytesOut % RawBytes(3));
     }
 
     [Fact]
@@ -325,7 +364,7 @@ public sealed class RegionAggregatorActorSpec : Akka.TestKit.Xunit2.TestKit
         shards.ExpectMsg<MergedUpdate>();
 
         var stats = Stats(aggregator);
-        Assert.Equal(5 * sizeof(float), stats.BytesOut);
-        Assert.Equal(5 * sizeof(float), stats.BytesIn);
+        Assert.Equal(RawBytes(3) + RawBytes(2), stats.BytesOut);
+        Assert.Equal(RawBytes(3) + RawBytes(2), stats.BytesIn);
     }
 }

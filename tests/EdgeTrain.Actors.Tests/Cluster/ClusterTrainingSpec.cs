@@ -1,5 +1,6 @@
 using Akka.Actor;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Tests;
 using Xunit.Abstractions;
@@ -52,5 +53,48 @@ public sealed class ClusterTrainingSpec(ITestOutputHelper output) : IAsyncLifeti
         Assert.Equal(4, status.SlicesPerNode.Values.Sum());
         var losses = status.Curve.Select(c => c.Loss).Where(double.IsFinite).ToList();
         Assert.True(losses.Count >= 2 && losses[^1] < losses[0], $"loss {string.Join(" → ", losses)}");
+    }
+
+    [Fact]
+    public async Task Three_systems_train_diloco_with_top_k_in_synchronous_rounds_on_a_few_bytes_a_sample()
+    {
+        var seed = await cluster.StartAsync();
+        var topK = new CodecSpec(CodecKind.TopKInt8, TopKFraction: 0.01);
+        var spec = new JobSpec(
+            "cluster-diloco",
+            new ModelSpec(ModelKind.Mlp, [32], [], 0),
+            new DataSpec("mnist", RepoPaths.Mnist, PartitioningKind.Iid, 2),
+            new OptimizerSpec(OptimizerKind.AdamW, 0.002, 0, 0.01),
+            BatchSize: 64,
+            MaxEpochs: 100,
+            TargetAccuracy: 0.9,
+            TimeLimit: TimeSpan.FromMinutes(3),
+            SliceFloats: 8_192,
+            Seed: 3,
+            LocalSteps: 16,
+            OuterOptimizer: new Core.Optimizers.ShardOptimizerSpec(Core.Optimizers.ShardOptimizerKind.Sgd, 1f),
+            Communication: new CommunicationSpec(topK, topK, ErrorFeedback: true, CommunicationSpec.TrainersInRegion, TimeSpan.FromSeconds(5), WaitForMerge: true));
+
+        var accepted = await seed.Coordinator.Ask<JobAccepted>(new SubmitJob(spec), TimeSpan.FromSeconds(30));
+
+        JobStatus status = null!;
+        await InProcessCluster.Eventually(async () =>
+        {
+            status = await seed.Coordinator.Ask<JobStatus>(new GetJobStatus(accepted.JobId), TimeSpan.FromSeconds(5));
+            output.WriteLine($"{status.State} {status.ElapsedSeconds:0.0}s samples {status.Samples} accuracy {status.Accuracy:P1} updates {status.Updates} bytes {status.BytesSent} {status.Message}");
+            return status.Finished;
+        }, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(JobState.Completed, status.State);
+        Assert.True(status.Accuracy >= 0.9, $"accuracy {status.Accuracy}");
+        Assert.All(status.Trainers, t => Assert.True(t.Contributions > 0 && t.BytesPulled > 0));
+
+        // a dense contribution alone is 4 bytes a parameter per 16·64 samples; top-k 1% with int8
+        // values needs about 2.5 bytes per kept value, both ways
+        var parameters = (784 * 32) + 32 + (32 * 10) + 10;
+        var denseBytesPerSample = 4.0 * parameters / (16 * 64);
+        var bytesPerSample = (double)status.BytesSent / status.Samples;
+        output.WriteLine($"{bytesPerSample:0.00} bytes a sample; dense contributions alone {denseBytesPerSample:0.0}");
+        Assert.True(bytesPerSample * 20 < denseBytesPerSample, $"{bytesPerSample:0.00} bytes a sample");
     }
 }

@@ -1,5 +1,6 @@
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Tests;
@@ -28,6 +29,9 @@ public sealed class JobSpecReaderSpec
     [Theory]
     [InlineData("mnist-mlp.conf", ModelKind.Mlp, 0.95)]
     [InlineData("mnist-cnn.conf", ModelKind.Cnn, 0.97)]
+    [InlineData("mnist-mlp-local.conf", ModelKind.Mlp, 0.95)]
+    [InlineData("mnist-mlp-diloco.conf", ModelKind.Mlp, 0.95)]
+    [InlineData("mnist-mlp-diloco-topk.conf", ModelKind.Mlp, 0.95)]
     public void The_shipped_job_files_validate(string file, ModelKind model, double target)
     {
         var spec = JobSpecReader.Load(RepoPaths.Of("hocon", "jobs", file));
@@ -195,5 +199,59 @@ public sealed class JobSpecReaderSpec
         Assert.Equal(OptimizerKind.AdamW, spec.Optimizer.Kind);
         Assert.Equal(8, spec.LocalSteps);
         Assert.Equal(new ShardOptimizerSpec(ShardOptimizerKind.Nesterov, 0.7f, 0.9f), spec.ShardOptimizer);
+    }
+
+    [Fact]
+    public void The_wire_is_dense_and_asynchronous_unless_the_job_says_otherwise()
+    {
+        var spec = Parse(Minimal);
+
+        Assert.Equal(CommunicationSpec.Dense with { }, spec.Wire with { });
+        Assert.Equal(new CodecSpec(CodecKind.None), spec.Wire.TrainerToAggregator);
+        Assert.True(spec.Wire.ErrorFeedback);
+        Assert.Equal(CommunicationSpec.NodeDefault, spec.Wire.MergeCount);
+        Assert.Null(spec.Wire.MergeInterval);
+        Assert.False(spec.Wire.WaitForMerge);
+    }
+
+    [Fact]
+    public void Each_direction_takes_its_own_codec_and_the_merge_rule_is_read()
+    {
+        var spec = Parse(Replace("batch-size = 32", """
+            batch-size = 32
+            codec {
+              trainer-to-aggregator { type = topk-int8, top-k = 0.02 }
+              aggregator-to-shard { type = int8, block-size = 64 }
+              error-feedback = off
+            }
+            aggregation { merge-count = trainers, merge-interval = 3s, wait-for-merge = on }
+            """));
+
+        Assert.Equal(new CodecSpec(CodecKind.TopKInt8, TopKFraction: 0.02), spec.Wire.TrainerToAggregator);
+        Assert.Equal(new CodecSpec(CodecKind.Int8, BlockSize: 64), spec.Wire.AggregatorToShard);
+        Assert.False(spec.Wire.ErrorFeedback);
+        Assert.Equal(CommunicationSpec.TrainersInRegion, spec.Wire.MergeCount);
+        Assert.Equal(TimeSpan.FromSeconds(3), spec.Wire.MergeInterval);
+        Assert.True(spec.Wire.WaitForMerge);
+        Assert.Equal(7, Parse(Replace("batch-size = 32", "batch-size = 32\n aggregation.merge-count = 7")).Wire.MergeCount);
+    }
+
+    [Theory]
+    [InlineData("codec.trainer-to-aggregator.type = zip", "job.codec.trainer-to-aggregator.type", "expected one of none, fp16, bf16, int8, topk, topk-int8")]
+    [InlineData("codec.aggregator-to-shard { type = fp16, top-k = 0.1 }", "job.codec.aggregator-to-shard.top-k", "only with type = topk or topk-int8")]
+    [InlineData("codec.trainer-to-aggregator { type = topk, block-size = 8 }", "job.codec.trainer-to-aggregator.block-size", "only with type = int8")]
+    [InlineData("codec.trainer-to-aggregator { type = topk, top-k = 0 }", "job.codec.trainer-to-aggregator.top-k", "above 0")]
+    [InlineData("codec.trainer-to-aggregator { type = topk, top-k = 1.5 }", "job.codec.trainer-to-aggregator.top-k", "found 1.5")]
+    [InlineData("codec.error-feedback = maybe", "job.codec.error-feedback", "expected on or off")]
+    [InlineData("aggregation.merge-count = some", "job.aggregation.merge-count", "whole number")]
+    [InlineData("aggregation.merge-count = 0", "job.aggregation.merge-count", "from 1 to 10000")]
+    [InlineData("aggregation.merge-interval = soon", "job.aggregation.merge-interval", "positive duration")]
+    [InlineData("codec.trainer-to-aggregator.level = 3", "job.codec.trainer-to-aggregator.level", "unknown key")]
+    public void A_bad_codec_or_merge_setting_names_its_key(string line, string key, string problem)
+    {
+        var refused = Refused(Replace("batch-size = 32", "batch-size = 32\n" + line));
+
+        Assert.Equal(key, refused.Key);
+        Assert.Contains(problem, refused.Message, StringComparison.Ordinal);
     }
 }

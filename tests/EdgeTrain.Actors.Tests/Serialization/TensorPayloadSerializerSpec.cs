@@ -248,14 +248,18 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void A_negative_float_count_is_refused()
+    public void A_negative_float_or_payload_count_is_refused()
     {
-        var (bytes, manifest) = Write(new MergedUpdate("job", 0, "agg", 1, Raw(Floats(3, 1))));
+        var (bytes, manifest) = Write(new SliceData("job", 0, 1, Floats(3, 1)));
         BinaryPrimitives.WriteInt32LittleEndian(bytes.AsSpan(bytes.Length - 16), -1);
+        var (update, updateManifest) = Write(new MergedUpdate("job", 0, "agg", 1, Raw(Floats(3, 1))));
+        BinaryPrimitives.WriteInt32LittleEndian(update.AsSpan(update.Length - 21), -1);
 
         var e = Refused(bytes, manifest);
+        var payload = Refused(update, updateManifest);
 
         Assert.Contains("a float count of -1", e.Message, StringComparison.Ordinal);
+        Assert.Contains("a payload of -1 bytes", payload.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -61,7 +61,7 @@ public sealed class RegionMergeSpec
 
         var reason = merge.Add(0, 0, 32, new float[length]);
 
-        Assert.Equal($"slice 0 has 3 floats, the contribution {length}", reason);
+        Assert.Equal($"slice 0 (3 floats): contribution: None payload: header says {length} elements; the destination holds 3", reason);
         Assert.False(merge.Ready(0));
         Assert.Null(merge.Flush(0, T0));
     }
@@ -214,10 +214,11 @@ public sealed class RegionMergeSpec
 
         // and by hand, in doubles: weights 32, 64 / 2^0.5, 16 / 6^0.5, 8
         double[] weights = [32, 64 / Math.Sqrt(2), 16 / Math.Sqrt(6), 8];
+        var merged = Decoded(update.Payload);
         for (var i = 0; i < 4; i++)
         {
             var expected = Enumerable.Range(0, 4).Sum(k => weights[k] * contributions[k].Payload[i]) / weights.Sum();
-            Assert.True(Math.Abs(expected - update.Payload[i]) <= 1e-5, $"value {i}: {update.Payload[i]} vs {expected}");
+            Assert.True(Math.Abs(expected - merged[i]) <= 1e-5, $"value {i}: {merged[i]} vs {expected}");
         }
     }
 
