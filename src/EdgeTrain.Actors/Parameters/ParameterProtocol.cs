@@ -35,6 +35,15 @@ public static class ParameterProtocol
     /// <summary>The slice's values at <paramref name="Version"/> (binary tensor payload).</summary>
     public sealed record SliceData(string JobId, int Slice, long Version, float[] Values) : ITensorMessage;
 
+    /// <summary>
+    /// What changed in the slice from <paramref name="FromVersion"/> (the asker's copy) to
+    /// <paramref name="Version"/>: the current values at the changed positions
+    /// (<see cref="Core.Codecs.SparseValues"/>), sent instead of <see cref="SliceData"/> when few
+    /// positions changed. Applying it to a copy at <paramref name="FromVersion"/> gives the slice at
+    /// <paramref name="Version"/> bit for bit (binary tensor payload).
+    /// </summary>
+    public sealed record SliceChanges(string JobId, int Slice, long FromVersion, long Version, byte[] Payload) : ITensorMessage;
+
     /// <summary>The asker's copy is current: the slice is still at <paramref name="Version"/>.</summary>
     public sealed record SliceUnchanged(string JobId, int Slice, long Version) : IEdgeTrainMessage;
 

@@ -157,6 +157,13 @@ public sealed class ParameterShardActor : ReceivePersistentActor
                 return;
             }
 
+            // an asker a few versions behind gets only the positions that changed since (lossless)
+            if (state.Changes.ChangedSince(pull.HaveVersion, state.Version) is { } changed)
+            {
+                Sender.Tell(new SliceChanges(pull.JobId, pull.Slice, pull.HaveVersion, state.Version, SparseValues.Gather(state.Values, changed)));
+                return;
+            }
+
             // a copy: the values change with the next update, possibly before the reply is serialized
             Sender.Tell(new SliceData(pull.JobId, pull.Slice, state.Version, state.Values.ToArray()));
         });

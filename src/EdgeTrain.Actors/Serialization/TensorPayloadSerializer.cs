@@ -39,6 +39,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     private const byte FormatVersion = 1;
     private const byte ChecksummedFormatVersion = 2;
     private const string SliceDataManifest = "SD";
+    private const string SliceChangesManifest = "SX";
     private const string MergedUpdateManifest = "MU";
     private const string ContributionManifest = "CO";
     private const string SliceCreatedManifest = "SC";
@@ -62,6 +63,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     public override string Manifest(object o) => o switch
     {
         SliceData => SliceDataManifest,
+        SliceChanges => SliceChangesManifest,
         MergedUpdate => MergedUpdateManifest,
         Contribution => ContributionManifest,
         SliceCreated => SliceCreatedManifest,
@@ -81,6 +83,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             obj switch
             {
                 SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
+                SliceChanges m => 1 + Text(m.JobId) + 4 + 8 + 8 + Bytes(m.Payload),
                 MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Bytes(m.Payload),
                 Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Bytes(m.Payload),
                 UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Bytes(m.Payload) + Crc32C.Size,
@@ -95,6 +98,9 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         {
             case SliceData m:
                 writer.String(m.JobId).Int(m.Slice).Long(m.Version).Floats(m.Values);
+                break;
+            case SliceChanges m:
+                writer.String(m.JobId).Int(m.Slice).Long(m.FromVersion).Long(m.Version).Bytes(m.Payload);
                 break;
             case MergedUpdate m:
                 writer.String(m.JobId).Int(m.Slice).String(m.AggregatorId).Long(m.Sequence).Bytes(m.Payload);
@@ -190,6 +196,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         object message = manifest switch
         {
             SliceDataManifest => new SliceData(reader.String(), reader.Int(), reader.Long(), reader.Floats()),
+            SliceChangesManifest => new SliceChanges(reader.String(), reader.Int(), reader.Long(), reader.Long(), reader.Bytes()),
             MergedUpdateManifest => new MergedUpdate(reader.String(), reader.Int(), reader.String(), reader.Long(), reader.Bytes()),
             ContributionManifest => new Contribution(reader.String(), reader.String(), reader.Int(), reader.Long(), reader.Double(), reader.Bytes()),
             SliceCreatedManifest => ReadSliceCreated(ref reader),

@@ -95,6 +95,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         });
         Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
+        Receive<SliceChanges>(OnChanges);
         Receive<SliceUnchanged>(Unchanged);
         Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
         Receive<RetryPull>(r =>
@@ -237,6 +238,40 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         if (!KeepWaiting(data.Slice, data.Version))
         {
             Arrived(data.Slice, data.Version);
+        }
+    }
+
+    // only what changed since this trainer's copy: applied when the copy is the version it was
+    // computed against, otherwise (a late reply to an earlier pull) the whole slice is asked for
+    private void OnChanges(SliceChanges changes)
+    {
+        var slice = changes.Slice;
+        if (slice < 0 || slice >= plan.Count || received[slice])
+        {
+            return;
+        }
+
+        if (changes.FromVersion != versions[slice])
+        {
+            shards.Tell(new PullSlice(start.JobId, slice, -1));
+            return;
+        }
+
+        try
+        {
+            SparseValues.ScatterInto(changes.Payload, plan.Of((Span<float>)current, slice), $"changes to slice {slice}");
+        }
+        catch (InvalidInputException e)
+        {
+            log.Error("trainer {0}: {1}; asking for the whole slice", start.JobId, e.Message);
+            shards.Tell(new PullSlice(start.JobId, slice, -1));
+            return;
+        }
+
+        bytesPulled += changes.Payload.Length;
+        if (!KeepWaiting(slice, changes.Version))
+        {
+            Arrived(slice, changes.Version);
         }
     }
 

@@ -79,6 +79,55 @@ internal sealed class TopKCodec(double fraction, bool quantized) : ITensorCodec
         }
     }
 
+    /// <summary>A <see cref="CodecKind.TopK"/> payload of <paramref name="values"/>' entries at <paramref name="indices"/> (ascending, distinct).</summary>
+    public static byte[] EncodeAt(ReadOnlySpan<float> values, int[] indices)
+    {
+        long indexBytes = 0;
+        for (var j = 0; j < indices.Length; j++)
+        {
+            if (indices[j] < 0 || indices[j] >= values.Length || (j > 0 && indices[j] <= indices[j - 1]))
+            {
+                throw new ArgumentException(PayloadHeader.Invariant($"index {indices[j]} at {j}: expected ascending, distinct indices below {values.Length}"), nameof(indices));
+            }
+
+            indexBytes += Varint.Size(Delta(indices, j));
+        }
+
+        var payload = PayloadHeader.Allocate(CodecKind.TopK, values.Length, sizeof(uint) + indexBytes + ((long)indices.Length * sizeof(float)));
+        var body = payload.AsSpan(PayloadHeader.Size);
+        BinaryPrimitives.WriteUInt32LittleEndian(body, (uint)indices.Length);
+        var at = sizeof(uint);
+        for (var j = 0; j < indices.Length; j++)
+        {
+            at += Varint.Write(Delta(indices, j), body[at..]);
+        }
+
+        var kept = MemoryMarshal.Cast<byte, float>(body[at..]);
+        for (var j = 0; j < indices.Length; j++)
+        {
+            kept[j] = values[indices[j]];
+        }
+
+        return payload;
+    }
+
+    /// <summary>Writes each entry of the (whole, validated) payload into <paramref name="destination"/> at its index; the rest stays.</summary>
+    public void ScatterInto(ReadOnlySpan<byte> payload, Span<float> destination, string source)
+    {
+        var indices = Parse(payload, destination.Length, source, out var k, out var scale, out var values);
+        try
+        {
+            for (var j = 0; j < k; j++)
+            {
+                destination[indices[j]] = Value(values, j, scale);
+            }
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(indices);
+        }
+    }
+
     public void MergeInto(ReadOnlySpan<byte> payload, Span<float> accumulator, float weight, string source)
     {
         var indices = Parse(payload, accumulator.Length, source, out var k, out var scale, out var values);

@@ -38,7 +38,11 @@ public sealed class SliceState
         OptimizerState = optimizerState;
         Version = version;
         this.applied = new Dictionary<string, AppliedSequences>(applied, StringComparer.Ordinal);
+        Changes = new SliceChangeLog(values.Length);
     }
+
+    /// <summary>The positions each recent version changed (for sending a reader only the changes).</summary>
+    public SliceChangeLog Changes { get; }
 
     /// <summary>The slice's current values. Copy before handing them to anyone.</summary>
     public float[] Values { get; }
@@ -93,7 +97,18 @@ public sealed class SliceState
             throw new InvalidOperationException($"update {sequence} of {aggregatorId} cannot be applied: {verdict.Reason ?? verdict.Kind.ToString()}");
         }
 
-        ShardOptimizer.Apply(Optimizer, Values, update, OptimizerState);
+        var before = System.Buffers.ArrayPool<float>.Shared.Rent(Length);
+        try
+        {
+            Values.CopyTo(before, 0);
+            ShardOptimizer.Apply(Optimizer, Values, update, OptimizerState);
+            Changes.Record(Version + 1, before.AsSpan(0, Length), Values);
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<float>.Shared.Return(before);
+        }
+
         if (!applied.TryGetValue(aggregatorId, out var seen))
         {
             seen = new AppliedSequences();
@@ -113,6 +128,7 @@ public sealed class SliceState
         }
 
         values.CopyTo(Values);
+        Changes.Forget();
         return ++Version;
     }
 

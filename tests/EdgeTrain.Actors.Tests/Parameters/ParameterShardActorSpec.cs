@@ -294,6 +294,29 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void An_asker_a_few_versions_behind_gets_only_the_changed_positions()
+    {
+        var values = Ramp(64, 0, 1);
+        var shard = Initialized(values);
+        var update = new float[64];
+        update[5] = 2f;
+        Send(shard, "agg-a", 1, update);
+        update[5] = 0f;
+        update[40] = -2f;
+        Send(shard, "agg-a", 2, update);
+
+        shard.Tell(new PullSlice(Job, Slice, 0));
+        var changes = ExpectMsg<SliceChanges>();
+        SparseValues.ScatterInto(changes.Payload, values, "test");
+
+        Assert.Equal((0L, 2L), (changes.FromVersion, changes.Version));
+        AssertBitwiseEqual(Pull(shard).Values, values);
+        Assert.True(changes.Payload.Length < 30, $"{changes.Payload.Length} bytes");
+        shard.Tell(new PullSlice(Job, Slice, 1));
+        Assert.Equal(1L, ExpectMsg<SliceChanges>().FromVersion);
+    }
+
+    [Fact]
     public void A_top_k_update_with_a_bad_index_is_rejected_with_the_reason_and_never_applied()
     {
         var shard = Initialized([1f, 1f, 1f, 1f]);

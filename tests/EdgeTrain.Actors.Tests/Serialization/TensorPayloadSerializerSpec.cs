@@ -141,6 +141,18 @@ public sealed class TensorPayloadSerializerSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void SliceChanges_round_trips()
+    {
+        var message = new SliceChanges("jöb", 3, 7, 9, Core.Codecs.SparseValues.Gather(Floats(100, 4), [3, 50, 99]));
+
+        var back = RoundTrip(message);
+
+        Assert.Equal((message.JobId, message.Slice, message.FromVersion, message.Version), (back.JobId, back.Slice, back.FromVersion, back.Version));
+        Assert.Equal(message.Payload, back.Payload);
+        Assert.Equal("SX", Write(message).Manifest);
+    }
+
+    [Fact]
     public void Special_weights_survive_bit_for_bit()
     {
         foreach (var weight in new[] { double.NaN, double.PositiveInfinity, -0d, double.Epsilon })
