@@ -1,9 +1,8 @@
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
-using EdgeTrain.Core.Jobs;
+using EdgeTrain.Actors.Tests.Jobs;
 using EdgeTrain.Core.Parameters;
-using EdgeTrain.Tests;
 using Xunit.Abstractions;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
@@ -31,17 +30,7 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
     public async Task A_rollback_while_the_cluster_trains_restores_every_slice_bit_for_bit()
     {
         var seed = await cluster.StartAsync();
-        var spec = new JobSpec(
-            "checkpoint-spec",
-            new ModelSpec(ModelKind.Mlp, [32], [], 0),
-            new DataSpec("mnist", RepoPaths.Mnist, PartitioningKind.Iid, 2),
-            new OptimizerSpec(OptimizerKind.Adam, 0.002, 0, 0),
-            BatchSize: 64,
-            MaxEpochs: 20,
-            TargetAccuracy: 0.9,
-            TimeLimit: TimeSpan.FromSeconds(40),
-            SliceFloats: 8_192,
-            Seed: 5);
+        var spec = TestJobs.SmallMlp("checkpoint-spec", TimeSpan.FromSeconds(40), seed: 5);
 
         var jobId = (await seed.Coordinator.Ask<JobAccepted>(new SubmitJob(spec), AskTimeout)).JobId;
         Assert.IsType<CheckpointUnknown>(await seed.Coordinator.Ask<object>(new RollbackCheckpoint(jobId, 1), AskTimeout));

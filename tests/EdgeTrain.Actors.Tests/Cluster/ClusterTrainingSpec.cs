@@ -1,8 +1,8 @@
 using Akka.Actor;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Actors.Tests.Jobs;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
-using EdgeTrain.Tests;
 using Xunit.Abstractions;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 
@@ -21,17 +21,7 @@ public sealed class ClusterTrainingSpec(ITestOutputHelper output) : IAsyncLifeti
     public async Task Three_systems_train_a_small_mlp_until_its_loss_falls_and_it_reaches_its_target()
     {
         var seed = await cluster.StartAsync();
-        var spec = new JobSpec(
-            "cluster-spec",
-            new ModelSpec(ModelKind.Mlp, [32], [], 0),
-            new DataSpec("mnist", RepoPaths.Mnist, PartitioningKind.Iid, 2),
-            new OptimizerSpec(OptimizerKind.Adam, 0.002, 0, 0),
-            BatchSize: 64,
-            MaxEpochs: 20,
-            TargetAccuracy: 0.9,
-            TimeLimit: TimeSpan.FromMinutes(3),
-            SliceFloats: 8_192,
-            Seed: 3);
+        var spec = TestJobs.SmallMlp("cluster-spec", TimeSpan.FromMinutes(3), seed: 3);
 
         var accepted = await seed.Coordinator.Ask<JobAccepted>(new SubmitJob(spec), TimeSpan.FromSeconds(30));
 
@@ -60,20 +50,14 @@ public sealed class ClusterTrainingSpec(ITestOutputHelper output) : IAsyncLifeti
     {
         var seed = await cluster.StartAsync();
         var topK = new CodecSpec(CodecKind.TopKInt8, TopKFraction: 0.01);
-        var spec = new JobSpec(
-            "cluster-diloco",
-            new ModelSpec(ModelKind.Mlp, [32], [], 0),
-            new DataSpec("mnist", RepoPaths.Mnist, PartitioningKind.Iid, 2),
-            new OptimizerSpec(OptimizerKind.AdamW, 0.002, 0, 0.01),
-            BatchSize: 64,
-            MaxEpochs: 100,
-            TargetAccuracy: 0.9,
-            TimeLimit: TimeSpan.FromMinutes(3),
-            SliceFloats: 8_192,
-            Seed: 3,
-            LocalSteps: 16,
-            OuterOptimizer: new Core.Optimizers.ShardOptimizerSpec(Core.Optimizers.ShardOptimizerKind.Sgd, 1f),
-            Communication: new CommunicationSpec(topK, topK, ErrorFeedback: true, CommunicationSpec.TrainersInRegion, TimeSpan.FromSeconds(5), WaitForMerge: true));
+        var spec = TestJobs.SmallMlp("cluster-diloco", TimeSpan.FromMinutes(3), seed: 3) with
+        {
+            Optimizer = new OptimizerSpec(OptimizerKind.AdamW, 0.002, 0, 0.01),
+            MaxEpochs = 100,
+            LocalSteps = 16,
+            OuterOptimizer = new Core.Optimizers.ShardOptimizerSpec(Core.Optimizers.ShardOptimizerKind.Sgd, 1f),
+            Communication = new CommunicationSpec(topK, topK, ErrorFeedback: true, CommunicationSpec.TrainersInRegion, TimeSpan.FromSeconds(5), WaitForMerge: true),
+        };
 
         var accepted = await seed.Coordinator.Ask<JobAccepted>(new SubmitJob(spec), TimeSpan.FromSeconds(30));
 

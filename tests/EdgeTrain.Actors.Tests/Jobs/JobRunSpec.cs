@@ -8,17 +8,7 @@ public sealed class JobRunSpec
 {
     private static readonly DateTime Submitted = new(2025, 3, 1, 8, 0, 0, DateTimeKind.Utc);
 
-    private static readonly JobSpec Spec = new(
-        "tiny",
-        new ModelSpec(ModelKind.Mlp, [16], [], 0),
-        new DataSpec("mnist", "/data/mnist", PartitioningKind.Iid, 2),
-        new OptimizerSpec(OptimizerKind.Sgd, 0.05, 0, 0),
-        BatchSize: 32,
-        MaxEpochs: 2,
-        TargetAccuracy: 0.9,
-        TimeLimit: TimeSpan.FromMinutes(10),
-        SliceFloats: 1000,
-        Seed: 1);
+    private static readonly JobSpec Spec = TestJobs.Tiny;
 
     private static JobRun NewRun() => new("tiny-1", Spec, [1000, 1000, 250], Submitted);
 
