@@ -96,7 +96,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
         Receive<SliceChanges>(OnChanges);
-        Receive<SliceUnchanged>(Unchanged);
+        Receive<SliceUnchanged>(u => Settle(u.Slice, u.Version));
         Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
         Receive<RetryPull>(r =>
         {
@@ -235,10 +235,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             plan.CopyInto(current, data.Slice, data.Values);
         }
 
-        if (!KeepWaiting(data.Slice, data.Version))
-        {
-            Arrived(data.Slice, data.Version);
-        }
+        Settle(data.Slice, data.Version);
     }
 
     // only what changed since this trainer's copy: applied when the copy is the version it was
@@ -269,17 +266,15 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         bytesPulled += changes.Payload.Length;
-        if (!KeepWaiting(slice, changes.Version))
-        {
-            Arrived(slice, changes.Version);
-        }
+        Settle(slice, changes.Version);
     }
 
-    private void Unchanged(SliceUnchanged unchanged)
+    // the copy of the slice is at version: done for this round, unless the round must wait for a merge
+    private void Settle(int slice, long version)
     {
-        if (!KeepWaiting(unchanged.Slice, unchanged.Version))
+        if (!KeepWaiting(slice, version))
         {
-            Arrived(unchanged.Slice, unchanged.Version);
+            Arrived(slice, version);
         }
     }
 

@@ -30,9 +30,6 @@ public sealed class SliceEncoder
     /// <summary>Whether residuals are kept.</summary>
     public bool HasErrorFeedback => feedback.Length > 0 && feedback[0] is not null;
 
-    /// <summary>Number of slices.</summary>
-    public int SliceCount => feedback.Length;
-
     /// <summary>Encodes <paramref name="update"/> for <paramref name="slice"/>, with the slice's residual added when error feedback is on.</summary>
     /// <exception cref="ArgumentException">the update holds a non-finite value or has the wrong length.</exception>
     public byte[] Encode(int slice, ReadOnlySpan<float> update)
