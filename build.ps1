@@ -3,7 +3,7 @@
   EdgeTrain.Actors build script for Windows (build.sh is the Linux and macOS twin).
 .EXAMPLE
   ./build.ps1 build          # restore and build the solution (Release)
-  ./build.ps1 test           # build, then run every test project
+  ./build.ps1 test           # build, then run every test project, one at a time
   ./build.ps1 demo           # a seed and 3 node processes train hocon/jobs/mnist-mlp.conf
   ./build.ps1 train-local    # train hocon/jobs/mnist-mlp.conf in one process
   ./build.ps1 train-local --job hocon/jobs/mnist-cnn.conf --json
@@ -28,8 +28,15 @@ function Invoke-Dotnet([string[]]$Arguments) {
 switch ($Verb) {
   'build' { Invoke-Dotnet (@('build', $solution, '-c', $configuration) + $Rest) }
   'test' {
+    # one test assembly at a time, the integration tests (real processes) last; see build.sh
     Invoke-Dotnet @('build', $solution, '-c', $configuration)
-    Invoke-Dotnet (@('test', $solution, '-c', $configuration, '--no-build') + $Rest)
+    $projects = @(Get-ChildItem tests/*/*.Tests.csproj | ForEach-Object { $_.FullName }) + @('tests/EdgeTrain.IntegrationTests/EdgeTrain.IntegrationTests.csproj')
+    $failed = 0
+    foreach ($project in $projects) {
+      & dotnet @(@('test', $project, '-c', $configuration, '--no-build') + $Rest)
+      if ($LASTEXITCODE -ne 0 -and $failed -eq 0) { $failed = $LASTEXITCODE }
+    }
+    if ($failed -ne 0) { exit $failed }
   }
   'demo' {
     $demoArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--nodes', '3', '--job', 'hocon/jobs/mnist-mlp.conf') }

@@ -2,7 +2,7 @@
 # EdgeTrain.Actors build script for Linux and macOS (build.ps1 is the Windows twin).
 #
 #   ./build.sh build          restore and build the solution (Release)
-#   ./build.sh test           build, then run every test project (dotnet test)
+#   ./build.sh test           build, then run every test project, one at a time (integration tests last)
 #   ./build.sh demo           a seed and 3 node processes on this machine train hocon/jobs/mnist-mlp.conf
 #   ./build.sh demo --nodes 4 --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh train-local    train hocon/jobs/mnist-mlp.conf in one process (baseline)
@@ -102,6 +102,13 @@ exec chroot "$root" /usr/bin/env PATH="$DN_DIR:/usr/local/sbin:/usr/local/bin:/u
     unshare --mount --propagation private bash -c "$script" _ "${#binds[@]}" "$compat_root" "${binds[@]}" "$@"
 }
 
+# test_projects: every test project (not the benchmarks), the integration tests last.
+test_projects() {
+  local p
+  for p in tests/*/*.Tests.csproj; do echo "$p"; done
+  echo tests/EdgeTrain.IntegrationTests/EdgeTrain.IntegrationTests.csproj
+}
+
 verb=${1:-}
 [ -n "$verb" ] || usage
 shift
@@ -111,7 +118,16 @@ case "$verb" in
     ;;
   test)
     dn build "$solution" -c "$configuration"
-    dn test "$solution" -c "$configuration" --no-build "$@"
+    # One test assembly at a time: the unit and in-process cluster tests first, then the
+    # integration tests, which start real seed and node processes (and run one at a time inside
+    # their assembly). `dotnet test` on the solution runs every assembly at once, and on 2 cores
+    # that load (average 28 and more) is what a test then measures. Every assembly runs even
+    # when an earlier one failed, so each prints its summary; the exit code is the first failure's.
+    status=0
+    for project in $(test_projects); do
+      dn test "$project" -c "$configuration" --no-build "$@" || { rc=$?; [ "$status" != 0 ] || status=$rc; }
+    done
+    exit "$status"
     ;;
   demo)
     args=("$@")

@@ -10,14 +10,15 @@ internal static class TestCluster
     public static int FreePort() => LoopbackPorts.Free();
 
     /// <summary>Writes a small MLP job on the shipped MNIST data into <paramref name="folder"/>.</summary>
-    public static string SmallJob(string folder, string name, double target, int hidden = 64)
+    public static string SmallJob(string folder, string name, double target, int hidden = 64, string? dataPath = null)
     {
         var path = Path.Combine(folder, name + ".conf");
+        var data = (dataPath ?? RepoPaths.Mnist).Replace("\\", "/", StringComparison.Ordinal);
         File.WriteAllText(path, $$"""
             job {
               name = {{name}}
               model { type = mlp, hidden = [{{hidden}}] }
-              data.path = "{{RepoPaths.Mnist.Replace("\\", "/", StringComparison.Ordinal)}}"
+              data.path = "{{data}}"
               optimizer { type = adam, learning-rate = 0.002 }
               batch-size = 64
               target-accuracy = {{target.ToString(CultureInfo.InvariantCulture)}}

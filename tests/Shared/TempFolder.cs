@@ -1,6 +1,6 @@
 namespace EdgeTrain.Tests;
 
-/// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
+/// <summary>A fresh folder under the system temp folder, deleted on dispose (kept when EDGETRAIN_KEEP_TEST_FILES=1, to read a failed run's logs).</summary>
 internal sealed class TempFolder : IDisposable
 {
     public TempFolder()
@@ -15,6 +15,11 @@ internal sealed class TempFolder : IDisposable
 
     public void Dispose()
     {
+        if (Environment.GetEnvironmentVariable("EDGETRAIN_KEEP_TEST_FILES") == "1")
+        {
+            return;
+        }
+
         try
         {
             Directory.Delete(Path, recursive: true);

@@ -20,7 +20,8 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="PullTimeout">How long a trainer waits for a slice before asking again.</param>
 /// <param name="TorchThreads">Threads libtorch may use on this node (0: libtorch's default).</param>
 /// <param name="EvaluationInterval">How often the coordinator evaluates a running job.</param>
-/// <param name="StartTimeout">How long a job may take to start.</param>
+/// <param name="StartStepTimeout">How long the coordinator waits for one answer (a slice created, an aggregator configured) while a job starts before it asks again.</param>
+/// <param name="StartRetryInterval">How soon the coordinator tries again to start a job that waits.</param>
 /// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
 public sealed record EdgeTrainSettings(
@@ -38,7 +39,8 @@ public sealed record EdgeTrainSettings(
     TimeSpan PullTimeout,
     int TorchThreads,
     TimeSpan EvaluationInterval,
-    TimeSpan StartTimeout,
+    TimeSpan StartStepTimeout,
+    TimeSpan StartRetryInterval,
     TimeSpan SliceCheckInterval,
     string DataDirectory)
 {
@@ -62,7 +64,8 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("training.pull-timeout"),
             c.GetInt("training.torch-threads"),
             c.GetTimeSpan("coordinator.evaluation-interval"),
-            c.GetTimeSpan("coordinator.start-timeout"),
+            c.GetTimeSpan("coordinator.start-step-timeout"),
+            c.GetTimeSpan("coordinator.start-retry-interval"),
             c.GetTimeSpan("coordinator.slice-check-interval"),
             c.GetString("data-dir"));
     }

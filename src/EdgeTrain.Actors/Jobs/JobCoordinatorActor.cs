@@ -85,7 +85,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             Sender.Tell(new NodeRegistered(node.Address));
             if (!known && node.TrainerHost is not null)
             {
-                foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+                foreach (var run in jobs.Values.Where(r => r.State == JobState.Running && !r.CannotTrainOn(node.Address)))
                 {
                     var changed = run.Join(node.Address);
                     if (changed.Count > 0)
@@ -111,8 +111,17 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<SubmitJob>(Submit);
         Command<StartJob>(Start);
         Command<RegionsKnown>(Place);
-        Command<JobReady>(Ready);
-        Command<JobStartFailed>(failed => Retry(failed.JobId, failed.Reason));
+        Command<SliceReady>(ready => StartStepDone(ready.JobId, run => run.SliceCreated(ready.Slice)));
+        Command<RegionReady>(ready => StartStepDone(ready.JobId, run => run.RegionConfigured(ready.Region)));
+        Command<StartStepFailed>(failed => Retry(failed.JobId, failed.Attempt, failed.Reason));
+        Command<StartRefused>(refused =>
+        {
+            if (Run(refused.JobId) is { State: JobState.Starting } run)
+            {
+                Finish(run, JobState.Failed, "could not start: " + refused.Reason);
+            }
+        });
+        Command<TrainerFailed>(TrainerCannotTrain);
         // the reporting trainer actor tells incarnations apart: one started again after a pause counts from zero
         Command<TrainerProgress>(p => Run(p.JobId)?.Record(p, Sender.Path.ToStringWithUid(), DateTime.UtcNow));
         Command<AggregatorProgress>(p => Run(p.JobId)?.Record(p));
@@ -130,6 +139,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow)
             : new JobUnknown(get.JobId)));
         Command<AuditUpdates>(Audit);
+        Command<AuditAnswered>(Audited);
+        Command<RolledBackAnswer>(RolledBackAnswered);
         Command<SaveCheckpoint>(Save);
         Command<CheckpointPulled>(Saved);
         Command<ListCheckpoints>(list => Sender.Tell(Run(list.JobId) is { } run
@@ -191,6 +202,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         log.Info("coordinator: node {0} {1}", address, why);
         var now = DateTime.UtcNow;
+        foreach (var run in jobs.Values.Where(r => r.State == JobState.Starting && r.Unplace(address)))
+        {
+            run.Note(now, $"trainer node {address} {why} while the job was starting; its trainers are placed again");
+        }
+
         foreach (var run in jobs.Values.Where(r => r.State is JobState.Running or JobState.Paused))
         {
             var homed = run.Slices.Where(s => s.Node == address).Select(s => s.Slice).ToList();
@@ -274,14 +290,25 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         var timeout = TimeSpan.FromSeconds(10);
-        Task.WhenAll(Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<ShardInfo>(new GetShardInfo(run.JobId, i), timeout)))
-            .PipeTo(Sender,
-                success: infos =>
-                {
-                    var (acknowledged, lost) = run.Audit(infos);
-                    return new UpdateAudit(run.JobId, acknowledged, lost, null);
-                },
-                failure: e => new UpdateAudit(run.JobId, 0, 0, $"a slice did not answer: {e.GetBaseException().Message}"));
+        var jobId = run.JobId;
+        var replyTo = Sender;
+        Task.WhenAll(Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<ShardInfo>(new GetShardInfo(jobId, i), timeout)))
+            .PipeTo(Self,
+                success: infos => new AuditAnswered(jobId, infos, replyTo, null),
+                failure: e => new AuditAnswered(jobId, [], replyTo, $"a slice did not answer: {e.GetBaseException().Message}"));
+    }
+
+    // every slice answered the audit: compared here, on the coordinator's own thread, with what the aggregators reported
+    private void Audited(AuditAnswered answered)
+    {
+        if (answered.Problem is not null || Run(answered.JobId) is not { } run)
+        {
+            answered.ReplyTo.Tell(new UpdateAudit(answered.JobId, 0, 0, answered.Problem ?? $"no job '{answered.JobId}'"));
+            return;
+        }
+
+        var (acknowledged, lost) = run.Audit(answered.Infos);
+        answered.ReplyTo.Tell(new UpdateAudit(run.JobId, acknowledged, lost, null));
     }
 
     private void Submit(SubmitJob submit)
@@ -321,73 +348,107 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private void Start(StartJob startJob)
     {
         var run = Run(startJob.JobId);
-        if (run is null || run.Finished || run.State is JobState.Running or JobState.Paused)
+        if (run is null || run.State != JobState.Starting)
         {
             return;
         }
 
-        if (run.StartingSinceUtc == DateTime.MaxValue)
-        {
-            run.StartingSinceUtc = DateTime.UtcNow;
-        }
-
-        var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
+        var trainers = Trainers(run);
         var missing = trainers.Count == 0 ? "no node with the trainer role has registered"
             : !nodes.Values.Any(n => n.Roles.Contains(CapabilityScore.ParamsRole)) ? "no node with the params role has registered"
             : !nodes.Values.Any(n => n.Roles.Contains(CapabilityScore.AggregatorRole)) ? "no node with the aggregator role has registered"
             : null;
         if (missing is not null)
         {
-            Retry(run.JobId, missing);
+            Retry(run.JobId, run.StartAttempt, missing);
             return;
         }
 
         // the slices spread over the params nodes only if their shard regions have registered
         // with the shard coordinator before the slices are allocated
         var jobId = run.JobId;
+        var attempt = run.NextStartAttempt();
         var paramsNodes = nodes.Values.Count(n => n.Roles.Contains(CapabilityScore.ParamsRole));
-        shards.Ask<CurrentRegions>(GetCurrentRegions.Instance, TimeSpan.FromSeconds(5)).PipeTo(Self,
-            success: regions => new RegionsKnown(jobId, regions.Regions.Count, paramsNodes),
-            failure: e => new JobStartFailed(jobId, $"the parameter shard regions did not answer: {e.GetBaseException().Message}"));
+        var timeout = settings.StartStepTimeout;
+        shards.Ask<CurrentRegions>(GetCurrentRegions.Instance, timeout).PipeTo(Self,
+            success: regions => new RegionsKnown(jobId, attempt, regions.Regions.Count, paramsNodes),
+            failure: _ => new StartStepFailed(jobId, attempt, $"the parameter shard coordinator did not answer within {timeout.TotalSeconds:0} s"));
     }
 
+    // the registered trainer nodes that can take this job, best first
+    private List<RegisterNode> Trainers(JobRun run) =>
+        [.. CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null && !run.CannotTrainOn(n.Address)), n => n.Capabilities)];
+
+    // One start attempt: places the trainers (once), then asks every slice that does not exist yet to
+    // be created and every region's aggregator that does not know the job yet to take it. Each answer
+    // comes back here as a message; a question that is not answered in time (a shard that was
+    // restarting drops what it had buffered) is asked again in the next attempt, while the job waits
+    // and says what for. Creating a slice and configuring an aggregator are idempotent.
     private void Place(RegionsKnown known)
     {
         var run = Run(known.JobId);
-        if (run is null || run.Finished || run.State is JobState.Running or JobState.Paused)
+        if (run is null || run.State != JobState.Starting || known.Attempt != run.StartAttempt)
         {
             return;
         }
 
         if (known.Regions < known.ParamsNodes)
         {
-            Retry(run.JobId, $"{known.Regions} of {known.ParamsNodes} params nodes have registered their shard regions");
+            Retry(run.JobId, known.Attempt, $"{known.Regions} of {known.ParamsNodes} params nodes have registered their shard regions");
             return;
         }
 
-        var trainers = CapabilityScore.RankForTrainers(nodes.Values.Where(n => n.TrainerHost is not null), n => n.Capabilities);
-        run.Placement.Clear();
-        run.Orphans.Clear();
-        run.Partitions = trainers.Count;
-        for (var i = 0; i < trainers.Count; i++)
+        if (run.Placement.Count == 0)
         {
-            run.Placement[trainers[i].Address] = [i];
+            var trainers = Trainers(run);
+            run.Orphans.Clear();
+            run.Partitions = trainers.Count;
+            for (var i = 0; i < trainers.Count; i++)
+            {
+                run.Placement[trainers[i].Address] = [i];
+            }
+
+            run.Regions = [.. trainers.Select(t => t.Region).Distinct(StringComparer.Ordinal)];
+            log.Info("coordinator: starting {0}: {1} slices, aggregators in {2}, trainers on {3}", run.JobId, run.SliceLengths.Length,
+                string.Join(", ", run.Regions), string.Join(", ", trainers.Select(t => t.Address)));
         }
 
-        var regions = trainers.Select(t => t.Region).Distinct(StringComparer.Ordinal).ToList();
-        run.Regions = regions;
-        var timeout = settings.StartTimeout;
-        var spec = run.Spec;
-        var configured = regions.Select(region => aggregators.Ask<AggregatorConfigured>(
-            Configuration(run, region), timeout));
-        var initial = InitialValues(run);
-        var sliced = Enumerable.Range(0, run.SliceLengths.Length).Select(i => shards.Ask<SliceInitialized>(
-            new InitSlice(run.JobId, i, initial[i], spec.ShardOptimizer, settings.SnapshotEvery), timeout));
         var jobId = run.JobId;
-        Task.WhenAll(configured.Cast<Task>().Concat(sliced))
-            .PipeTo(Self, success: () => new JobReady(jobId), failure: e => new JobStartFailed(jobId, e.GetBaseException().Message));
-        log.Info("coordinator: starting {0}: {1} slices, aggregators in {2}, trainers on {3}", jobId, run.SliceLengths.Length,
-            string.Join(", ", regions), string.Join(", ", trainers.Select(t => t.Address)));
+        var attempt = known.Attempt;
+        var timeout = settings.StartStepTimeout;
+        if (!run.ReadyToTrain)
+        {
+            run.Waiting($"creating slices [{string.Join(",", run.SlicesToCreate)}] on the params nodes and configuring the aggregators of [{string.Join(", ", run.RegionsToConfigure)}]", DateTime.UtcNow);
+        }
+
+        foreach (var region in run.RegionsToConfigure)
+        {
+            aggregators.Ask<AggregatorConfigured>(Configuration(run, region), timeout).PipeTo(Self,
+                success: _ => new RegionReady(jobId, region),
+                failure: _ => new StartStepFailed(jobId, attempt, $"the aggregator of region {region} did not answer within {timeout.TotalSeconds:0} s"));
+        }
+
+        var slices = run.SlicesToCreate;
+        if (slices.Count > 0)
+        {
+            var initial = InitialValues(run);
+            var spec = run.Spec;
+            foreach (var i in slices)
+            {
+                var slice = i;
+                shards.Ask<object>(new InitSlice(jobId, slice, initial[slice], spec.ShardOptimizer, settings.SnapshotEvery), timeout).PipeTo(Self,
+                    success: reply => reply switch
+                    {
+                        SliceInitialized => new SliceReady(jobId, slice),
+                        SliceInitRefused refused => new StartRefused(jobId, refused.Reason),
+                        _ => new StartStepFailed(jobId, attempt, $"slice {slice} answered {reply.GetType().Name}"),
+                    },
+                    failure: _ => new StartStepFailed(jobId, attempt,
+                        $"slice {slice} was not created within {timeout.TotalSeconds:0} s (its shard on a params node may still be starting)"));
+            }
+        }
+
+        TrainIfReady(run);
     }
 
     private static float[][] InitialValues(JobRun run)
@@ -398,41 +459,85 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         return [.. plan.Slices.Select(s => plan.Of((ReadOnlySpan<float>)flat, s.Index).ToArray())];
     }
 
-    private void Ready(JobReady ready)
+    private void StartStepDone(string jobId, Action<JobRun> record)
     {
-        var run = Run(ready.JobId);
-        if (run is null || run.Finished || run.State == JobState.Paused)
+        if (Run(jobId) is { State: JobState.Starting } run)
+        {
+            record(run);
+            TrainIfReady(run);
+        }
+    }
+
+    private void TrainIfReady(JobRun run)
+    {
+        if (!run.ReadyToTrain)
         {
             return;
         }
 
+        var now = DateTime.UtcNow;
+        run.Started(now);
         Assign(run, run.Placement.Keys.ToList());
-        run.Started(DateTime.UtcNow);
-        run.Note(DateTime.UtcNow, $"training on {Describe(run)}");
+        run.Note(now, $"training on {Describe(run)}");
         log.Info("coordinator: job {0} is training on {1} nodes", run.JobId, run.Placement.Count);
     }
 
-    private void Retry(string jobId, string reason)
+    // The job waits for reason (shown in its status) and tries again shortly; answers that failed
+    // in an earlier attempt are stale (a later attempt has asked again).
+    private void Retry(string jobId, int attempt, string reason)
     {
         var run = Run(jobId);
-        if (run is null || run.Finished)
+        if (run is null || run.State != JobState.Starting || attempt != run.StartAttempt)
         {
             return;
         }
 
-        if (DateTime.UtcNow - run.StartingSinceUtc < settings.StartTimeout)
+        if (run.WaitingFor != reason)
         {
             log.Info("coordinator: job {0} waits: {1}", jobId, reason);
-            Timers.StartSingleTimer("start-" + jobId, new StartJob(jobId), TimeSpan.FromSeconds(1));
+        }
+
+        run.Waiting(reason, DateTime.UtcNow);
+        Timers.StartSingleTimer("start-" + jobId, new StartJob(jobId), settings.StartRetryInterval);
+    }
+
+    // A trainer node cannot train the job (its data or model does not load there): its partitions
+    // move to the other trainers; with none left the job fails, naming every node and its reason.
+    private void TrainerCannotTrain(TrainerFailed failed)
+    {
+        if (Run(failed.JobId) is not { Finished: false } run)
+        {
             return;
         }
 
-        Finish(run, JobState.Failed, $"could not start within {settings.StartTimeout}: {reason}");
+        log.Warning("coordinator: job {0}: trainer on {1} cannot train: {2}", run.JobId, failed.Node, failed.Reason);
+        var now = DateTime.UtcNow;
+        run.Note(now, $"trainer on {failed.Node} cannot train: {failed.Reason}");
+        var changed = run.TrainerFailed(failed.Node, failed.Reason);
+        if (run.NoTrainerLeft() is { } reason)
+        {
+            Finish(run, JobState.Failed, reason);
+            return;
+        }
+
+        if (changed.Count > 0)
+        {
+            run.Note(now, $"partitions now {Describe(run)}");
+            if (run.State == JobState.Running)
+            {
+                Assign(run, changed);
+            }
+        }
     }
 
     private void OnTick()
     {
         var now = DateTime.UtcNow;
+        foreach (var run in jobs.Values.Where(r => r.State == JobState.Starting && r.Decide(now) == JobState.Failed).ToList())
+        {
+            Finish(run, JobState.Failed, run.StartFailure());
+        }
+
         foreach (var run in jobs.Values.Where(r => r.State == JobState.Running).ToList())
         {
             var decision = run.Decide(now);
@@ -702,16 +807,35 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         var timeout = TimeSpan.FromSeconds(10);
         run.Note(DateTime.UtcNow, $"rolling back to checkpoint {id}");
         log.Info("coordinator: job {0}: rolling back to checkpoint {1}", jobId, id);
+        var replyTo = Sender;
         Task.WhenAll(contents.Slices.Select(s => shards.Ask<object>(new RestoreSlice(jobId, s.Index, id, s.Values), timeout)))
-            .PipeTo(Sender,
+            .PipeTo(Self,
                 success: replies =>
                 {
                     var refused = replies.OfType<RestoreRefused>().FirstOrDefault();
-                    return refused is not null ? new CheckpointFailed(jobId, $"slice {refused.Slice} refused the rollback: {refused.Reason}")
+                    object answer = refused is not null ? new CheckpointFailed(jobId, $"slice {refused.Slice} refused the rollback: {refused.Reason}")
                         : replies.All(r => r is SliceRestored) ? new RolledBack(jobId, id, [.. replies.Cast<SliceRestored>().OrderBy(r => r.Slice).Select(r => r.Version)])
                         : new CheckpointFailed(jobId, $"unexpected answers: {string.Join(", ", replies.Select(r => r.GetType().Name).Distinct())}");
+                    return new RolledBackAnswer(jobId, answer, replyTo);
                 },
-                failure: e => new CheckpointFailed(jobId, $"a slice did not answer the rollback: {e.GetBaseException().Message}; slices that answered hold checkpoint {id}, roll back again"));
+                failure: e => new RolledBackAnswer(jobId,
+                    new CheckpointFailed(jobId, $"a slice did not answer the rollback: {e.GetBaseException().Message}; slices that answered hold checkpoint {id}, roll back again"), replyTo));
+    }
+
+    private void RolledBackAnswered(RolledBackAnswer answer)
+    {
+        var text = answer.Answer switch
+        {
+            RolledBack done => $"rolled back to checkpoint {done.CheckpointId}",
+            CheckpointFailed failed => $"rollback failed: {failed.Reason}",
+            _ => null,
+        };
+        if (text is not null && Run(answer.JobId) is { } run)
+        {
+            run.Note(DateTime.UtcNow, text);
+        }
+
+        answer.ReplyTo.Tell(answer.Answer);
     }
 
     private void Fetch(FetchCheckpoint fetch)
@@ -760,6 +884,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private const int ChunkBytes = 1 << 20;
 
+    private sealed record AuditAnswered(string JobId, ShardInfo[] Infos, IActorRef ReplyTo, string? Problem);
+
+    private sealed record RolledBackAnswer(string JobId, object Answer, IActorRef ReplyTo);
+
     private sealed record CheckpointPulled(string JobId, string? Label, object[] Replies, IActorRef ReplyTo, string? Problem);
 
     private sealed class Tick
@@ -774,9 +902,15 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private sealed record StartJob(string JobId);
 
-    private sealed record JobReady(string JobId);
+    private sealed record RegionsKnown(string JobId, int Attempt, int Regions, int ParamsNodes);
 
-    private sealed record RegionsKnown(string JobId, int Regions, int ParamsNodes);
+    private sealed record SliceReady(string JobId, int Slice);
 
-    private sealed record JobStartFailed(string JobId, string Reason);
+    private sealed record RegionReady(string JobId, string Region);
+
+    // a step of start attempt Attempt was not answered in time: the job waits for Reason and asks again
+    private sealed record StartStepFailed(string JobId, int Attempt, string Reason);
+
+    // a slice refused to be created: the job cannot start
+    private sealed record StartRefused(string JobId, string Reason);
 }

@@ -60,6 +60,13 @@ public static class JobProtocol
         string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0) : IEdgeTrainMessage;
 
     /// <summary>
+    /// A trainer could not start (or take on new partitions) on its node: the job's data or model
+    /// cannot be loaded there. The coordinator moves its partitions to the other trainers, and fails
+    /// the job with the reasons when no trainer is left.
+    /// </summary>
+    public sealed record TrainerFailed(string JobId, string Node, string Reason) : IEdgeTrainMessage;
+
+    /// <summary>
     /// An aggregator's running totals, sent to the coordinator every second while they change;
     /// <paramref name="AckedContiguous"/> holds, per slice, the sequence number up to which the
     /// shard has acknowledged every merged update of this aggregator incarnation.

@@ -18,6 +18,9 @@ public sealed class JobRun
     private readonly Dictionary<string, AggregatorProgress> aggregators = new(StringComparer.Ordinal);
     private readonly List<EvaluationPoint> curve = [];
     private readonly List<string> events = [];
+    private readonly HashSet<int> slicesCreated = [];
+    private readonly HashSet<string> regionsConfigured = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> trainerFailures = new(StringComparer.Ordinal);
 
     /// <summary>A job that has just been submitted.</summary>
     public JobRun(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
@@ -41,8 +44,11 @@ public sealed class JobRun
     /// <summary>When it was submitted.</summary>
     public DateTime SubmittedUtc { get; }
 
-    /// <summary>When this coordinator began (or, after a move, began again) to start the job.</summary>
-    public DateTime StartingSinceUtc { get; set; } = DateTime.MaxValue;
+    /// <summary>What the job waits for while it starts (null once it runs, or before the first wait).</summary>
+    public string? WaitingFor { get; private set; }
+
+    /// <summary>Start attempts so far: answers to an earlier attempt's questions that failed are stale.</summary>
+    public int StartAttempt { get; private set; }
 
     /// <summary>When training started (null before).</summary>
     public DateTime? StartedUtc { get; private set; }
@@ -103,7 +109,82 @@ public sealed class JobRun
     {
         StartedUtc = nowUtc;
         State = JobState.Running;
+        WaitingFor = null;
     }
+
+    /// <summary>
+    /// The job cannot start yet, for <paramref name="reason"/>: shown in its status while it starts,
+    /// and noted as an event when the reason changes.
+    /// </summary>
+    public void Waiting(string reason, DateTime nowUtc)
+    {
+        if (State != JobState.Starting || reason == WaitingFor)
+        {
+            return;
+        }
+
+        WaitingFor = reason;
+        Note(nowUtc, "waiting: " + reason);
+    }
+
+    /// <summary>A new start attempt: the questions of earlier ones no longer count when they fail.</summary>
+    public int NextStartAttempt() => ++StartAttempt;
+
+    /// <summary>Slices whose shard has not yet confirmed that it holds the slice.</summary>
+    public IReadOnlyList<int> SlicesToCreate => [.. Enumerable.Range(0, SliceLengths.Length).Where(i => !slicesCreated.Contains(i))];
+
+    /// <summary>Regions with trainers whose aggregator has not yet confirmed the job's configuration.</summary>
+    public IReadOnlyList<string> RegionsToConfigure => [.. Regions.Where(r => !regionsConfigured.Contains(r))];
+
+    /// <summary>True once trainers are placed, every slice exists and every region's aggregator knows the job.</summary>
+    public bool ReadyToTrain => Placement.Count > 0 && SlicesToCreate.Count == 0 && RegionsToConfigure.Count == 0;
+
+    /// <summary>The shard of <paramref name="slice"/> confirmed that the slice exists.</summary>
+    public void SliceCreated(int slice) => slicesCreated.Add(slice);
+
+    /// <summary>The aggregator of <paramref name="region"/> confirmed the job's configuration.</summary>
+    public void RegionConfigured(string region) => regionsConfigured.Add(region);
+
+    /// <summary>
+    /// A placed trainer node left while the job was starting: the trainers are placed again on the next
+    /// attempt (the slices already created stay).
+    /// </summary>
+    public bool Unplace(string address)
+    {
+        if (!Placement.ContainsKey(address))
+        {
+            return false;
+        }
+
+        Placement.Clear();
+        Orphans.Clear();
+        Regions = [];
+        regionsConfigured.Clear();
+        return true;
+    }
+
+    /// <summary>
+    /// Trainer node <paramref name="node"/> cannot train this job, for <paramref name="reason"/>: its
+    /// partitions go to the other trainers (returned: the trainers whose partitions changed); it gets
+    /// none of this job again, even when it registers anew.
+    /// </summary>
+    public IReadOnlyList<string> TrainerFailed(string node, string reason)
+    {
+        trainerFailures[node] = reason;
+        return Reassign(node);
+    }
+
+    /// <summary>Whether <paramref name="node"/> reported that it cannot train this job.</summary>
+    public bool CannotTrainOn(string node) => trainerFailures.ContainsKey(node);
+
+    /// <summary>Why the job cannot train when no placed trainer is left, naming each node that failed; null while one is.</summary>
+    public string? NoTrainerLeft() => Placement.Count > 0 || trainerFailures.Count == 0
+        ? null
+        : "no trainer could train it: " + string.Join("; ", trainerFailures.Select(f => $"{f.Key}: {f.Value}"));
+
+    /// <summary>Why a job that did not start within its time limit failed.</summary>
+    public string StartFailure() =>
+        $"could not start within its time limit of {Spec.TimeLimit}: {WaitingFor ?? "it was never placed"}";
 
     /// <summary>
     /// Records a trainer's totals. Per trainer <paramref name="incarnation"/> (the reporting actor) the
@@ -307,9 +388,17 @@ public sealed class JobRun
         return Decide(nowUtc);
     }
 
-    /// <summary>Whether the job should stop now: at its target accuracy or its time limit.</summary>
+    /// <summary>
+    /// Whether the job should stop now: at its target accuracy or its time limit; a job still starting
+    /// when its time limit passes has failed (<see cref="StartFailure"/> says why).
+    /// </summary>
     public JobState Decide(DateTime nowUtc)
     {
+        if (State == JobState.Starting)
+        {
+            return nowUtc - SubmittedUtc - PausedFor >= Spec.TimeLimit ? JobState.Failed : JobState.Starting;
+        }
+
         if (State != JobState.Running)
         {
             return State;
@@ -369,7 +458,7 @@ public sealed class JobRun
             trainers.Values.OrderBy(t => t.Node, StringComparer.Ordinal).ToArray(),
             curve.ToArray(),
             new Dictionary<string, int>(SlicesPerNode, StringComparer.Ordinal),
-            Message)
+            Message ?? (State == JobState.Starting && WaitingFor is not null ? "waiting: " + WaitingFor : null))
         { Events = events.ToArray() };
     }
 }

@@ -29,6 +29,12 @@ public static class ParameterProtocol
     /// <summary>The slice exists at <paramref name="Version"/>.</summary>
     public sealed record SliceInitialized(string JobId, int Slice, long Version) : IEdgeTrainMessage;
 
+    /// <summary>
+    /// The slice will not be created: its initial values are not finite, or it held trained values
+    /// that cannot be recovered (new values would pass for them). The job cannot start; the reason says why.
+    /// </summary>
+    public sealed record SliceInitRefused(string JobId, int Slice, string Reason) : IEdgeTrainMessage;
+
     /// <summary>Asks for the slice's values; <paramref name="HaveVersion"/> is the version the asker holds (−1 for none).</summary>
     public sealed record PullSlice(string JobId, int Slice, long HaveVersion) : IShardMessage, IEdgeTrainMessage;
 

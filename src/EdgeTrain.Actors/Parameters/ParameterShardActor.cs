@@ -219,6 +219,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         {
             // new values would pass for the trained ones: the job has to be started anew instead
             log.Error("slice {0} ({1}) cannot be recovered ({2}); it will not be created again with new values", entityId, PersistenceId, lost);
+            Sender.Tell(new SliceInitRefused(init.JobId, init.Slice, $"slice {entityId} ({PersistenceId}) holds trained values that cannot be recovered ({lost}); start the job anew under another name"));
             return;
         }
 
@@ -226,7 +227,9 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         if (bad >= 0)
         {
             rejected++;
-            log.Warning("slice {0}: initial values refused: {1}", entityId, init.Values.Length == 0 ? "no values" : $"value {bad} is not finite");
+            var why = init.Values.Length == 0 ? "no values" : $"value {bad} is not finite";
+            log.Warning("slice {0}: initial values refused: {1}", entityId, why);
+            Sender.Tell(new SliceInitRefused(init.JobId, init.Slice, $"slice {entityId}: initial values refused: {why}"));
             return;
         }
 

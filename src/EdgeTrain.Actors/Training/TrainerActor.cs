@@ -176,8 +176,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
         catch (Exception e) when (e is InvalidInputException or ArgumentException or IOException)
         {
-            log.Error("trainer {0}: cannot start: {1}", start.JobId, e.Message);
-            Context.Stop(Self);
+            Fail(e);
             return false;
         }
     }
@@ -187,10 +186,27 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         var moved = !again.Assigned.SequenceEqual(start.Assigned);
         start = again;
-        if (moved)
+        if (!moved)
+        {
+            return;
+        }
+
+        try
         {
             LoadData();
         }
+        catch (Exception e) when (e is InvalidInputException or ArgumentException or IOException)
+        {
+            Fail(e);
+        }
+    }
+
+    // This node cannot train the job: the coordinator hears why (and moves the partitions on).
+    private void Fail(Exception e)
+    {
+        log.Error("trainer {0}: cannot train: {1}", start.JobId, e.Message);
+        start.Coordinator.Tell(new TrainerFailed(start.JobId, node, e.Message));
+        Context.Stop(Self);
     }
 
     // Loads this node's partitions of the training set; only they are ever read here.

@@ -48,7 +48,8 @@ public static class JobFormat
 
         if (s.Message is not null)
         {
-            yield return $"Message: {s.Message}";
+            // why a job failed, was cancelled or timed out; what one that starts waits for
+            yield return $"{(s.Finished && s.State != JobState.Completed ? "Reason" : "Message")}: {s.Message}";
         }
 
         yield return $"Trainers: {s.Trainers.Count}";

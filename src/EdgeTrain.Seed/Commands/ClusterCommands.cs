@@ -52,6 +52,11 @@ internal static class ClusterCommands
                     output.WriteLine(JsonSerializer.Serialize(status, Json));
                 }
 
+                if (status.Finished && status.State != JobState.Completed)
+                {
+                    error.WriteLine($"edgetrain: job {status.JobId} {status.State}: {status.Message ?? "the coordinator gave no reason"}");
+                }
+
                 return status.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
             default:
                 error.WriteLine($"edgetrain: unexpected answer {answer.GetType().Name}");

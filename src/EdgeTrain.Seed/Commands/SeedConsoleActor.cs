@@ -5,9 +5,14 @@ using static EdgeTrain.Actors.Jobs.JobProtocol;
 
 namespace EdgeTrain.Seed.Commands;
 
-/// <summary>The seed's console: one line per membership change, and every few seconds one line per running job.</summary>
+/// <summary>
+/// The seed's console: one line per membership change, every few seconds one line per job that is
+/// starting (with what it waits for) or running, and once a job's end and why.
+/// </summary>
 internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
 {
+    private readonly HashSet<string> ended = new(StringComparer.Ordinal);
+
     public SeedConsoleActor(TextWriter output, IActorRef coordinator)
     {
         Receive<ClusterEvent.MemberUp>(e => output.WriteLine($"[member] up          {e.Member.Address} [{string.Join(",", e.Member.Roles)}]"));
@@ -20,10 +25,16 @@ internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
         Receive<Tick>(_ => coordinator.Tell(ListJobs.Instance));
         Receive<JobList>(list =>
         {
-            foreach (var job in list.Jobs.Where(j => !j.Finished || j.ElapsedSeconds < 0))
+            foreach (var job in list.Jobs)
             {
+                // an ended job once, with its reason
+                if (job.Finished && !ended.Add(job.JobId))
+                {
+                    continue;
+                }
+
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates"));
+                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates{(job.Message is null ? "" : "; " + job.Message)}"));
             }
         });
     }

@@ -135,7 +135,11 @@ internal static class DemoCommand
         }
 
         live.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}, {png}{(File.Exists(model) ? ", " + model : "")}"));
+            $"{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}{(rows.Count > 0 ? ", " + png : "")}{(File.Exists(model) ? ", " + model : "")}"));
+        if (final.State != JobState.Completed)
+        {
+            live.Note($"{final.JobId} {final.State}: {final.Message ?? "the coordinator gave no reason"}");
+        }
         if (final.Trainers.Count > 0 && final.ElapsedSeconds > 0)
         {
             live.Note(string.Create(CultureInfo.InvariantCulture,
@@ -183,6 +187,7 @@ internal static class DemoCommand
                 updates = final.Updates,
                 secondsToTarget = target is null ? (double?)null : Math.Round(target.Seconds, 2),
                 state = final.State.ToString(),
+                reason = final.Message,
                 model = File.Exists(model) ? model : null,
                 chaos = chaosReport,
             }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));

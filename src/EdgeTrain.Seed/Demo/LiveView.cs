@@ -23,7 +23,7 @@ internal sealed class LiveView(TextWriter output, bool redirected)
     public void Show(JobStatus status, IReadOnlyList<NodeInfo> nodes)
     {
         var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{status.JobId} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB");
+            $"{status.JobId} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB{(status.State == JobState.Starting && status.Message is { } waiting ? "  " + waiting : "")}");
         if (redirected)
         {
             output.WriteLine(summary);

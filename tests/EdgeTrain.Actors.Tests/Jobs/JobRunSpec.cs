@@ -224,9 +224,10 @@ public sealed class JobRunSpec
     [Fact]
     public void A_run_that_is_not_running_keeps_its_state()
     {
+        // within its time limit (after it, see A_job_still_starting_when_its_time_limit_passes_fails_with_what_it_waited_for)
         var starting = NewRun();
-        Assert.Equal(JobState.Starting, starting.Decide(Submitted.AddHours(1)));
-        Assert.Equal(JobState.Starting, starting.Evaluated(0.99, Submitted.AddHours(1)));
+        Assert.Equal(JobState.Starting, starting.Decide(Submitted.AddMinutes(5)));
+        Assert.Equal(JobState.Starting, starting.Evaluated(0.99, Submitted.AddMinutes(5)));
 
         var ended = Running();
         ended.End(JobState.Cancelled, "cancelled by the user");
@@ -314,5 +315,98 @@ public sealed class JobRunSpec
         Assert.Equal(1, Assert.Single(status.SlicesPerNode).Value);
         Assert.Single(status.Curve);
         Assert.Empty(status.Trainers);
+    }
+
+    [Fact]
+    public void A_starting_job_is_ready_once_placed_every_slice_exists_and_every_region_is_configured()
+    {
+        var run = NewRun();
+        Assert.False(run.ReadyToTrain);
+
+        run.Placement["a"] = [0];
+        run.Placement["b"] = [1];
+        run.Regions = ["east", "west"];
+        Assert.Equal([0, 1, 2], run.SlicesToCreate);
+        Assert.Equal(["east", "west"], run.RegionsToConfigure);
+
+        run.SliceCreated(0);
+        run.SliceCreated(2);
+        run.SliceCreated(2);
+        run.RegionConfigured("west");
+        Assert.Equal([1], run.SlicesToCreate);
+        Assert.Equal(["east"], run.RegionsToConfigure);
+        Assert.False(run.ReadyToTrain);
+
+        run.SliceCreated(1);
+        run.RegionConfigured("east");
+        Assert.True(run.ReadyToTrain);
+    }
+
+    [Fact]
+    public void A_starting_job_says_what_it_waits_for_and_notes_each_new_reason_once()
+    {
+        var run = NewRun();
+
+        run.Waiting("no node with the trainer role has registered", Submitted.AddSeconds(1));
+        run.Waiting("no node with the trainer role has registered", Submitted.AddSeconds(2));
+        run.Waiting("slice 1 was not created within 10 s", Submitted.AddSeconds(3));
+
+        Assert.Equal("waiting: slice 1 was not created within 10 s", run.ToStatus(Submitted.AddSeconds(4)).Message);
+        Assert.Equal(2, run.Events.Count);
+        Assert.EndsWith("waiting: no node with the trainer role has registered", run.Events[0], StringComparison.Ordinal);
+
+        run.Started(Submitted.AddSeconds(5));
+        Assert.Null(run.WaitingFor);
+        Assert.Null(run.ToStatus(Submitted.AddSeconds(6)).Message);
+    }
+
+    [Fact]
+    public void A_job_still_starting_when_its_time_limit_passes_fails_with_what_it_waited_for()
+    {
+        var run = NewRun();
+        run.Waiting("1 of 2 params nodes have registered their shard regions", Submitted.AddSeconds(1));
+
+        Assert.Equal(JobState.Starting, run.Decide(Submitted + Spec.TimeLimit - TimeSpan.FromSeconds(1)));
+        Assert.Equal(JobState.Failed, run.Decide(Submitted + Spec.TimeLimit));
+        Assert.Equal($"could not start within its time limit of {Spec.TimeLimit}: 1 of 2 params nodes have registered their shard regions", run.StartFailure());
+    }
+
+    [Fact]
+    public void A_trainer_node_lost_while_starting_unplaces_the_trainers_but_keeps_the_created_slices()
+    {
+        var run = NewRun();
+        run.Placement["a"] = [0];
+        run.Placement["b"] = [1];
+        run.Regions = ["east"];
+        run.RegionConfigured("east");
+        run.SliceCreated(0);
+
+        Assert.False(run.Unplace("c"));
+        Assert.True(run.Unplace("a"));
+
+        Assert.Empty(run.Placement);
+        Assert.Empty(run.Regions);
+        Assert.Equal([1, 2], run.SlicesToCreate);
+        run.Placement["b"] = [0];
+        run.Regions = ["east"];
+        Assert.Equal(["east"], run.RegionsToConfigure);
+    }
+
+    [Fact]
+    public void A_trainer_that_cannot_train_hands_its_partitions_on_and_the_job_fails_when_none_is_left()
+    {
+        var run = Running();
+        run.Placement["a"] = [0];
+        run.Placement["b"] = [1];
+
+        Assert.Equal(["b"], run.TrainerFailed("a", "data/train-images-idx3-ubyte.gz: magic number: expected 0x00000803"));
+        Assert.Equal([1, 0], run.Placement["b"]);
+        Assert.True(run.CannotTrainOn("a"));
+        Assert.False(run.CannotTrainOn("b"));
+        Assert.Null(run.NoTrainerLeft());
+
+        Assert.Empty(run.TrainerFailed("b", "out of memory"));
+        Assert.Equal([1, 0], run.Orphans);
+        Assert.Equal("no trainer could train it: a: data/train-images-idx3-ubyte.gz: magic number: expected 0x00000803; b: out of memory", run.NoTrainerLeft());
     }
 }

@@ -229,7 +229,8 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
 
         // it stays up, keeps no values and refuses to be created again with new ones
         restarted.Tell(new InitSlice(Job, Slice, Ramp(129, 0, 1), Nesterov, 2));
-        ExpectNoMsg(TimeSpan.FromMilliseconds(500));
+        var refused = ExpectMsg<SliceInitRefused>();
+        Assert.Contains("cannot be recovered", refused.Reason, StringComparison.Ordinal);
         var info = Info(restarted);
         Assert.Equal(-1, info.Version);
         Assert.Equal(2, info.Corrupt);
@@ -299,6 +300,7 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
 
         Watch(restarted);
         restarted.Tell(new InitSlice(Job, Slice, Ramp(16, 1, 1), Nesterov, 1_000));
+        Assert.Equal(Slice, ExpectMsg<SliceInitRefused>().Slice);
         restarted.Tell(new MergedUpdate(Job, Slice, "agg-a", 2, FloatData.Raw(Update(16, 2))));
         ExpectNoMsg(TimeSpan.FromMilliseconds(500));
         restarted.Tell(new PullSlice(Job, Slice, -1));
