@@ -23,6 +23,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="StartTimeout">How long a job may take to start.</param>
 /// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
+/// <param name="LeaveTimeout">How long a node told to stop tries to leave the cluster gracefully before it terminates anyway.</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -40,7 +41,8 @@ public sealed record EdgeTrainSettings(
     TimeSpan EvaluationInterval,
     TimeSpan StartTimeout,
     TimeSpan SliceCheckInterval,
-    string DataDirectory)
+    string DataDirectory,
+    TimeSpan LeaveTimeout)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -64,6 +66,7 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("coordinator.evaluation-interval"),
             c.GetTimeSpan("coordinator.start-timeout"),
             c.GetTimeSpan("coordinator.slice-check-interval"),
-            c.GetString("data-dir"));
+            c.GetString("data-dir"),
+            c.GetTimeSpan("node.leave-timeout"));
     }
 }

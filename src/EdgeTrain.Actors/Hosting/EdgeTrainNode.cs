@@ -109,6 +109,62 @@ public sealed class EdgeTrainNode
     /// <summary>Leaves the cluster gracefully (shards hand off first) and terminates the ActorSystem.</summary>
     public Task LeaveAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
 
+    /// <summary>
+    /// Stops the node as a program does when it is told to: a member leaves the cluster gracefully
+    /// (<see cref="LeaveAsync"/>) for at most <see cref="EdgeTrainSettings.LeaveTimeout"/>; a node that is
+    /// not a member (it never joined, or every other member is unreachable, so that nobody could
+    /// acknowledge its leave), or whose leave is not done by then, terminates its ActorSystem at once.
+    /// Completes when the ActorSystem has terminated.
+    /// </summary>
+    public async Task<NodeStopOutcome> StopAsync()
+    {
+        if (System.WhenTerminated.IsCompleted)
+        {
+            return NodeStopOutcome.AlreadyStopped;
+        }
+
+        if (!CanLeave(Cluster.Get(System)))
+        {
+            await TerminateAtOnceAsync().ConfigureAwait(false);
+            return NodeStopOutcome.NotMember;
+        }
+
+        _ = LeaveAsync();
+        using (var deadline = new CancellationTokenSource(Settings.LeaveTimeout))
+        {
+            var ended = await Task.WhenAny(System.WhenTerminated, Task.Delay(Timeout.Infinite, deadline.Token)).ConfigureAwait(false);
+            if (ended == System.WhenTerminated)
+            {
+                return NodeStopOutcome.Left;
+            }
+        }
+
+        await TerminateAtOnceAsync().ConfigureAwait(false);
+        return NodeStopOutcome.LeaveTimedOut;
+    }
+
     /// <summary>Completes when the ActorSystem has terminated.</summary>
     public Task WhenTerminated => System.WhenTerminated;
+
+    // Abort skips (or cuts short) CoordinatedShutdown, whose cluster phases would wait their timeouts
+    // out for a cluster that is not there.
+    private Task TerminateAtOnceAsync()
+    {
+        ((ExtendedActorSystem)System).Abort();
+        return System.WhenTerminated;
+    }
+
+    // A member can leave when some other member is there to take the leave in (or it is alone, and its
+    // own leader): Joining, WeaklyUp, Up, or already Leaving or Exiting. Removed is a node that never joined.
+    private static bool CanLeave(Cluster cluster)
+    {
+        if (cluster.SelfMember.Status is not (MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting))
+        {
+            return false;
+        }
+
+        var state = cluster.State;
+        var others = state.Members.Where(m => !m.UniqueAddress.Equals(cluster.SelfUniqueAddress)).ToList();
+        return others.Count == 0 || others.Any(m => !state.Unreachable.Contains(m));
+    }
 }
