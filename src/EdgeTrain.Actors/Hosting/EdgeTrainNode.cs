@@ -103,6 +103,9 @@ public sealed class EdgeTrainNode
         return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
     }
 
+    // how often a leaving node checks that somebody is still there to take its leave in
+    private static readonly TimeSpan LeaveCheck = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The role of seed nodes, which run the JobCoordinator.</summary>
     public const string SeedRole = "seed";
 
@@ -111,10 +114,10 @@ public sealed class EdgeTrainNode
 
     /// <summary>
     /// Stops the node as a program does when it is told to: a member leaves the cluster gracefully
-    /// (<see cref="LeaveAsync"/>) for at most <see cref="EdgeTrainSettings.LeaveTimeout"/>; a node that is
-    /// not a member (it never joined, or every other member is unreachable, so that nobody could
-    /// acknowledge its leave), or whose leave is not done by then, terminates its ActorSystem at once.
-    /// Completes when the ActorSystem has terminated.
+    /// (<see cref="LeaveAsync"/>: its slices hand off first) for at most <see cref="EdgeTrainSettings.LeaveTimeout"/>.
+    /// A node that is no member (it never joined), whose other members are all unreachable (nobody
+    /// could take its leave in: the seed is gone), or whose leave is not done by then, terminates its
+    /// ActorSystem at once. Completes when the ActorSystem has terminated.
     /// </summary>
     public async Task<NodeStopOutcome> StopAsync()
     {
@@ -123,24 +126,42 @@ public sealed class EdgeTrainNode
             return NodeStopOutcome.AlreadyStopped;
         }
 
-        if (!CanLeave(Cluster.Get(System)))
+        var cluster = Cluster.Get(System);
+        if (!IsMember(cluster.SelfMember.Status))
         {
             await TerminateAtOnceAsync().ConfigureAwait(false);
             return NodeStopOutcome.NotMember;
         }
 
-        _ = LeaveAsync();
-        using (var deadline = new CancellationTokenSource(Settings.LeaveTimeout))
+        var deadline = DateTime.UtcNow + Settings.LeaveTimeout;
+        var leaving = false;
+        while (true)
         {
-            var ended = await Task.WhenAny(System.WhenTerminated, Task.Delay(Timeout.Infinite, deadline.Token)).ConfigureAwait(false);
+            if (!AnyoneToLeaveTo(cluster))
+            {
+                await TerminateAtOnceAsync().ConfigureAwait(false);
+                return NodeStopOutcome.NobodyReachable;
+            }
+
+            if (!leaving)
+            {
+                _ = LeaveAsync();
+                leaving = true;
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                await TerminateAtOnceAsync().ConfigureAwait(false);
+                return NodeStopOutcome.LeaveTimedOut;
+            }
+
+            var ended = await Task.WhenAny(System.WhenTerminated, Task.Delay(remaining < LeaveCheck ? remaining : LeaveCheck)).ConfigureAwait(false);
             if (ended == System.WhenTerminated)
             {
-                return NodeStopOutcome.Left;
+                return CoordinatedShutdown.Get(System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason ? NodeStopOutcome.Left : NodeStopOutcome.Downed;
             }
         }
-
-        await TerminateAtOnceAsync().ConfigureAwait(false);
-        return NodeStopOutcome.LeaveTimedOut;
     }
 
     /// <summary>Completes when the ActorSystem has terminated.</summary>
@@ -154,15 +175,14 @@ public sealed class EdgeTrainNode
         return System.WhenTerminated;
     }
 
-    // A member can leave when some other member is there to take the leave in (or it is alone, and its
-    // own leader): Joining, WeaklyUp, Up, or already Leaving or Exiting. Removed is a node that never joined.
-    private static bool CanLeave(Cluster cluster)
-    {
-        if (cluster.SelfMember.Status is not (MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting))
-        {
-            return false;
-        }
+    // Joining, WeaklyUp and Up members leave; Leaving and Exiting ones are on their way (edgetrain-cmd
+    // cluster leave). A node that never joined sees itself as Removed.
+    private static bool IsMember(MemberStatus status) =>
+        status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting;
 
+    // A leave completes when a reachable member takes it in, or when the node is alone (its own leader).
+    private static bool AnyoneToLeaveTo(Cluster cluster)
+    {
         var state = cluster.State;
         var others = state.Members.Where(m => !m.UniqueAddress.Equals(cluster.SelfUniqueAddress)).ToList();
         return others.Count == 0 || others.Any(m => !state.Unreachable.Contains(m));

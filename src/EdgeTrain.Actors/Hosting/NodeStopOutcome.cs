@@ -6,8 +6,14 @@ public enum NodeStopOutcome
     /// <summary>The node left the cluster gracefully: its slices handed off, the others saw it go.</summary>
     Left,
 
-    /// <summary>The node was no member the cluster could let leave (never joined, or no other member reachable): terminated at once.</summary>
+    /// <summary>The node was no member of a cluster (it never joined): terminated at once.</summary>
     NotMember,
+
+    /// <summary>Every other member was unreachable (the seed is gone), so nobody could take the leave in: terminated at once.</summary>
+    NobodyReachable,
+
+    /// <summary>The cluster downed the node while it was leaving.</summary>
+    Downed,
 
     /// <summary>The leave did not complete within <c>edgetrain.node.leave-timeout</c>: terminated then.</summary>
     LeaveTimedOut,

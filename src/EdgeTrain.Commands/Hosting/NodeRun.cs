@@ -36,7 +36,9 @@ public static class NodeRun
             await output.WriteLineAsync(outcome switch
             {
                 NodeStopOutcome.Left => $"{program} {node.Address}: left the cluster",
-                NodeStopOutcome.NotMember => $"{program} {node.Address}: stopped; it was no member of a cluster it could leave",
+                NodeStopOutcome.NotMember => $"{program} {node.Address}: stopped; it had not joined a cluster",
+                NodeStopOutcome.NobodyReachable => $"{program} {node.Address}: stopped; no other member was reachable to take its leave in",
+                NodeStopOutcome.Downed => $"{program} {node.Address}: stopped; the cluster downed it while it was leaving",
                 NodeStopOutcome.LeaveTimedOut => $"{program} {node.Address}: stopped; the leave did not complete within {node.Settings.LeaveTimeout.TotalSeconds:0} s",
                 _ => $"{program} {node.Address}: stopped",
             }).ConfigureAwait(false);
