@@ -10,7 +10,8 @@ namespace EdgeTrain.Node;
 /// <summary>
 /// <c>edgetrain-node --seed HOST:PORT … [--port P] [--host H] [--region R] [--roles a,b] [--data-dir D]
 /// [--config FILE] [--torch-threads N]</c>: probes this device, joins the cluster through the seeds,
-/// hosts the roles its capabilities allow, and leaves gracefully on Ctrl-C (its shards hand off first).
+/// hosts the roles its capabilities allow, and stops on SIGTERM or Ctrl-C (<see cref="StopSignals"/>): a member
+/// leaves gracefully first (its shards hand off), for at most <c>edgetrain.node.leave-timeout</c>.
 /// </summary>
 internal static class NodeCommand
 {
@@ -28,7 +29,8 @@ internal static class NodeCommand
           --cmd-port P         port of the command host for edgetrain-cmd (default 9110; 0: none)
           --cmd-host H         address the command host listens on (default 127.0.0.1)
 
-        A node asked to leave (Ctrl-C, or edgetrain-cmd cluster leave) hands its slices off and exits;
+        A node asked to leave (SIGTERM, Ctrl-C, or edgetrain-cmd cluster leave) hands its slices off
+        and exits (after edgetrain.node.leave-timeout at the latest; at once when it is no member);
         one that the cluster downed joins again by itself.
         """;
 
@@ -82,24 +84,20 @@ internal static class NodeCommand
         // loss, or cut off) terminates its ActorSystem; a volunteer's node then starts a fresh one
         // and joins again, waiting 1, 2, 4 … 60 s between attempts (reset after an hour up).
         var backoff = RejoinBackoff.First;
-        while (true)
+        while (!stop.IsCancellationRequested)
         {
             var node = EdgeTrainNode.Start(options);
             var started = DateTime.UtcNow;
             output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
             var host = await CommandHost.TryStartAsync(node, cmdPort, cmdHost, "edgetrain-node", output, error).ConfigureAwait(false);
-            using (stop.Register(() => node.LeaveAsync()))
+            var stopped = await NodeRun.RunAsync(node, host, "edgetrain-node", output, stop).ConfigureAwait(false);
+            if (stopped is not null)
             {
-                await node.WhenTerminated.ConfigureAwait(false);
+                return 0;
             }
 
-            if (host is not null)
-            {
-                await host.DisposeAsync().ConfigureAwait(false);
-            }
-
-            // asked to leave (Ctrl-C here, or `edgetrain-cmd cluster leave`): gone for good; downed: join again
-            if (stop.IsCancellationRequested || CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason)
+            // `edgetrain-cmd cluster leave`: gone for good; downed: join again
+            if (CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason)
             {
                 output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
                 return 0;
@@ -111,10 +109,13 @@ internal static class NodeCommand
             {
                 await Task.Delay(backoff, stop).ConfigureAwait(false);
             }
-            catch (TaskCanceledException)
+            catch (OperationCanceledException)
             {
+                output.WriteLine("edgetrain-node: stopped");
                 return 0;
             }
         }
+
+        return 0;
     }
 }

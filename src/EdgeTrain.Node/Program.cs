@@ -1,3 +1,4 @@
+using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Node;
 
@@ -7,20 +8,13 @@ if (args is ["-h" or "--help" or "help"])
     return 0;
 }
 
-using var stop = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // the first Ctrl-C leaves the cluster gracefully; a second one ends the process
-    if (!stop.IsCancellationRequested)
-    {
-        e.Cancel = true;
-        stop.Cancel();
-    }
-};
+// SIGTERM (systemd, Docker, Kubernetes) or Ctrl-C: a member leaves gracefully, any other node stops
+// at once; a second signal ends the process
+using var signals = StopSignals.Register("edgetrain-node", Console.Error);
 
 try
 {
-    return await NodeCommand.RunAsync(args, Console.Out, Console.Error, stop.Token);
+    return await NodeCommand.RunAsync(args, Console.Out, Console.Error, signals.Token);
 }
 catch (InvalidInputException e)
 {

@@ -1,14 +1,8 @@
+using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Seed.Cli;
 
-using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
-{
-    // the first Ctrl-C stops training cleanly; a second one ends the process
-    if (!cancellation.IsCancellationRequested)
-    {
-        e.Cancel = true;
-        cancellation.Cancel();
-    }
-};
+// the first SIGTERM or Ctrl-C stops the command cleanly (a seed leaves the cluster, training stops);
+// a second one ends the process
+using var signals = StopSignals.Register("edgetrain", Console.Error);
 
-return SeedCli.Run(args, Console.Out, Console.Error, cancellation.Token);
+return SeedCli.Run(args, Console.Out, Console.Error, signals.Token);

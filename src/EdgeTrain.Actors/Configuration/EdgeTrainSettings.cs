@@ -24,6 +24,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="StartRetryInterval">How soon the coordinator tries again to start a job that waits.</param>
 /// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
+/// <param name="LeaveTimeout">How long a node told to stop tries to leave the cluster gracefully before it terminates anyway.</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -42,7 +43,8 @@ public sealed record EdgeTrainSettings(
     TimeSpan StartStepTimeout,
     TimeSpan StartRetryInterval,
     TimeSpan SliceCheckInterval,
-    string DataDirectory)
+    string DataDirectory,
+    TimeSpan LeaveTimeout)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -67,6 +69,7 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("coordinator.start-step-timeout"),
             c.GetTimeSpan("coordinator.start-retry-interval"),
             c.GetTimeSpan("coordinator.slice-check-interval"),
-            c.GetString("data-dir"));
+            c.GetString("data-dir"),
+            c.GetTimeSpan("node.leave-timeout"));
     }
 }

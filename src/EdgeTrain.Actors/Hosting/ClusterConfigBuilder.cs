@@ -43,7 +43,11 @@ public static class ClusterConfigBuilder
         // brings its own connection string
         var sqlite = files.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
         var database = Quote($"Data Source={Path.Combine(dataDir, "edgetrain.db")}");
+        // The programs handle the stop signals (StopSignals) and stop their node themselves
+        // (EdgeTrainNode.StopAsync). Akka's hook would take SIGTERM and SIGINT first and shut the
+        // ActorSystem down for ClrExitReason, which a node cannot tell from being downed.
         var overrides = ConfigurationFactory.ParseString(string.Create(CultureInfo.InvariantCulture, $"""
+            akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.remote.dot-netty.tcp.hostname = {Quote(options.Host)}
             akka.remote.dot-netty.tcp.port = {options.Port}
             akka.cluster.seed-nodes = [{seeds}]

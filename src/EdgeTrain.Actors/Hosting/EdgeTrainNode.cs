@@ -103,12 +103,88 @@ public sealed class EdgeTrainNode
         return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
     }
 
+    // how often a leaving node checks that somebody is still there to take its leave in
+    private static readonly TimeSpan LeaveCheck = TimeSpan.FromMilliseconds(200);
+
     /// <summary>The role of seed nodes, which run the JobCoordinator.</summary>
     public const string SeedRole = "seed";
 
     /// <summary>Leaves the cluster gracefully (shards hand off first) and terminates the ActorSystem.</summary>
     public Task LeaveAsync() => CoordinatedShutdown.Get(System).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
 
+    /// <summary>
+    /// Stops the node as a program does when it is told to: a member leaves the cluster gracefully
+    /// (<see cref="LeaveAsync"/>: its slices hand off first) for at most <see cref="EdgeTrainSettings.LeaveTimeout"/>.
+    /// A node that is no member (it never joined), whose other members are all unreachable (nobody
+    /// could take its leave in: the seed is gone), or whose leave is not done by then, terminates its
+    /// ActorSystem at once. Completes when the ActorSystem has terminated.
+    /// </summary>
+    public async Task<NodeStopOutcome> StopAsync()
+    {
+        if (System.WhenTerminated.IsCompleted)
+        {
+            return NodeStopOutcome.AlreadyStopped;
+        }
+
+        var cluster = Cluster.Get(System);
+        if (!IsMember(cluster.SelfMember.Status))
+        {
+            await TerminateAtOnceAsync().ConfigureAwait(false);
+            return NodeStopOutcome.NotMember;
+        }
+
+        var deadline = DateTime.UtcNow + Settings.LeaveTimeout;
+        var leaving = false;
+        while (true)
+        {
+            if (!AnyoneToLeaveTo(cluster))
+            {
+                await TerminateAtOnceAsync().ConfigureAwait(false);
+                return NodeStopOutcome.NobodyReachable;
+            }
+
+            if (!leaving)
+            {
+                _ = LeaveAsync();
+                leaving = true;
+            }
+
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                await TerminateAtOnceAsync().ConfigureAwait(false);
+                return NodeStopOutcome.LeaveTimedOut;
+            }
+
+            var ended = await Task.WhenAny(System.WhenTerminated, Task.Delay(remaining < LeaveCheck ? remaining : LeaveCheck)).ConfigureAwait(false);
+            if (ended == System.WhenTerminated)
+            {
+                return CoordinatedShutdown.Get(System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason ? NodeStopOutcome.Left : NodeStopOutcome.Downed;
+            }
+        }
+    }
+
     /// <summary>Completes when the ActorSystem has terminated.</summary>
     public Task WhenTerminated => System.WhenTerminated;
+
+    // Abort skips (or cuts short) CoordinatedShutdown, whose cluster phases would wait their timeouts
+    // out for a cluster that is not there.
+    private Task TerminateAtOnceAsync()
+    {
+        ((ExtendedActorSystem)System).Abort();
+        return System.WhenTerminated;
+    }
+
+    // Joining, WeaklyUp and Up members leave; Leaving and Exiting ones are on their way (edgetrain-cmd
+    // cluster leave). A node that never joined sees itself as Removed.
+    private static bool IsMember(MemberStatus status) =>
+        status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up or MemberStatus.Leaving or MemberStatus.Exiting;
+
+    // A leave completes when a reachable member takes it in, or when the node is alone (its own leader).
+    private static bool AnyoneToLeaveTo(Cluster cluster)
+    {
+        var state = cluster.State;
+        var others = state.Members.Where(m => !m.UniqueAddress.Equals(cluster.SelfUniqueAddress)).ToList();
+        return others.Count == 0 || others.Any(m => !state.Unreachable.Contains(m));
+    }
 }

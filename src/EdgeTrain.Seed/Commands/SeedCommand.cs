@@ -11,7 +11,8 @@ namespace EdgeTrain.Seed.Commands;
 /// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
 /// [--cmd-port P] [--cmd-host H]</c>: runs a seed node with the JobCoordinator singleton and its
 /// command host (for edgetrain-cmd), and prints a console of membership changes and job progress
-/// until Ctrl-C, then leaves the cluster gracefully.
+/// until SIGTERM or Ctrl-C, then stops as <see cref="NodeRun"/> does (a graceful leave, bounded by
+/// <c>edgetrain.node.leave-timeout</c>).
 /// </summary>
 internal static class SeedCommand
 {
@@ -37,14 +38,12 @@ internal static class SeedCommand
         var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");
         Cluster.Get(node.System).Subscribe(console, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        using var registration = stop.Register(() => node.LeaveAsync());
-        await node.WhenTerminated.ConfigureAwait(false);
-        if (commandHost is not null)
+        var stopped = await NodeRun.RunAsync(node, commandHost, "edgetrain seed", output, stop).ConfigureAwait(false);
+        if (stopped is null)
         {
-            await commandHost.DisposeAsync().ConfigureAwait(false);
+            output.WriteLine($"edgetrain seed {node.Address}: {(CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason ? "left the cluster" : "the cluster let this seed go")}");
         }
 
-        output.WriteLine($"edgetrain seed {node.Address}: left the cluster");
         return 0;
     }
 }
