@@ -23,6 +23,9 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="StartTimeout">How long a job may take to start.</param>
 /// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
+/// <param name="DownGonePeers">Whether a member whose port refuses connections (its process is gone) is downed at once.</param>
+/// <param name="PeerProbeTimeout">How long a probe of a member's port waits for an answer.</param>
+/// <param name="PeerProbeInterval">How often an unreachable member is probed again (and the shortest time between two probes of one member).</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -40,7 +43,10 @@ public sealed record EdgeTrainSettings(
     TimeSpan EvaluationInterval,
     TimeSpan StartTimeout,
     TimeSpan SliceCheckInterval,
-    string DataDirectory)
+    string DataDirectory,
+    bool DownGonePeers,
+    TimeSpan PeerProbeTimeout,
+    TimeSpan PeerProbeInterval)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -64,6 +70,9 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("coordinator.evaluation-interval"),
             c.GetTimeSpan("coordinator.start-timeout"),
             c.GetTimeSpan("coordinator.slice-check-interval"),
-            c.GetString("data-dir"));
+            c.GetString("data-dir"),
+            c.GetBoolean("membership.down-gone-peers"),
+            c.GetTimeSpan("membership.probe-timeout"),
+            c.GetTimeSpan("membership.probe-interval"));
     }
 }
