@@ -15,7 +15,8 @@ namespace EdgeTrain.Actors.Membership;
 /// member's remoting port. A refusal (its host answered, nothing listens) means the process is gone —
 /// killed or crashed on a machine that is up — and the member is downed through
 /// <see cref="Cluster.Down"/> there and then, instead of after the failure detector's pause and the
-/// split brain resolver's <c>stable-after</c>. Anything else (accepted, no answer, another error)
+/// split brain resolver's <c>stable-after</c>, and its incarnation is quarantined, which marks it
+/// terminated so that the leader removes it without waiting for the failure detector. Anything else (accepted, no answer, another error)
 /// changes nothing: a frozen or overloaded process still has a listening socket its kernel accepts
 /// on, and silence stays the failure detector's and the split brain resolver's to judge. Every node
 /// runs one; downing is idempotent, so whichever sees the refusal first downs the member. Each
@@ -28,6 +29,7 @@ public sealed class GonePeerDowningActor : ReceiveActor, IWithTimers
     private readonly Cluster cluster = Cluster.Get(Context.System);
     private readonly EdgeTrainSettings settings;
     private readonly HashSet<Address> unreachable = [];
+    private readonly Dictionary<Address, UniqueAddress> incarnations = [];
     private GonePeerWatch watch;
 
     /// <summary>Creates the actor with the probe timings of <paramref name="settings"/>.</summary>
@@ -41,6 +43,7 @@ public sealed class GonePeerDowningActor : ReceiveActor, IWithTimers
             foreach (var member in state.Members.Where(m => Probeable(m.Status)))
             {
                 watch = watch.Joined(member.Address.ToString());
+                incarnations[member.Address] = member.UniqueAddress;
             }
 
             foreach (var member in state.Unreachable)
@@ -53,9 +56,11 @@ public sealed class GonePeerDowningActor : ReceiveActor, IWithTimers
         {
             var address = e.Member.Address.ToString();
             watch = Probeable(e.Member.Status) ? watch.Joined(address) : watch.Gone(address);
+            incarnations[e.Member.Address] = e.Member.UniqueAddress;
             if (e is ClusterEvent.MemberRemoved)
             {
                 unreachable.Remove(e.Member.Address);
+                incarnations.Remove(e.Member.Address);
             }
         });
         Receive<ClusterEvent.UnreachableMember>(e =>
@@ -149,6 +154,15 @@ public sealed class GonePeerDowningActor : ReceiveActor, IWithTimers
             log.Warning("member {0}: {1}, and its host refuses connections to {2}:{3}: nothing listens there, its process is gone; downing it",
                 probed.Address, probed.Why, probed.Address.Host, probed.Address.Port);
             cluster.Down(probed.Address);
+
+            // The leader removes a downed member only once it is unreachable or terminated too (a
+            // downed live node shuts itself down first); quarantining the dead incarnation marks it
+            // terminated now instead of after the failure detector's pause. It cannot come back.
+            if (incarnations.TryGetValue(probed.Address, out var incarnation) && ((ExtendedActorSystem)Context.System).Provider is IRemoteActorRefProvider remoting)
+            {
+                remoting.Quarantine(probed.Address, incarnation.Uid);
+            }
+
             Context.System.EventStream.Publish(new PeerGone(probed.Address.ToString(), now, $"{probed.Why}; connection refused"));
         }
         else if (probed.Result != ProbeResult.Accepted)
