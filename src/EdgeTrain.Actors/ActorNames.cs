@@ -14,4 +14,7 @@ public static class ActorNames
 
     /// <summary>The node's agent that registers it with the coordinator.</summary>
     public const string NodeAgent = "node-agent";
+
+    /// <summary>The node's watch that downs members whose process is gone: <c>/user/gone-peers</c>.</summary>
+    public const string GonePeers = "gone-peers";
 }

@@ -25,6 +25,9 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="SliceCheckInterval">How often the coordinator checks that every slice of a running job answers.</param>
 /// <param name="DataDirectory">Where this node keeps its files (job outputs on the seed).</param>
 /// <param name="LeaveTimeout">How long a node told to stop tries to leave the cluster gracefully before it terminates anyway.</param>
+/// <param name="DownGonePeers">Whether a member whose port refuses connections (its process is gone) is downed at once.</param>
+/// <param name="PeerProbeTimeout">How long a probe of a member's port waits for an answer.</param>
+/// <param name="PeerProbeInterval">How often an unreachable member is probed again (and the shortest time between two probes of one member).</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -44,7 +47,10 @@ public sealed record EdgeTrainSettings(
     TimeSpan StartRetryInterval,
     TimeSpan SliceCheckInterval,
     string DataDirectory,
-    TimeSpan LeaveTimeout)
+    TimeSpan LeaveTimeout,
+    bool DownGonePeers,
+    TimeSpan PeerProbeTimeout,
+    TimeSpan PeerProbeInterval)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -70,6 +76,9 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("coordinator.start-retry-interval"),
             c.GetTimeSpan("coordinator.slice-check-interval"),
             c.GetString("data-dir"),
-            c.GetTimeSpan("node.leave-timeout"));
+            c.GetTimeSpan("node.leave-timeout"),
+            c.GetBoolean("membership.down-gone-peers"),
+            c.GetTimeSpan("membership.probe-timeout"),
+            c.GetTimeSpan("membership.probe-interval"));
     }
 }

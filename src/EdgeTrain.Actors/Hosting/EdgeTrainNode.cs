@@ -19,7 +19,8 @@ namespace EdgeTrain.Actors.Hosting;
 /// <c>params</c>: the ParameterShard region; <c>aggregator</c>: the RegionAggregator region;
 /// <c>trainer</c>: the trainer host; <c>seed</c>: the JobCoordinator singleton and the receptionist
 /// that command-line clients reach it through. Nodes without a role use proxies to the regions.
-/// Every node registers itself with the coordinator.
+/// Every node registers itself with the coordinator, and downs members whose process is gone
+/// (<see cref="GonePeerDowningActor"/>).
 /// </summary>
 public sealed class EdgeTrainNode
 {
@@ -60,6 +61,10 @@ public sealed class EdgeTrainNode
         var settings = EdgeTrainSettings.Create(system.Settings.Config);
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
+        if (settings.DownGonePeers)
+        {
+            system.ActorOf(GonePeerDowningActor.Props(settings), ActorNames.GonePeers);
+        }
 
         var sliceExtractor = new SliceMessageExtractor(settings.ShardCount);
         var shards = roles.Contains(CapabilityScore.ParamsRole)

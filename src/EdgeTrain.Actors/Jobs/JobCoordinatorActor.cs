@@ -4,6 +4,7 @@ using Akka.Cluster.Sharding;
 using Akka.Event;
 using Akka.Persistence;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Parameters;
@@ -38,6 +39,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private readonly Dictionary<string, JobRun> jobs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, RegisterNode> nodes = new(StringComparer.Ordinal);
     private readonly Dictionary<string, DateTime> evaluating = new(StringComparer.Ordinal);
+
+    // the newest member changes, oldest first, for timing a loss from detection to serving again
+    private readonly Queue<MemberChange> memberChanges = new();
     private IActorRef evaluator = ActorRefs.Nobody;
 
     /// <summary>Creates the coordinator.</summary>
@@ -96,15 +100,29 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 }
             }
         });
-        Command<ClusterEvent.MemberRemoved>(removed => Lost(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})"));
+        Command<ClusterEvent.MemberRemoved>(removed =>
+        {
+            Changed(removed.Member.Address.ToString(), MemberChangeKind.Removed, $"was {removed.PreviousStatus}");
+            Lost(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})");
+        });
         Command<ClusterEvent.UnreachableMember>(unreachable =>
         {
+            Changed(unreachable.Member.Address.ToString(), MemberChangeKind.Unreachable, null);
             foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
             {
                 run.Note(DateTime.UtcNow, $"node {unreachable.Member.Address} unreachable");
             }
 
             log.Warning("coordinator: node {0} unreachable", unreachable.Member.Address);
+        });
+        Command<ClusterEvent.MemberDowned>(downed => Changed(downed.Member.Address.ToString(), MemberChangeKind.Downed, null));
+        Command<PeerGone>(gone =>
+        {
+            Changed(gone.Address, MemberChangeKind.ProcessGone, gone.Evidence, gone.AtUtc);
+            foreach (var run in jobs.Values.Where(r => r.State == JobState.Running))
+            {
+                run.Note(gone.AtUtc, $"node {gone.Address}: its process is gone ({gone.Evidence}); downed");
+            }
         });
         Command<ClusterEvent.IReachabilityEvent>(_ => { });
         Command<ClusterEvent.IMemberEvent>(_ => { });
@@ -136,7 +154,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<SliceCheck>(_ => CheckSlices());
         Command<ShardInfo>(info => Run(info.JobId)?.SliceAnswered(info.Slice, info.Version, DateTime.UtcNow));
         Command<GetSliceHealth>(get => Sender.Tell(Run(get.JobId) is { } run
-            ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow)
+            ? new SliceHealthReport(run.JobId, [.. run.Slices], DateTime.UtcNow, [.. memberChanges])
             : new JobUnknown(get.JobId)));
         Command<AuditUpdates>(Audit);
         Command<AuditAnswered>(Audited);
@@ -176,6 +194,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         evaluator = Context.ActorOf(EvaluatorActor.Props(shards), "evaluator");
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerGone));
         Timers.StartPeriodicTimer(nameof(Tick), Tick.Instance, settings.EvaluationInterval);
         Timers.StartPeriodicTimer(nameof(SliceCheck), SliceCheck.Instance, settings.SliceCheckInterval);
         base.PreStart();
@@ -185,10 +204,20 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         Cluster.Get(Context.System).Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
         base.PostStop();
     }
 
     private JobRun? Run(string jobId) => jobs.GetValueOrDefault(jobId);
+
+    private void Changed(string address, MemberChangeKind kind, string? detail, DateTime? atUtc = null)
+    {
+        memberChanges.Enqueue(new MemberChange(address, kind, atUtc ?? DateTime.UtcNow, detail));
+        while (memberChanges.Count > MemberChangesKept)
+        {
+            memberChanges.Dequeue();
+        }
+    }
 
     // A node is gone for good (left, or downed by the split brain resolver). Its slices come back
     // on other params nodes by themselves (the shard coordinator re-allocates them on the next
@@ -276,7 +305,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         if (running.Count > 0)
         {
-            shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(settings.SliceCheckInterval), settings.SliceCheckInterval * 2).PipeTo(Self);
+            // every region answers within StatsTimeout even when checks come more often (a busy machine)
+            var statsTimeout = settings.SliceCheckInterval > StatsTimeout ? settings.SliceCheckInterval : StatsTimeout;
+            shards.Ask<ClusterShardingStats>(new GetClusterShardingStats(statsTimeout), statsTimeout * 2).PipeTo(Self);
         }
     }
 
@@ -887,6 +918,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private sealed record AuditAnswered(string JobId, ShardInfo[] Infos, IActorRef ReplyTo, string? Problem);
 
     private sealed record RolledBackAnswer(string JobId, object Answer, IActorRef ReplyTo);
+
+    private const int MemberChangesKept = 200;
+
+    private static readonly TimeSpan StatsTimeout = TimeSpan.FromSeconds(1);
 
     private sealed record CheckpointPulled(string JobId, string? Label, object[] Replies, IActorRef ReplyTo, string? Problem);
 

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Jobs;
 
@@ -90,8 +91,12 @@ public static class JobProtocol
         public DateTime LastUpdatedUtc { get; init; } = DateTime.MinValue;
     }
 
-    /// <summary>Answer to <see cref="GetSliceHealth"/>.</summary>
-    public sealed record SliceHealthReport(string JobId, SliceHealth[] Slices, DateTime NowUtc) : IEdgeTrainMessage;
+    /// <summary>
+    /// Answer to <see cref="GetSliceHealth"/>, with the coordinator's recent <paramref name="Members"/>
+    /// changes (unreachable, process gone, downed, removed; oldest first), so that a loss can be timed
+    /// from its detection to its slices answering again.
+    /// </summary>
+    public sealed record SliceHealthReport(string JobId, SliceHealth[] Slices, DateTime NowUtc, MembershipProtocol.MemberChange[] Members) : IEdgeTrainMessage;
 
     /// <summary>
     /// Pauses, resumes or cancels a job (<c>edgetrain-cmd job pause|resume|cancel</c>); <paramref name="By"/>

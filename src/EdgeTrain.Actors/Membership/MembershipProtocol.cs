@@ -57,4 +57,14 @@ public static class MembershipProtocol
 
     /// <summary>Answer to <see cref="GetNodeActivity"/>, ordered by address.</summary>
     public sealed record NodeActivityList(NodeActivity[] Nodes) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Published on a node's local event stream when its <see cref="GonePeerDowningActor"/> downs the
+    /// member at <paramref name="Address"/> because its process is gone; <paramref name="Evidence"/> says
+    /// what showed it. The coordinator notes it as the moment the loss was detected.
+    /// </summary>
+    public sealed record PeerGone(string Address, DateTime AtUtc, string Evidence);
+
+    /// <summary>A change of a member as the coordinator saw it, at <paramref name="AtUtc"/>; <paramref name="Detail"/> says more when there is more.</summary>
+    public sealed record MemberChange(string Address, MemberChangeKind Kind, DateTime AtUtc, string? Detail) : IEdgeTrainMessage;
 }

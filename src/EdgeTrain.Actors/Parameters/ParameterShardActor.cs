@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
@@ -50,6 +51,10 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     // event is damaged), and why the slice cannot be recovered, if it cannot
     private long orphaned;
     private string? lost;
+
+    // when the entity started (recovery began) and how many journal events it replayed: logged once it is recovered
+    private readonly long startedAt = Stopwatch.GetTimestamp();
+    private int replayed;
 
     /// <summary>Creates the shard for entity <paramref name="entityId"/>.</summary>
     public ParameterShardActor(string entityId)
@@ -401,6 +406,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
 
     private void Replay(UpdateApplied e)
     {
+        replayed++;
         if (state is null)
         {
             orphaned++;
@@ -423,6 +429,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
 
     private void Replay(ValuesRestored e)
     {
+        replayed++;
         if (state is null)
         {
             orphaned++;
@@ -456,7 +463,8 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     {
         if (state is not null)
         {
-            log.Info("slice {0} recovered at version {1}", entityId, state.Version);
+            log.Info("slice {0} recovered at version {1} in {2:0} ms (snapshot at {3}, {4} journal events replayed)",
+                entityId, state.Version, Stopwatch.GetElapsedTime(startedAt).TotalMilliseconds, previousSnapshot, replayed);
             return;
         }
 

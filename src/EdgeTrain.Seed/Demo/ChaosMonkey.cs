@@ -1,4 +1,5 @@
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Actors.Membership;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 
 namespace EdgeTrain.Seed.Demo;
@@ -7,7 +8,8 @@ namespace EdgeTrain.Seed.Demo;
 /// Carries out a <see cref="ChaosPlan"/> during a demo: picks the node hosting the most slices,
 /// sends it SIGKILL, brings killed nodes back later when the plan says so, and measures each
 /// recovery from the kill to the moment the last of that node's slices has answered again on
-/// another node (the coordinator checks every slice every second).
+/// another node (the coordinator checks every slice every half second), in its parts: detected, downed
+/// (removed from the membership), serving again (<see cref="Breakdown"/>).
 /// </summary>
 internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, string logs, Action<string> note)
 {
@@ -20,10 +22,35 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
     /// <summary>The longest recovery so far in seconds; null while a kill has not recovered.</summary>
     public double? MaxRecoverySeconds => kills.Count == 0 ? 0 : kills.Any(k => k.Recovered is null) ? null : kills.Max(k => k.Recovered!.Value.TotalSeconds);
 
+    /// <summary>
+    /// Each kill's recovery in its parts, in seconds from the kill: detected (the first of the failure
+    /// detector's unreachable and a node's finding that the process is gone), downed (removed from the
+    /// membership), serving (the last of its slices answered again on another node); null where it has not happened.
+    /// </summary>
+    public IReadOnlyList<KillBreakdown> Breakdown => [.. kills.Select(k => new KillBreakdown(
+        k.Name,
+        k.Slices,
+        Seconds(k.Detected, k.AtUtc),
+        k.DetectedBy,
+        Seconds(k.Removed, k.AtUtc),
+        k.Recovered is { } r ? Math.Round(r.TotalSeconds, 2) : null))];
+
     /// <summary>One step, with the job's status and its slices' health: kill, bring back, measure.</summary>
     public void Step(JobStatus status, SliceHealthReport health, IReadOnlyList<string> nodeNames)
     {
         var now = DateTime.UtcNow;
+        foreach (var kill in kills)
+        {
+            var changes = health.Members.Where(m => m.Address == kill.Address && m.AtUtc >= kill.AtUtc).ToList();
+            if (kill.Detected is null && changes.FirstOrDefault(m => m.Kind != MemberChangeKind.Removed) is { } first)
+            {
+                kill.Detected = first.AtUtc;
+                kill.DetectedBy = first.Kind == MemberChangeKind.Unreachable ? "failure detector" : first.Kind == MemberChangeKind.ProcessGone ? "connection refused" : "downed";
+            }
+
+            kill.Removed ??= changes.FirstOrDefault(m => m.Kind == MemberChangeKind.Removed)?.AtUtc;
+        }
+
         foreach (var kill in kills.Where(k => k.Recovered is null))
         {
             var slices = health.Slices.Where(s => kill.Slices.Contains(s.Slice)).ToList();
@@ -66,6 +93,8 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
         }
     }
 
+    private static double? Seconds(DateTime? atUtc, DateTime killUtc) => atUtc is { } at ? Math.Round((at - killUtc).TotalSeconds, 2) : null;
+
     private sealed class Kill(string name, string address, int[] slices, DateTime atUtc)
     {
         public string Name { get; } = name;
@@ -77,5 +106,11 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
         public DateTime AtUtc { get; } = atUtc;
 
         public TimeSpan? Recovered { get; set; }
+
+        public DateTime? Detected { get; set; }
+
+        public string? DetectedBy { get; set; }
+
+        public DateTime? Removed { get; set; }
     }
 }

@@ -152,6 +152,12 @@ internal static class DemoCommand
             var audit = await ClusterCommands.Ask(client, new AuditUpdates(accepted.JobId), [seedAddress]).ConfigureAwait(false) as UpdateAudit;
             live.Note($"chaos: {chaos.Kills} kill(s); longest recovery {chaos.MaxRecoverySeconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "never"} s; " +
                 $"{audit?.Acknowledged ?? 0} acknowledged updates, {audit?.Lost.ToString(CultureInfo.InvariantCulture) ?? "?"} lost{(audit?.Problem is { } problem ? " (" + problem + ")" : "")}");
+            foreach (var kill in chaos.Breakdown)
+            {
+                live.Note(string.Create(CultureInfo.InvariantCulture,
+                    $"chaos: {kill.Node} (slices [{string.Join(",", kill.Slices)}]): detected {Seconds(kill.DetectedSeconds)}{(kill.DetectedBy is null ? "" : $" ({kill.DetectedBy})")}, downed {Seconds(kill.DownedSeconds)}, serving again {Seconds(kill.ServingSeconds)} after the kill"));
+            }
+
             foreach (var e in final.Events)
             {
                 live.Note($"  {e}");
@@ -163,6 +169,15 @@ internal static class DemoCommand
                 maxRecoverySeconds = chaos.MaxRecoverySeconds is { } s ? Math.Round(s, 2) : (double?)null,
                 lostAcknowledgedUpdates = audit?.Problem is null ? audit?.Lost : null,
                 acknowledgedUpdates = audit?.Acknowledged,
+                recoveries = chaos.Breakdown.Select(k => new
+                {
+                    node = k.Node,
+                    slices = k.Slices,
+                    detectedSeconds = k.DetectedSeconds,
+                    detectedBy = k.DetectedBy,
+                    downedSeconds = k.DownedSeconds,
+                    servingSeconds = k.ServingSeconds,
+                }).ToArray(),
             };
         }
 
@@ -195,6 +210,8 @@ internal static class DemoCommand
 
         return final.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
     }
+
+    private static string Seconds(double? seconds) => seconds is { } s ? s.ToString("0.00 's'", CultureInfo.InvariantCulture) : "never";
 
     private static string Codec(CodecSpec codec) => codec.Kind switch
     {
