@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using EdgeTrain.Core.Scheduling;
 
 namespace EdgeTrain.Actors.Configuration;
 
@@ -28,6 +29,14 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="DownGonePeers">Whether a member whose port refuses connections (its process is gone) is downed at once.</param>
 /// <param name="PeerProbeTimeout">How long a probe of a member's port waits for an answer.</param>
 /// <param name="PeerProbeInterval">How often an unreachable member is probed again (and the shortest time between two probes of one member).</param>
+/// <param name="MaxJobs">How many jobs this node trains at once (its trainer slots).</param>
+/// <param name="StatsTimeout">How long the slice check waits for the sharding statistics.</param>
+/// <param name="EvaluationTimeout">When an unanswered evaluation is forgotten.</param>
+/// <param name="SliceAskTimeout">How long an audit, a checkpoint or a rollback waits for every slice.</param>
+/// <param name="TakeoverDelay">How long a coordinator that took over waits before it takes up unfinished jobs.</param>
+/// <param name="MemberChangesKept">Member changes the coordinator keeps for timing recoveries.</param>
+/// <param name="SchedulerInterval">How often the scheduler decides when nothing else made it.</param>
+/// <param name="Scheduler">The scheduler's straggler and preemption rules.</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -50,7 +59,15 @@ public sealed record EdgeTrainSettings(
     TimeSpan LeaveTimeout,
     bool DownGonePeers,
     TimeSpan PeerProbeTimeout,
-    TimeSpan PeerProbeInterval)
+    TimeSpan PeerProbeInterval,
+    int MaxJobs,
+    TimeSpan StatsTimeout,
+    TimeSpan EvaluationTimeout,
+    TimeSpan SliceAskTimeout,
+    TimeSpan TakeoverDelay,
+    int MemberChangesKept,
+    TimeSpan SchedulerInterval,
+    SchedulerOptions Scheduler)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -79,6 +96,18 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("node.leave-timeout"),
             c.GetBoolean("membership.down-gone-peers"),
             c.GetTimeSpan("membership.probe-timeout"),
-            c.GetTimeSpan("membership.probe-interval"));
+            c.GetTimeSpan("membership.probe-interval"),
+            c.GetInt("training.max-jobs"),
+            c.GetTimeSpan("coordinator.stats-timeout"),
+            c.GetTimeSpan("coordinator.evaluation-timeout"),
+            c.GetTimeSpan("coordinator.slice-ask-timeout"),
+            c.GetTimeSpan("coordinator.takeover-delay"),
+            c.GetInt("coordinator.member-changes-kept"),
+            c.GetTimeSpan("scheduler.interval"),
+            new SchedulerOptions(
+                c.GetDouble("scheduler.straggler-ratio"),
+                c.GetTimeSpan("scheduler.straggler-window"),
+                c.GetTimeSpan("scheduler.straggler-grace"),
+                c.GetTimeSpan("scheduler.preemption-cooldown")));
     }
 }

@@ -104,7 +104,7 @@ public sealed class EdgeTrainNode
         IActorRef? trainers = roles.Contains(CapabilityScore.TrainerRole)
             ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address), ActorNames.Trainers)
             : null;
-        system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers), coordinator), ActorNames.NodeAgent);
+        system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers, settings.MaxJobs), coordinator), ActorNames.NodeAgent);
         return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
     }
 

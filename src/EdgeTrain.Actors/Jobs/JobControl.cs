@@ -1,3 +1,5 @@
+using EdgeTrain.Core.Jobs;
+
 namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>What an operator can do to a job (<see cref="JobProtocol.ControlJob"/>).</summary>

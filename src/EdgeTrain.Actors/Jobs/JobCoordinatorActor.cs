@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;

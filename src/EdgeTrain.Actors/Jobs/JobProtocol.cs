@@ -55,10 +55,13 @@ public static class JobProtocol
 
     /// <summary>
     /// A trainer's running totals, sent every few seconds and when it stops: <paramref name="BytesSent"/>
-    /// counts its encoded contributions, <paramref name="BytesPulled"/> the dense slices it pulled.
+    /// counts its encoded contributions, <paramref name="BytesPulled"/> the dense slices it pulled;
+    /// <paramref name="RoundTripMs"/> is the shortest round trip the trainer measured to the parameter
+    /// shards (a pull that found nothing new), 0 before it measured one.
     /// </summary>
     public sealed record TrainerProgress(
-        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0) : IEdgeTrainMessage;
+        string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0,
+        double RoundTripMs = 0) : IEdgeTrainMessage;
 
     /// <summary>
     /// A trainer could not start (or take on new partitions) on its node: the job's data or model
@@ -110,4 +113,36 @@ public static class JobProtocol
 
     /// <summary>The job cannot take the action in its state; <paramref name="Reason"/> says why.</summary>
     public sealed record JobControlRefused(string JobId, JobControl Action, string Reason) : IEdgeTrainMessage;
+
+    /// <summary>Asks for the scheduler's queue: every job that is not finished, in the order the scheduler serves them; answered by <see cref="JobQueue"/>.</summary>
+    public sealed record GetJobQueue : IEdgeTrainMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly GetJobQueue Instance = new();
+
+        private GetJobQueue()
+        {
+        }
+    }
+
+    /// <summary>
+    /// One unfinished job as the scheduler sees it: its place in the order of service (1 first:
+    /// highest priority, then oldest), the trainers it holds against its reservation, and why it
+    /// waits when it does.
+    /// </summary>
+    public sealed record QueueEntry(
+        int Position, string JobId, int Priority, JobState State, int Trainers, int MinTrainers, int MaxTrainers, DateTime SubmittedUtc, string? Reason) : IEdgeTrainMessage;
+
+    /// <summary>Answer to <see cref="GetJobQueue"/>, in the order of service; <paramref name="FreeSlots"/> trainer slots hold no job now.</summary>
+    public sealed record JobQueue(QueueEntry[] Jobs, int TotalSlots, int FreeSlots) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Sets a job's priority (<c>edgetrain-cmd job priority -j ID -p N</c>); the scheduler acts on it at
+    /// once. Answered by <see cref="JobPrioritySet"/>, <see cref="JobControlRefused"/> (a finished job)
+    /// or <see cref="JobUnknown"/>.
+    /// </summary>
+    public sealed record SetJobPriority(string JobId, int Priority, string By) : IEdgeTrainMessage;
+
+    /// <summary>The job's priority is now <paramref name="Priority"/>; <paramref name="Message"/> says what the scheduler did about it.</summary>
+    public sealed record JobPrioritySet(string JobId, int Priority, string Message) : IEdgeTrainMessage;
 }

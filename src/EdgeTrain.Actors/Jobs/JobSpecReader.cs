@@ -45,6 +45,7 @@ public static partial class JobSpecReader
         "codec.trainer-to-aggregator.type", "codec.trainer-to-aggregator.top-k", "codec.trainer-to-aggregator.block-size",
         "codec.aggregator-to-shard.type", "codec.aggregator-to-shard.top-k", "codec.aggregator-to-shard.block-size",
         "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
+        "priority", "min-trainers", "max-trainers",
     ];
 
     private static readonly Dictionary<string, CodecKind> Codecs = new()
@@ -119,6 +120,13 @@ public static partial class JobSpecReader
         var model = ReadModel(fields, job, defaults, source);
         var data = ReadData(fields, baseDirectory);
         var optimizer = ReadOptimizer(fields);
+        var minTrainers = fields.Int("min-trainers", 1, 100_000);
+        var maxTrainers = fields.Int("max-trainers", 0, 100_000);
+        if (maxTrainers > 0 && maxTrainers < minTrainers)
+        {
+            throw fields.Error("max-trainers", $"expected 0 (as many as are free) or at least min-trainers ({minTrainers}), found {maxTrainers}");
+        }
+
         return new JobSpec(
             name,
             model,
@@ -135,7 +143,10 @@ public static partial class JobSpecReader
                 fields.Choice("outer-optimizer.type", OuterOptimizers, required: false),
                 (float)fields.Double("outer-optimizer.learning-rate", 0, 10, exclusiveMin: true),
                 (float)fields.Double("outer-optimizer.momentum", 0, 1, exclusiveMax: true)),
-            Communication: ReadCommunication(fields));
+            Communication: ReadCommunication(fields),
+            Priority: fields.Int("priority", -1_000_000, 1_000_000),
+            MinTrainers: minTrainers,
+            MaxTrainers: maxTrainers);
     }
 
     private static CommunicationSpec ReadCommunication(HoconFieldReader fields)

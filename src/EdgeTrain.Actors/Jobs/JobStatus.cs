@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Actors.Serialization;
 
 namespace EdgeTrain.Actors.Jobs;
@@ -45,9 +46,24 @@ public sealed record JobStatus(
     /// <summary>Recovery and placement events (node lost, slices re-homed, partitions moved), oldest first.</summary>
     public IReadOnlyList<string> Events { get; init; } = Array.Empty<string>();
 
+    /// <summary>The scheduler's priority of the job.</summary>
+    public int Priority { get; init; }
+
+    /// <summary>The trainers reserved for the job at least (<c>min-trainers</c>).</summary>
+    public int MinTrainers { get; init; } = 1;
+
+    /// <summary>The trainers the job takes at most (<c>max-trainers</c>; 0: every free one).</summary>
+    public int MaxTrainers { get; init; }
+
+    /// <summary>How many trainers the job held, each time that changed (seconds since it was submitted).</summary>
+    public IReadOnlyList<TrainerCount> TrainersOverTime { get; init; } = Array.Empty<TrainerCount>();
+
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 }
+
+/// <summary>From <paramref name="Seconds"/> after its submission, a job held <paramref name="Trainers"/> trainers.</summary>
+public sealed record TrainerCount(double Seconds, int Trainers) : IEdgeTrainMessage;
 
 /// <summary>One evaluation of a job's model on the held-out test set.</summary>
 public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy) : IEdgeTrainMessage;

@@ -10,9 +10,10 @@ public static class MembershipProtocol
     /// <summary>
     /// A node announces itself: its cluster address, region, roles and probed capabilities, and
     /// its trainer host (null when it has no trainer role). Sent at start and again every few
-    /// seconds, so a coordinator that moved learns every node again.
+    /// seconds, so a coordinator that moved learns every node again. <paramref name="TrainerSlots"/>:
+    /// how many jobs it trains at once (<c>edgetrain.training.max-jobs</c>).
     /// </summary>
-    public sealed record RegisterNode(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, IActorRef? TrainerHost) : IEdgeTrainMessage;
+    public sealed record RegisterNode(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, IActorRef? TrainerHost, int TrainerSlots = 1) : IEdgeTrainMessage;
 
     /// <summary>The coordinator knows the node.</summary>
     public sealed record NodeRegistered(string Address) : IEdgeTrainMessage;
@@ -29,7 +30,20 @@ public static class MembershipProtocol
     }
 
     /// <summary>A node as the coordinator knows it.</summary>
-    public sealed record NodeInfo(string Address, string Region, string[] Roles, NodeCapabilities Capabilities) : IEdgeTrainMessage;
+    public sealed record NodeInfo(string Address, string Region, string[] Roles, NodeCapabilities Capabilities) : IEdgeTrainMessage
+    {
+        /// <summary>How many jobs the node trains at once.</summary>
+        public int TrainerSlots { get; init; }
+
+        /// <summary>The jobs it trains now.</summary>
+        public string[] Jobs { get; init; } = [];
+
+        /// <summary>An operator drained it: it finishes the work it has and takes no more.</summary>
+        public bool Draining { get; init; }
+
+        /// <summary>Its score for training (measured speed in its jobs where known, else the start-up probe).</summary>
+        public double Score { get; init; }
+    }
 
     /// <summary>Answer to <see cref="GetNodes"/>.</summary>
     public sealed record NodeList(IReadOnlyList<NodeInfo> Nodes) : IEdgeTrainMessage
@@ -53,7 +67,27 @@ public static class MembershipProtocol
     /// A node as the coordinator knows it, with the contributions its trainer sent to the jobs this
     /// coordinator knows and when it last sent one (null: never).
     /// </summary>
-    public sealed record NodeActivity(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, long Contributions, DateTime? LastContributionUtc) : IEdgeTrainMessage;
+    public sealed record NodeActivity(string Address, string Region, string[] Roles, NodeCapabilities Capabilities, long Contributions, DateTime? LastContributionUtc) : IEdgeTrainMessage
+    {
+        /// <summary>The jobs it trains now.</summary>
+        public string[] Jobs { get; init; } = [];
+
+        /// <summary>An operator drained it: it finishes the work it has and takes no more.</summary>
+        public bool Draining { get; init; }
+    }
+
+    /// <summary>
+    /// Drains a node (<c>edgetrain-cmd node drain -a ADDRESS</c>): the trainers it runs finish their
+    /// jobs, and the scheduler places no new trainer there. Answered by <see cref="NodeDraining"/> or
+    /// <see cref="NodeUnknown"/>.
+    /// </summary>
+    public sealed record DrainNode(string Address, string By) : IEdgeTrainMessage;
+
+    /// <summary>The node is draining; <paramref name="Jobs"/> are the jobs it still trains.</summary>
+    public sealed record NodeDraining(string Address, string[] Jobs, string Message) : IEdgeTrainMessage;
+
+    /// <summary>The coordinator knows no node at <paramref name="Address"/>; <paramref name="Known"/> lists those it knows.</summary>
+    public sealed record NodeUnknown(string Address, string[] Known) : IEdgeTrainMessage;
 
     /// <summary>Answer to <see cref="GetNodeActivity"/>, ordered by address.</summary>
     public sealed record NodeActivityList(NodeActivity[] Nodes) : IEdgeTrainMessage;

@@ -25,6 +25,9 @@ namespace EdgeTrain.Core.Jobs;
 /// </param>
 /// <param name="OuterOptimizer">The shards' optimizer when <paramref name="LocalSteps"/> &gt; 1 (default: DiLoCo's Nesterov momentum, learning rate 0.7, momentum 0.9).</param>
 /// <param name="Communication">Codecs of contributions and merged updates, error feedback and the merge rule (default: dense, see <see cref="CommunicationSpec.Dense"/>).</param>
+/// <param name="Priority">The scheduler's priority: a higher one takes trainers first and may preempt a lower one (default 0; <c>submit --priority</c> overrides it).</param>
+/// <param name="MinTrainers">Trainers the job needs: it starts only when the scheduler can hold this many for it, and is preempted rather than run with fewer.</param>
+/// <param name="MaxTrainers">Trainers the job takes at most (0: as many as are free).</param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -38,7 +41,10 @@ public sealed record JobSpec(
     int Seed,
     int LocalSteps = 1,
     ShardOptimizerSpec? OuterOptimizer = null,
-    CommunicationSpec? Communication = null)
+    CommunicationSpec? Communication = null,
+    int Priority = 0,
+    int MinTrainers = 1,
+    int MaxTrainers = 0)
 {
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;

@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;

@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using System.Globalization;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core.Membership;

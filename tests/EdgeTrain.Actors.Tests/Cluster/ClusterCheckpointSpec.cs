@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;

@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Jobs;
 using Akka.Cluster;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Formatting;

@@ -1,4 +1,4 @@
-namespace EdgeTrain.Actors.Jobs;
+namespace EdgeTrain.Core.Jobs;
 
 /// <summary>Where a job is in its life.</summary>
 public enum JobState
@@ -23,4 +23,17 @@ public enum JobState
 
     /// <summary>A user cancelled the job.</summary>
     Cancelled,
+
+    /// <summary>
+    /// The job waits in the scheduler's queue: the cluster cannot hold its <c>min-trainers</c> now
+    /// (other jobs of higher or equal priority hold the trainer capacity). It starts by itself when
+    /// capacity returns; its time limit counts only while it trains.
+    /// </summary>
+    Queued,
+
+    /// <summary>
+    /// The scheduler stopped the job's trainers for a job of higher priority: its slices stay and
+    /// nothing is lost; it resumes by itself when its minimum of trainers can be held again.
+    /// </summary>
+    Preempted,
 }
