@@ -1,0 +1,34 @@
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Core.Scheduling;
+
+/// <summary>
+/// What the JobCoordinator persists, so that a coordinator that moves to another seed node knows every
+/// job; <see cref="CoordinatorState.Apply"/> replays them on recovery exactly as it applies them live.
+/// Everything else the coordinator knows (nodes, placements, progress) it learns again from the nodes.
+/// </summary>
+public interface ICoordinatorEvent;
+
+/// <summary>A job was accepted with the slices its model is cut into.</summary>
+public sealed record JobSubmitted(string JobId, JobSpec Spec, int[] SliceLengths, DateTime SubmittedUtc) : ICoordinatorEvent;
+
+/// <summary>A job ended.</summary>
+public sealed record JobEnded(string JobId, JobState State, double Accuracy, string? Message) : ICoordinatorEvent;
+
+/// <summary>An operator paused a running job (<paramref name="By"/> names who asked, for the record).</summary>
+public sealed record JobPaused(string JobId, DateTime AtUtc, string By) : ICoordinatorEvent;
+
+/// <summary>An operator resumed a paused job: it goes back to the scheduler.</summary>
+public sealed record JobResumed(string JobId, DateTime AtUtc, string By) : ICoordinatorEvent;
+
+/// <summary>An operator set a job's priority.</summary>
+public sealed record JobPriorityChanged(string JobId, int Priority, DateTime AtUtc, string By) : ICoordinatorEvent;
+
+/// <summary>An operator drained a trainer node: it finishes its work and takes no more.</summary>
+public sealed record NodeDrained(string Address, DateTime AtUtc, string By) : ICoordinatorEvent;
+
+/// <summary>
+/// Checkpoint <paramref name="Id"/> of a job was written to its file: the slices' versions and lengths,
+/// in slice order, and the CRC-32C of the values (<see cref="Parameters.CheckpointFile.ContentHash"/>).
+/// </summary>
+public sealed record CheckpointTaken(string JobId, long Id, DateTime TakenUtc, string? Label, long[] Versions, int[] Lengths, uint ContentHash) : ICoordinatorEvent;

@@ -1,0 +1,304 @@
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Core.Scheduling;
+
+/// <summary>
+/// Everything the JobCoordinator knows, as plain state without Akka: the jobs (<see cref="JobRecord"/>),
+/// the registered nodes and the drained ones. Persisted events change it through <see cref="Apply"/>,
+/// the same function for recovery and for live handling (the shape of Akka's
+/// <c>ShardCoordinator.CoordinatorState.Updated</c>); what the nodes report comes in through the
+/// observation methods; the scheduler's decisions (<see cref="Scheduler.Decide"/>) are carried out by
+/// <see cref="Execute"/>, which says which trainers to start and stop. The actor persists, sends and
+/// replies; every rule lives here and in <see cref="Scheduler"/>.
+/// </summary>
+public sealed class CoordinatorState
+{
+    private readonly Dictionary<string, JobRecord> jobs = new(StringComparer.Ordinal);
+    private readonly List<JobRecord> order = [];
+    private readonly Dictionary<string, TrainerNode> nodes = new(StringComparer.Ordinal);
+    private readonly HashSet<string> drained = new(StringComparer.Ordinal);
+
+    /// <summary>Every job, in the order they were submitted.</summary>
+    public IReadOnlyList<JobRecord> Jobs => order;
+
+    /// <summary>The registered nodes by address.</summary>
+    public IReadOnlyDictionary<string, TrainerNode> Nodes => nodes;
+
+    /// <summary>The job with id <paramref name="jobId"/>, or null.</summary>
+    public JobRecord? Job(string jobId) => jobs.GetValueOrDefault(jobId);
+
+    /// <summary>Whether an operator drained the node at <paramref name="address"/>.</summary>
+    public bool Draining(string address) => drained.Contains(address);
+
+    /// <summary>The id the next submitted job of <paramref name="spec"/> gets.</summary>
+    public string NextJobId(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return $"{spec.Name}-{order.Count + 1}";
+    }
+
+    /// <summary>Why a job of <paramref name="spec"/> cannot be accepted now (one of that name is unfinished), or null.</summary>
+    public string? Refusal(JobSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var running = order.FirstOrDefault(r => !r.Finished && r.Spec.Name == spec.Name);
+        return running is null ? null : $"job {spec.Name} is already running as {running.JobId}";
+    }
+
+    /// <summary>The jobs on node <paramref name="address"/> now (those whose trainers it runs).</summary>
+    public IReadOnlyList<string> JobsOn(string address) => [.. order.Where(j => j.Placement.ContainsKey(address)).Select(j => j.JobId)];
+
+    /// <summary>
+    /// Applies a persisted event; the same on recovery and live. <paramref name="nowUtc"/> is the time of
+    /// application for what has no time of its own (on recovery the replay's time).
+    /// </summary>
+    public void Apply(ICoordinatorEvent e, DateTime nowUtc)
+    {
+        switch (e)
+        {
+            case JobSubmitted s:
+                var record = new JobRecord(s.JobId, s.Spec, s.SliceLengths, s.SubmittedUtc);
+                jobs[s.JobId] = record;
+                order.Add(record);
+                record.Wait(JobState.Queued, "waiting for the scheduler", s.SubmittedUtc);
+                break;
+            case JobEnded ended when Job(ended.JobId) is { } job:
+                job.End(ended.State, ended.Message, nowUtc);
+                break;
+            case JobPaused paused when Job(paused.JobId) is { } job:
+                job.Paused(paused.AtUtc, paused.By);
+                break;
+            case JobResumed resumed when Job(resumed.JobId) is { } job:
+                job.Note(resumed.AtUtc, $"resumed by {resumed.By}");
+                job.Resumed(resumed.AtUtc);
+                break;
+            case JobPriorityChanged changed when Job(changed.JobId) is { } job:
+                job.Note(changed.AtUtc, $"priority {job.Priority} -> {changed.Priority} by {changed.By}");
+                job.SetPriority(changed.Priority);
+                break;
+            case NodeDrained d:
+                drained.Add(d.Address);
+                break;
+            case CheckpointTaken c when Job(c.JobId) is { } job:
+                job.AddCheckpoint(new CheckpointRecord(c.Id, c.TakenUtc, c.Label, c.Versions, c.Lengths, c.ContentHash));
+                break;
+        }
+    }
+
+    /// <summary>A node registered (again); returns true when it is new to this coordinator.</summary>
+    public bool Register(TrainerNode node)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        var known = nodes.ContainsKey(node.Address);
+        nodes[node.Address] = node;
+        return !known;
+    }
+
+    /// <summary>
+    /// A node is gone for good (left, or downed): its trainers' partitions move to the other trainers of
+    /// each job; a job left with none goes back to the queue. Returns, per job, the trainers whose
+    /// partitions changed; nothing when the node was not registered.
+    /// </summary>
+    public IReadOnlyList<TrainerChanges> Lose(string address, string why, DateTime nowUtc)
+    {
+        if (!nodes.Remove(address))
+        {
+            return [];
+        }
+
+        var changes = new List<TrainerChanges>();
+        foreach (var job in order.Where(j => j.Placement.ContainsKey(address)))
+        {
+            var changed = job.Remove(address, nowUtc);
+            if (job.Placement.Count == 0)
+            {
+                job.Unplace(JobState.Queued, $"its last trainer node {address} {why}; waiting for trainers", nowUtc);
+                changes.Add(TrainerChanges.None(job.JobId));
+                continue;
+            }
+
+            job.Note(nowUtc, $"trainer node {address} {why}; partitions now {Describe(job)}");
+            changes.Add(new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], []));
+        }
+
+        return changes;
+    }
+
+    /// <summary>Notes a recovery or placement event on every job that holds trainers or slices.</summary>
+    public void NoteAll(string text, DateTime nowUtc)
+    {
+        foreach (var job in order.Where(j => j.State is JobState.Running or JobState.Starting or JobState.Paused or JobState.Preempted))
+        {
+            job.Note(nowUtc, text);
+        }
+    }
+
+    /// <summary>Notes an event on one job.</summary>
+    public void Note(string jobId, string text, DateTime nowUtc) => Job(jobId)?.Note(nowUtc, text);
+
+    /// <summary>
+    /// Records a trainer's totals (per trainer <paramref name="incarnation"/> the newest report wins),
+    /// its speed in the job, and whether it is a straggler by <paramref name="options"/>.
+    /// </summary>
+    public void Record(string jobId, TrainerReport report, string incarnation, DateTime nowUtc, SchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(report);
+        ArgumentNullException.ThrowIfNull(options);
+        if (Job(jobId) is not { } job)
+        {
+            return;
+        }
+
+        job.Record(report, incarnation, nowUtc);
+        if (job.Speeds.TryGetValue(report.Node, out var speed))
+        {
+            var median = Scheduler.MedianSpeed(job, options);
+            var slow = median > 0 && speed.Trained >= options.StragglerGrace && speed.SamplesPerSecond < options.StragglerRatio * median;
+            job.MarkSlow(report.Node, slow ? speed.SlowSinceUtc ?? nowUtc : null);
+        }
+    }
+
+    /// <summary>Records an aggregator's totals (per incarnation).</summary>
+    public void Record(string jobId, AggregatorReport report) => Job(jobId)?.Record(report);
+
+    /// <summary>The shard of <paramref name="slice"/> confirmed that it holds the slice.</summary>
+    public void SliceCreated(string jobId, int slice) => Job(jobId)?.SliceCreated(slice);
+
+    /// <summary>A starting job waits for <paramref name="reason"/> (shown in its status, noted when it changes).</summary>
+    public void StartWaiting(string jobId, string reason, DateTime nowUtc)
+    {
+        if (Job(jobId) is { State: JobState.Starting } job)
+        {
+            job.Wait(JobState.Starting, reason, nowUtc);
+        }
+    }
+
+    /// <summary>Every slice exists and every aggregator knows the job: it trains. Returns the trainers to start.</summary>
+    public TrainerChanges Started(string jobId, DateTime nowUtc)
+    {
+        if (Job(jobId) is not { State: JobState.Starting } job)
+        {
+            return TrainerChanges.None(jobId);
+        }
+
+        job.Started(nowUtc);
+        job.Note(nowUtc, $"training on {Describe(job)}");
+        return new TrainerChanges(jobId, [.. job.Placement.Keys], []);
+    }
+
+    /// <summary>
+    /// Trainer node <paramref name="node"/> cannot train the job (its data or model does not load): its
+    /// partitions move to the other trainers, and it gets none of this job again. Returns the trainers
+    /// whose partitions changed.
+    /// </summary>
+    public TrainerChanges TrainerFailed(string jobId, string node, string reason, DateTime nowUtc)
+    {
+        if (Job(jobId) is not { Finished: false } job)
+        {
+            return TrainerChanges.None(jobId);
+        }
+
+        job.Note(nowUtc, $"trainer on {node} cannot train: {reason}");
+        job.RecordFailure(node, reason);
+        var changed = job.Remove(node, nowUtc);
+        if (job.Placement.Count == 0 && job.NoTrainerLeft() is null)
+        {
+            job.Unplace(JobState.Queued, "waiting for a trainer that can train it", nowUtc);
+        }
+
+        return new TrainerChanges(jobId, job.State == JobState.Running ? changed : [], []);
+    }
+
+    /// <summary>Records an evaluation of a running job.</summary>
+    public void Evaluated(string jobId, double accuracy, DateTime nowUtc)
+    {
+        if (Job(jobId) is { State: JobState.Running } job)
+        {
+            job.Evaluated(accuracy, nowUtc);
+        }
+    }
+
+    /// <summary>Where a job's slices live now (slices per node address).</summary>
+    public void Homed(string jobId, IReadOnlyDictionary<string, int> slicesPerNode) => Job(jobId)?.Homed(slicesPerNode);
+
+    /// <summary>
+    /// Carries out a scheduler decision: changes the job's placement and state, and returns which
+    /// trainers to (re)start and stop. A <see cref="FinishJob"/> is persisted as <see cref="JobEnded"/>
+    /// and applied through <see cref="Apply"/> instead; here it only says which trainers stop.
+    /// </summary>
+    public TrainerChanges Execute(SchedulerDecision decision, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(decision);
+        if (Job(decision.JobId) is not { Finished: false } job)
+        {
+            return TrainerChanges.None(decision.JobId);
+        }
+
+        switch (decision)
+        {
+            case PlaceJob place:
+                job.Place([.. place.Nodes.Select(n => (n, nodes.TryGetValue(n, out var node) ? node.Region : "local"))], place.Partitions, nowUtc);
+                job.Note(nowUtc, $"placed on {string.Join(", ", place.Nodes)}: {place.Why}");
+                return new TrainerChanges(job.JobId, [], [], StartJob: true);
+            case GrowJob grow:
+            {
+                var changed = job.Join(grow.Node, nowUtc);
+                if (changed.Count == 0)
+                {
+                    return TrainerChanges.None(job.JobId);
+                }
+
+                if (nodes.TryGetValue(grow.Node, out var node))
+                {
+                    job.AddRegion(node.Region);
+                }
+
+                job.Note(nowUtc, $"trainer node {grow.Node} added ({grow.Why}); partitions now {Describe(job)}");
+                return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [], StartJob: job.State == JobState.Starting);
+            }
+
+            case ShrinkJob shrink:
+            {
+                var changed = job.Remove(shrink.Node, nowUtc);
+                job.Note(nowUtc, $"trainer node {shrink.Node} taken away ({shrink.Why}); partitions now {Describe(job)}");
+                return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [shrink.Node]);
+            }
+
+            case MigrateTrainer migrate:
+            {
+                var grew = job.Placement.ContainsKey(migrate.To) ? [] : job.Join(migrate.To, nowUtc);
+                if (nodes.TryGetValue(migrate.To, out var node))
+                {
+                    job.AddRegion(node.Region);
+                }
+
+                var changed = job.Remove(migrate.From, nowUtc, migrate.To);
+                job.MigratedAway(migrate.From);
+                job.Note(nowUtc, $"migrated: {migrate.From} -> {migrate.To} ({migrate.Why}); partitions now {Describe(job)}");
+                return new TrainerChanges(job.JobId, job.State == JobState.Running ? [.. changed.Union(grew, StringComparer.Ordinal)] : [], [migrate.From]);
+            }
+
+            case PreemptJob preempt:
+            {
+                var stop = job.Placement.Keys.ToList();
+                job.Unplace(JobState.Preempted, preempt.Why, nowUtc);
+                return new TrainerChanges(job.JobId, [], stop);
+            }
+
+            case QueueJob queue:
+                job.Wait(job.State == JobState.Preempted ? JobState.Preempted : JobState.Queued, queue.Why, nowUtc);
+                return TrainerChanges.None(job.JobId);
+            case FinishJob:
+                return new TrainerChanges(job.JobId, [], [.. job.Placement.Keys]);
+            default:
+                return TrainerChanges.None(job.JobId);
+        }
+    }
+
+    /// <summary>A job's placement as text: each trainer node with its partitions.</summary>
+    public static string Describe(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return string.Join("; ", job.Placement.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"));
+    }
+}

@@ -1,0 +1,487 @@
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Core.Scheduling;
+
+/// <summary>
+/// The coordinator's bookkeeping for one job: its spec and slices, its priority and place in the
+/// scheduler's life cycle, where its trainers run and with which data partitions, the totals they and
+/// the aggregators report, the evaluations, and the decision when to stop. Changed only through
+/// <see cref="CoordinatorState"/> (persisted events through its <c>Apply</c>, observations through
+/// its methods); everything here is read-only to the outside.
+/// </summary>
+public sealed class JobRecord
+{
+    // per trainer node, the latest report of each trainer incarnation on it (a paused and resumed
+    // job, or a trainer that restarted, counts from zero again beside the earlier incarnations)
+    private readonly Dictionary<string, Dictionary<string, TrainerReport>> incarnations = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TrainerReport> trainers = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, DateTime> lastContribution = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AggregatorReport> aggregators = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, TrainerSpeed> speeds = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<int>> placement = new(StringComparer.Ordinal);
+    private readonly List<int> orphans = [];
+    private readonly List<EvaluationPoint> curve = [];
+    private readonly List<TrainerCount> trainersOverTime = [];
+    private readonly List<string> events = [];
+    private readonly List<CheckpointRecord> checkpoints = [];
+    private readonly HashSet<int> slicesCreated = [];
+    private readonly Dictionary<string, string> trainerFailures = new(StringComparer.Ordinal);
+    private readonly HashSet<string> migratedAway = new(StringComparer.Ordinal);
+    private TimeSpan countedAtStart;
+
+    internal JobRecord(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
+    {
+        JobId = jobId;
+        Spec = spec;
+        SliceLengths = sliceLengths;
+        SubmittedUtc = submittedUtc;
+        Priority = spec.Priority;
+        StateSinceUtc = submittedUtc;
+        WaitingSinceUtc = submittedUtc;
+    }
+
+    /// <summary>The job's id.</summary>
+    public string JobId { get; }
+
+    /// <summary>The job.</summary>
+    public JobSpec Spec { get; }
+
+    /// <summary>Length of each parameter slice.</summary>
+    public int[] SliceLengths { get; }
+
+    /// <summary>When it was submitted.</summary>
+    public DateTime SubmittedUtc { get; }
+
+    /// <summary>The scheduler's priority (the job file's, or what an operator set).</summary>
+    public int Priority { get; private set; }
+
+    /// <summary>Where the job is.</summary>
+    public JobState State { get; private set; } = JobState.Queued;
+
+    /// <summary>When the job entered its current state.</summary>
+    public DateTime StateSinceUtc { get; private set; }
+
+    /// <summary>Why it failed or ended, or other news.</summary>
+    public string? Message { get; private set; }
+
+    /// <summary>What the job waits for while it is queued, preempted or starting (null while it trains).</summary>
+    public string? WaitingFor { get; private set; }
+
+    /// <summary>When training first started (null before).</summary>
+    public DateTime? StartedUtc { get; private set; }
+
+    /// <summary>Latest test accuracy.</summary>
+    public double Accuracy { get; private set; }
+
+    /// <summary>Trainer nodes by address, with the data partitions each trains on.</summary>
+    public IReadOnlyDictionary<string, List<int>> Placement => placement;
+
+    /// <summary>Partitions whose trainer node left while no other trainer could take them.</summary>
+    public IReadOnlyList<int> Orphans => orphans;
+
+    /// <summary>The regions with trainers, one aggregator each.</summary>
+    public IReadOnlyList<string> Regions { get; private set; } = [];
+
+    /// <summary>Number of data partitions (the trainers placed when the job first started).</summary>
+    public int Partitions { get; private set; }
+
+    /// <summary>The job's checkpoints, oldest (id 1) first.</summary>
+    public IReadOnlyList<CheckpointRecord> Checkpoints => checkpoints;
+
+    /// <summary>Recovery, placement and scheduling events, oldest first.</summary>
+    public IReadOnlyList<string> Events => events;
+
+    /// <summary>Slices hosted per node address (refreshed from the slice monitor).</summary>
+    public IReadOnlyDictionary<string, int> SlicesPerNode { get; private set; } = new Dictionary<string, int>();
+
+    /// <summary>The evaluations so far.</summary>
+    public IReadOnlyList<EvaluationPoint> Curve => curve;
+
+    /// <summary>How many trainers the job held, each time that changed.</summary>
+    public IReadOnlyList<TrainerCount> TrainersOverTime => trainersOverTime;
+
+    /// <summary>Each trainer node's totals, by address.</summary>
+    public IReadOnlyDictionary<string, TrainerReport> Trainers => trainers;
+
+    /// <summary>Each placed trainer's measured speed in this job, by address.</summary>
+    public IReadOnlyDictionary<string, TrainerSpeed> Speeds => speeds;
+
+    /// <summary>Training samples processed by all trainers.</summary>
+    public long Samples => trainers.Values.Sum(t => t.Samples);
+
+    /// <summary>Tensor payload bytes trainers → aggregators plus aggregators → shards.</summary>
+    public long BytesSent => trainers.Values.Sum(t => t.BytesSent) + aggregators.Values.Sum(a => a.BytesSent);
+
+    /// <summary>Merged updates the shards acknowledged.</summary>
+    public long Updates => aggregators.Values.Sum(a => a.Acknowledged);
+
+    /// <summary>True once the job has stopped for good.</summary>
+    public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
+
+    /// <summary>True while the job holds trainers (it starts or trains).</summary>
+    public bool HoldsTrainers => State is JobState.Starting or JobState.Running;
+
+    /// <summary>True while the job wants trainers from the scheduler: queued, preempted, starting or running.</summary>
+    public bool Schedulable => State is JobState.Queued or JobState.Preempted or JobState.Starting or JobState.Running;
+
+    /// <summary>Time spent not training (queued, preempted, paused) before the current wait, if any.</summary>
+    public TimeSpan WaitedFor { get; private set; }
+
+    /// <summary>When the current wait began (null while the job starts or trains).</summary>
+    public DateTime? WaitingSinceUtc { get; private set; }
+
+    /// <summary>Slices whose shard has not yet confirmed that it holds the slice.</summary>
+    public IReadOnlyList<int> SlicesToCreate => [.. Enumerable.Range(0, SliceLengths.Length).Where(i => !slicesCreated.Contains(i))];
+
+    /// <summary>Whether <paramref name="node"/> reported that it cannot train this job.</summary>
+    public bool CannotTrainOn(string node) => trainerFailures.ContainsKey(node) || migratedAway.Contains(node);
+
+    /// <summary>Why the job cannot train when no placed trainer is left, naming each node that failed; null while one is.</summary>
+    public string? NoTrainerLeft() => placement.Count > 0 || trainerFailures.Count == 0
+        ? null
+        : "no trainer could train it: " + string.Join("; ", trainerFailures.Select(f => $"{f.Key}: {f.Value}"));
+
+    /// <summary>Why a job that did not start within its time limit failed.</summary>
+    public string StartFailure() =>
+        $"could not start within its time limit of {Spec.TimeLimit}: {WaitingFor ?? "it was never placed"}";
+
+    /// <summary>When trainer node <paramref name="node"/> last contributed to this job, as far as its reports tell.</summary>
+    public DateTime? LastContribution(string node) => lastContribution.TryGetValue(node, out var at) ? at : null;
+
+    /// <summary>Contributions trainer node <paramref name="node"/> sent for this job.</summary>
+    public long Contributions(string node) => trainers.GetValueOrDefault(node)?.Contributions ?? 0;
+
+    /// <summary>Mean of the trainers' latest losses.</summary>
+    public double Loss
+    {
+        get
+        {
+            var losses = trainers.Values.Select(t => t.Loss).Where(double.IsFinite).ToList();
+            return losses.Count == 0 ? double.NaN : losses.Average();
+        }
+    }
+
+    /// <summary>Time that counts against the time limit: since submission, less the time queued, preempted or paused.</summary>
+    public TimeSpan Counted(DateTime nowUtc) =>
+        nowUtc - SubmittedUtc - WaitedFor - (WaitingSinceUtc is { } since && nowUtc > since ? nowUtc - since : TimeSpan.Zero);
+
+    /// <summary>Seconds of training since training started (time queued, preempted or paused left out).</summary>
+    public double Elapsed(DateTime nowUtc) => StartedUtc is null ? 0 : Math.Max(0, (Counted(nowUtc) - countedAtStart).TotalSeconds);
+
+    /// <summary>Why the job cannot take <paramref name="action"/> now, or null when it can.</summary>
+    public string? Refusal(JobControl action) => (action, State) switch
+    {
+        _ when Finished => $"job {JobId} has already ended ({State})",
+        (JobControl.Pause, JobState.Running or JobState.Starting or JobState.Queued or JobState.Preempted) or (JobControl.Resume, JobState.Paused) or (JobControl.Cancel, _) => null,
+        (JobControl.Pause, JobState.Paused) => $"job {JobId} is already paused",
+        _ => $"job {JobId} is not paused (it is {State.ToString().ToLowerInvariant()})",
+    };
+
+    /// <summary>
+    /// Whether the job should stop now: at its target accuracy or its time limit (time queued,
+    /// preempted or paused does not count); a job still starting when its time limit passes has
+    /// failed (<see cref="StartFailure"/> says why).
+    /// </summary>
+    public JobState Decide(DateTime nowUtc)
+    {
+        var over = Counted(nowUtc) >= Spec.TimeLimit;
+        return State switch
+        {
+            JobState.Starting => over ? JobState.Failed : JobState.Starting,
+            JobState.Running when Accuracy >= Spec.TargetAccuracy => JobState.Completed,
+            JobState.Running => over ? JobState.TimedOut : JobState.Running,
+            _ => State,
+        };
+    }
+
+    /// <summary>
+    /// Acknowledged merged updates that the shards no longer hold: for each aggregator and slice,
+    /// the sequence numbers up to the acknowledged one that the shard's applied set lacks.
+    /// </summary>
+    public (long Acknowledged, long Lost) Audit(IReadOnlyList<SliceApplied> slices)
+    {
+        ArgumentNullException.ThrowIfNull(slices);
+        long acknowledged = 0;
+        long lost = 0;
+        foreach (var a in aggregators.Values)
+        {
+            for (var slice = 0; slice < a.AckedContiguous.Length; slice++)
+            {
+                var acked = a.AckedContiguous[slice];
+                acknowledged += acked;
+                var shard = slices.FirstOrDefault(s => s.Slice == slice);
+                var contiguous = shard?.Contiguous.GetValueOrDefault(a.AggregatorId) ?? 0;
+                var above = shard?.Above.GetValueOrDefault(a.AggregatorId) ?? [];
+                if (acked > contiguous)
+                {
+                    lost += acked - contiguous - above.Count(s => s > contiguous && s <= acked);
+                }
+            }
+        }
+
+        return (acknowledged, lost);
+    }
+
+    // ---- changes, called by CoordinatorState only ----
+
+    internal void Note(DateTime nowUtc, string text) => events.Add($"{nowUtc:HH:mm:ss.fff} {text}");
+
+    internal void SetPriority(int priority) => Priority = priority;
+
+    internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
+
+    internal void End(JobState state, string? message, DateTime nowUtc)
+    {
+        StopWaiting(nowUtc);
+        MoveTo(state, nowUtc);
+        Message = message;
+        placement.Clear();
+        CountTrainers(nowUtc);
+    }
+
+    internal void Wait(JobState state, string reason, DateTime nowUtc)
+    {
+        if (WaitingSinceUtc is null && state is JobState.Queued or JobState.Preempted or JobState.Paused)
+        {
+            WaitingSinceUtc = nowUtc;
+        }
+
+        if (state != State)
+        {
+            MoveTo(state, nowUtc);
+        }
+
+        if (reason != WaitingFor)
+        {
+            WaitingFor = reason;
+            Note(nowUtc, $"{state.ToString().ToLowerInvariant()}: {reason}");
+        }
+    }
+
+    // The job gets trainers on nodes (first time: one partition each; later: the partitions spread
+    // over them) and starts: its slices are created and its aggregators configured before it trains.
+    internal void Place(IReadOnlyList<(string Address, string Region)> nodes, int partitions, DateTime nowUtc)
+    {
+        StopWaiting(nowUtc);
+        if (Partitions == 0)
+        {
+            Partitions = Math.Max(partitions, nodes.Count);
+        }
+
+        placement.Clear();
+        orphans.Clear();
+        for (var p = 0; p < Partitions; p++)
+        {
+            var address = nodes[p % nodes.Count].Address;
+            if (!placement.TryGetValue(address, out var parts))
+            {
+                parts = [];
+                placement[address] = parts;
+            }
+
+            parts.Add(p);
+        }
+
+        Regions = [.. nodes.Select(n => n.Region).Distinct(StringComparer.Ordinal)];
+        speeds.Clear();
+        MoveTo(JobState.Starting, nowUtc);
+        WaitingFor = "creating its slices and configuring its aggregators";
+        CountTrainers(nowUtc);
+    }
+
+    internal void SliceCreated(int slice) => slicesCreated.Add(slice);
+
+    internal void Started(DateTime nowUtc)
+    {
+        if (StartedUtc is null)
+        {
+            StartedUtc = nowUtc;
+            countedAtStart = Counted(nowUtc);
+        }
+
+        MoveTo(JobState.Running, nowUtc);
+        WaitingFor = null;
+    }
+
+    // Takes the job's trainers away (preempted, paused): the placement is forgotten, the slices stay.
+    internal void Unplace(JobState state, string reason, DateTime nowUtc)
+    {
+        placement.Clear();
+        orphans.Clear();
+        Regions = [];
+        speeds.Clear();
+        Wait(state, reason, nowUtc);
+        CountTrainers(nowUtc);
+    }
+
+    internal void RecordFailure(string node, string reason) => trainerFailures[node] = reason;
+
+    internal void MigratedAway(string node) => migratedAway.Add(node);
+
+    internal void Resumed(DateTime nowUtc) => Wait(JobState.Queued, "resumed; waiting for trainers", nowUtc);
+
+    internal void Paused(DateTime nowUtc, string by) => Unplace(JobState.Paused, $"paused by {by}", nowUtc);
+
+    // Takes away the partitions of a trainer node and gives each to the live trainer with the fewest
+    // (or to `to` when given); with none left they wait as orphans. Returns the trainers whose partitions changed.
+    internal IReadOnlyList<string> Remove(string address, DateTime nowUtc, string? to = null)
+    {
+        if (!placement.Remove(address, out var lost))
+        {
+            return [];
+        }
+
+        speeds.Remove(address);
+        orphans.AddRange(lost);
+        var changed = Adopt(to);
+        CountTrainers(nowUtc);
+        return changed;
+    }
+
+    // A trainer node joins the job: it takes the orphaned partitions, or else one partition from the
+    // trainer with the most. Returns the trainers whose partitions changed (empty: it got none).
+    internal IReadOnlyList<string> Join(string address, DateTime nowUtc)
+    {
+        if (placement.ContainsKey(address))
+        {
+            return [];
+        }
+
+        placement[address] = [];
+        IReadOnlyList<string> changed;
+        if (orphans.Count > 0)
+        {
+            changed = Adopt(null);
+        }
+        else
+        {
+            var richest = placement.Where(p => p.Key != address).MaxBy(p => p.Value.Count);
+            if (richest.Value is { Count: > 1 } parts)
+            {
+                placement[address].Add(parts[^1]);
+                parts.RemoveAt(parts.Count - 1);
+                changed = [address, richest.Key];
+            }
+            else
+            {
+                placement.Remove(address);
+                changed = [];
+            }
+        }
+
+        CountTrainers(nowUtc);
+        return changed;
+    }
+
+    internal void AddRegion(string region)
+    {
+        if (!Regions.Contains(region, StringComparer.Ordinal))
+        {
+            Regions = [.. Regions, region];
+        }
+    }
+
+    private List<string> Adopt(string? to)
+    {
+        var changed = new List<string>();
+        if (placement.Count == 0)
+        {
+            return changed;
+        }
+
+        foreach (var partition in orphans)
+        {
+            var target = to is not null && placement.TryGetValue(to, out var chosen) ? new KeyValuePair<string, List<int>>(to, chosen) : placement.MinBy(p => p.Value.Count);
+            target.Value.Add(partition);
+            if (!changed.Contains(target.Key))
+            {
+                changed.Add(target.Key);
+            }
+        }
+
+        orphans.Clear();
+        return changed;
+    }
+
+    internal void Record(TrainerReport report, string incarnation, DateTime nowUtc)
+    {
+        if (!incarnations.TryGetValue(report.Node, out var reports))
+        {
+            reports = new Dictionary<string, TrainerReport>(StringComparer.Ordinal);
+            incarnations[report.Node] = reports;
+        }
+
+        if (reports.TryGetValue(incarnation, out var known) && known.Samples > report.Samples)
+        {
+            return;
+        }
+
+        var before = trainers.GetValueOrDefault(report.Node)?.Contributions ?? 0;
+        reports[incarnation] = report;
+        var all = reports.Values;
+        var total = report with
+        {
+            Samples = all.Sum(r => r.Samples),
+            Contributions = all.Sum(r => r.Contributions),
+            BytesSent = all.Sum(r => r.BytesSent),
+            BusySeconds = all.Sum(r => r.BusySeconds),
+            PullSeconds = all.Sum(r => r.PullSeconds),
+            BytesPulled = all.Sum(r => r.BytesPulled),
+            RoundTripMs = all.Select(r => r.RoundTripMs).Where(r => r > 0).DefaultIfEmpty(0).Min(),
+        };
+        trainers[report.Node] = total;
+        if (total.Contributions > before)
+        {
+            lastContribution[report.Node] = nowUtc;
+        }
+
+        if (placement.ContainsKey(report.Node))
+        {
+            speeds[report.Node] = speeds.TryGetValue(report.Node, out var speed)
+                ? speed with { LastUtc = nowUtc, LastSamples = total.Samples, RoundTripMs = total.RoundTripMs }
+                : new TrainerSpeed(nowUtc, total.Samples, nowUtc, total.Samples, total.RoundTripMs);
+        }
+    }
+
+    internal void MarkSlow(string node, DateTime? since)
+    {
+        if (speeds.TryGetValue(node, out var speed) && speed.SlowSinceUtc != since)
+        {
+            speeds[node] = speed with { SlowSinceUtc = since };
+        }
+    }
+
+    internal void Record(AggregatorReport report) => aggregators[report.AggregatorId] = report;
+
+    internal void Evaluated(double accuracy, DateTime nowUtc)
+    {
+        Accuracy = accuracy;
+        curve.Add(new EvaluationPoint(Elapsed(nowUtc), Samples, Loss, accuracy));
+    }
+
+    internal void Homed(IReadOnlyDictionary<string, int> slicesPerNode) => SlicesPerNode = slicesPerNode;
+
+    private void MoveTo(JobState state, DateTime nowUtc)
+    {
+        State = state;
+        StateSinceUtc = nowUtc;
+    }
+
+    private void StopWaiting(DateTime nowUtc)
+    {
+        if (WaitingSinceUtc is { } since)
+        {
+            WaitedFor += nowUtc > since ? nowUtc - since : TimeSpan.Zero;
+            WaitingSinceUtc = null;
+        }
+    }
+
+    private void CountTrainers(DateTime nowUtc)
+    {
+        var count = placement.Count;
+        if (trainersOverTime.Count == 0 || trainersOverTime[^1].Trainers != count)
+        {
+            trainersOverTime.Add(new TrainerCount(Math.Max(0, (nowUtc - SubmittedUtc).TotalSeconds), count));
+        }
+    }
+}
