@@ -1,4 +1,3 @@
-using EdgeTrain.Core.Jobs;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Cluster.Sharding;
@@ -7,6 +6,7 @@ using Akka.Persistence;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Training.Models;

@@ -1,5 +1,5 @@
-using EdgeTrain.Core.Jobs;
 using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core.Jobs;
 
 namespace EdgeTrain.Actors.Jobs;
 

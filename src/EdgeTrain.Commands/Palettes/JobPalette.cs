@@ -1,6 +1,7 @@
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Commands.Parsing;
+using EdgeTrain.Core.Jobs;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 
 namespace EdgeTrain.Commands.Palettes;

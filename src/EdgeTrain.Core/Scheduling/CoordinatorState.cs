@@ -241,49 +241,49 @@ public sealed class CoordinatorState
                 job.Note(nowUtc, $"placed on {string.Join(", ", place.Nodes)}: {place.Why}");
                 return new TrainerChanges(job.JobId, [], [], StartJob: true);
             case GrowJob grow:
-            {
-                var changed = job.Join(grow.Node, nowUtc);
-                if (changed.Count == 0)
                 {
-                    return TrainerChanges.None(job.JobId);
-                }
+                    var changed = job.Join(grow.Node, nowUtc);
+                    if (changed.Count == 0)
+                    {
+                        return TrainerChanges.None(job.JobId);
+                    }
 
-                if (nodes.TryGetValue(grow.Node, out var node))
-                {
-                    job.AddRegion(node.Region);
-                }
+                    if (nodes.TryGetValue(grow.Node, out var node))
+                    {
+                        job.AddRegion(node.Region);
+                    }
 
-                job.Note(nowUtc, $"trainer node {grow.Node} added ({grow.Why}); partitions now {Describe(job)}");
-                return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [], StartJob: job.State == JobState.Starting);
-            }
+                    job.Note(nowUtc, $"trainer node {grow.Node} added ({grow.Why}); partitions now {Describe(job)}");
+                    return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [], StartJob: job.State == JobState.Starting);
+                }
 
             case ShrinkJob shrink:
-            {
-                var changed = job.Remove(shrink.Node, nowUtc);
-                job.Note(nowUtc, $"trainer node {shrink.Node} taken away ({shrink.Why}); partitions now {Describe(job)}");
-                return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [shrink.Node]);
-            }
-
-            case MigrateTrainer migrate:
-            {
-                var grew = job.Placement.ContainsKey(migrate.To) ? [] : job.Join(migrate.To, nowUtc);
-                if (nodes.TryGetValue(migrate.To, out var node))
                 {
-                    job.AddRegion(node.Region);
+                    var changed = job.Remove(shrink.Node, nowUtc);
+                    job.Note(nowUtc, $"trainer node {shrink.Node} taken away ({shrink.Why}); partitions now {Describe(job)}");
+                    return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [shrink.Node]);
                 }
 
-                var changed = job.Remove(migrate.From, nowUtc, migrate.To);
-                job.MigratedAway(migrate.From);
-                job.Note(nowUtc, $"migrated: {migrate.From} -> {migrate.To} ({migrate.Why}); partitions now {Describe(job)}");
-                return new TrainerChanges(job.JobId, job.State == JobState.Running ? [.. changed.Union(grew, StringComparer.Ordinal)] : [], [migrate.From]);
-            }
+            case MigrateTrainer migrate:
+                {
+                    var grew = job.Placement.ContainsKey(migrate.To) ? [] : job.Join(migrate.To, nowUtc);
+                    if (nodes.TryGetValue(migrate.To, out var node))
+                    {
+                        job.AddRegion(node.Region);
+                    }
+
+                    var changed = job.Remove(migrate.From, nowUtc, migrate.To);
+                    job.MigratedAway(migrate.From);
+                    job.Note(nowUtc, $"migrated: {migrate.From} -> {migrate.To} ({migrate.Why}); partitions now {Describe(job)}");
+                    return new TrainerChanges(job.JobId, job.State == JobState.Running ? [.. changed.Union(grew, StringComparer.Ordinal)] : [], [migrate.From]);
+                }
 
             case PreemptJob preempt:
-            {
-                var stop = job.Placement.Keys.ToList();
-                job.Unplace(JobState.Preempted, preempt.Why, nowUtc);
-                return new TrainerChanges(job.JobId, [], stop);
-            }
+                {
+                    var stop = job.Placement.Keys.ToList();
+                    job.Unplace(JobState.Preempted, preempt.Why, nowUtc);
+                    return new TrainerChanges(job.JobId, [], stop);
+                }
 
             case QueueJob queue:
                 job.Wait(job.State == JobState.Preempted ? JobState.Preempted : JobState.Queued, queue.Why, nowUtc);

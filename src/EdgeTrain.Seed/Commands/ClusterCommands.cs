@@ -1,10 +1,10 @@
-using EdgeTrain.Core.Jobs;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Seed.Cli;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 

@@ -1,4 +1,3 @@
-using EdgeTrain.Core.Jobs;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -9,6 +8,7 @@ using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Codecs;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Output;

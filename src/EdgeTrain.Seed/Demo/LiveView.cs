@@ -1,6 +1,6 @@
-using EdgeTrain.Core.Jobs;
 using System.Globalization;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 

@@ -1,8 +1,8 @@
-using EdgeTrain.Core.Jobs;
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Tests.Jobs;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
 using Xunit.Abstractions;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;

@@ -1,7 +1,7 @@
-using EdgeTrain.Core.Jobs;
 using Akka.Cluster;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Formatting;
+using EdgeTrain.Core.Jobs;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 
 namespace EdgeTrain.Commands.Tests.Formatting;
