@@ -11,7 +11,7 @@ namespace EdgeTrain.Actors.Jobs;
 /// <para>
 /// Storage: the values go to a checkpoint file (<see cref="Core.Parameters.CheckpointFile"/>) under the
 /// coordinator node's data folder, <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c>; the coordinator's
-/// journal records <see cref="CoordinatorEvents.CheckpointTaken"/> with the slice versions and the
+/// journal records <see cref="Core.Scheduling.CheckpointTaken"/> with the slice versions and the
 /// values' CRC-32C, and a rollback refuses a file that does not match it. The files stay on the seed
 /// node that took them: a coordinator that moved to another seed node lists those checkpoints but
 /// cannot roll back to or export them unless the data folders are shared.

@@ -20,12 +20,14 @@ public sealed class EvaluatorActor : ReceiveActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef shards;
+    private readonly TimeSpan timeout;
     private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet Test)> jobs = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the evaluator pulling from <paramref name="shards"/>.</summary>
-    public EvaluatorActor(IActorRef shards)
+    /// <summary>Creates the evaluator pulling from <paramref name="shards"/>, each slice within <paramref name="timeout"/>.</summary>
+    public EvaluatorActor(IActorRef shards, TimeSpan timeout)
     {
         this.shards = shards;
+        this.timeout = timeout;
         Receive<Evaluate>(Start);
         Receive<Pulled>(Score);
         // a pull that failed (a slice recovering on another node) comes back here; pass it on
@@ -40,8 +42,8 @@ public sealed class EvaluatorActor : ReceiveActor
     }
 
     /// <summary>Props for the evaluator.</summary>
-    public static Props Props(IActorRef shards) =>
-        Akka.Actor.Props.Create(() => new EvaluatorActor(shards)).WithDispatcher("edgetrain.training.dispatcher");
+    public static Props Props(IActorRef shards, TimeSpan timeout) =>
+        Akka.Actor.Props.Create(() => new EvaluatorActor(shards, timeout)).WithDispatcher("edgetrain.training.dispatcher");
 
     /// <inheritdoc />
     protected override void PostStop()
@@ -55,7 +57,6 @@ public sealed class EvaluatorActor : ReceiveActor
     private void Start(Evaluate request)
     {
         var replyTo = Sender;
-        var timeout = TimeSpan.FromSeconds(10);
         var pulls = Enumerable.Range(0, request.SliceLengths.Length)
             .Select(i => shards.Ask<object>(new PullSlice(request.JobId, i, -1), timeout))
             .ToArray();

@@ -1,5 +1,6 @@
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Scheduling;
 
 namespace EdgeTrain.Actors.Jobs;
 
@@ -44,7 +45,7 @@ public sealed record JobStatus(
     public IReadOnlyDictionary<string, int> SlicesPerNode { get; init; } = new Dictionary<string, int>(SlicesPerNode ?? new Dictionary<string, int>(), StringComparer.Ordinal);
 
     /// <summary>Recovery and placement events (node lost, slices re-homed, partitions moved), oldest first.</summary>
-    public IReadOnlyList<string> Events { get; init; } = Array.Empty<string>();
+    public IReadOnlyList<string> Events { get; init => field = value?.ToArray() ?? []; } = Array.Empty<string>();
 
     /// <summary>The scheduler's priority of the job.</summary>
     public int Priority { get; init; }
@@ -56,14 +57,8 @@ public sealed record JobStatus(
     public int MaxTrainers { get; init; }
 
     /// <summary>How many trainers the job held, each time that changed (seconds since it was submitted).</summary>
-    public IReadOnlyList<TrainerCount> TrainersOverTime { get; init; } = Array.Empty<TrainerCount>();
+    public IReadOnlyList<TrainerCount> TrainersOverTime { get; init => field = value?.ToArray() ?? []; } = Array.Empty<TrainerCount>();
 
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 }
-
-/// <summary>From <paramref name="Seconds"/> after its submission, a job held <paramref name="Trainers"/> trainers.</summary>
-public sealed record TrainerCount(double Seconds, int Trainers) : IEdgeTrainMessage;
-
-/// <summary>One evaluation of a job's model on the held-out test set.</summary>
-public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy) : IEdgeTrainMessage;

@@ -138,24 +138,32 @@ public static class CheckpointFile
     }
 
     /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> (through a temporary file and a rename), creating its folder.</summary>
-    public static void Write(string path, CheckpointContents checkpoint)
+    public static void Write(string path, CheckpointContents checkpoint) => WriteAsync(path, checkpoint).GetAwaiter().GetResult();
+
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> to <paramref name="path"/> as <see cref="Write"/> does, with
+    /// asynchronous file I/O, so that an actor's thread never blocks on the disk.
+    /// </summary>
+    public static async Task WriteAsync(string path, CheckpointContents checkpoint, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        var bytes = ToBytes(checkpoint);
+        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
         {
-            stream.Write(ToBytes(checkpoint));
+            await stream.WriteAsync(bytes, cancellation).ConfigureAwait(false);
+            await stream.FlushAsync(cancellation).ConfigureAwait(false);
             stream.Flush(flushToDisk: true);
         }
 
         File.Move(temporary, full, overwrite: true);
     }
 
-    /// <summary>Reads and verifies the checkpoint file at <paramref name="path"/>.</summary>
+    /// <summary>Reads and verifies the checkpoint file at <paramref name="path"/> as <see cref="Read"/> does, with asynchronous file I/O.</summary>
     /// <exception cref="InvalidInputException">the file is missing, damaged, truncated or not a checkpoint file (the message names it).</exception>
-    public static CheckpointContents Read(string path)
+    public static async Task<CheckpointContents> ReadAsync(string path, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path))
@@ -166,7 +174,7 @@ public static class CheckpointFile
         byte[] bytes;
         try
         {
-            bytes = File.ReadAllBytes(path);
+            bytes = await File.ReadAllBytesAsync(path, cancellation).ConfigureAwait(false);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
@@ -175,6 +183,10 @@ public static class CheckpointFile
 
         return FromBytes(bytes, path);
     }
+
+    /// <summary>Reads and verifies the checkpoint file at <paramref name="path"/>.</summary>
+    /// <exception cref="InvalidInputException">the file is missing, damaged, truncated or not a checkpoint file (the message names it).</exception>
+    public static CheckpointContents Read(string path) => ReadAsync(path).GetAwaiter().GetResult();
 
     /// <summary>Parses and verifies a checkpoint file's bytes; <paramref name="source"/> names them in errors.</summary>
     /// <exception cref="InvalidInputException">the bytes are damaged, truncated or not a checkpoint file.</exception>

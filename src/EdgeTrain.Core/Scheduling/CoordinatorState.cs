@@ -218,6 +218,43 @@ public sealed class CoordinatorState
         }
     }
 
+    /// <summary>
+    /// The running jobs due for an evaluation at <paramref name="nowUtc"/>: one at a time per job, and one
+    /// asked for more than <paramref name="timeout"/> ago that never answered is forgotten. Marks them asked.
+    /// </summary>
+    public IReadOnlyList<string> EvaluationsDue(DateTime nowUtc, TimeSpan timeout)
+    {
+        var due = new List<string>();
+        foreach (var job in order.Where(j => j.State == JobState.Running))
+        {
+            if (job.EvaluationAskedUtc is not { } asked || nowUtc - asked >= timeout)
+            {
+                job.EvaluationAsked(nowUtc);
+                due.Add(job.JobId);
+            }
+        }
+
+        return due;
+    }
+
+    /// <summary>An evaluation of the job answered (or failed): the next one may be asked.</summary>
+    public void EvaluationDone(string jobId) => Job(jobId)?.EvaluationAsked(null);
+
+    /// <summary>
+    /// The number of the job's next checkpoint: one above every checkpoint recorded or reserved, so that
+    /// two saves under way at once never share a number (a save that fails leaves its number unused).
+    /// </summary>
+    public long ReserveCheckpointId(string jobId) => Job(jobId)?.ReserveCheckpointId() ?? throw new ArgumentException($"no job '{jobId}'", nameof(jobId));
+
+    /// <summary>
+    /// Why job <paramref name="jobId"/> can never train on the nodes registered now: it has no trainer,
+    /// and every trainer node reported that it cannot load the job (or lost it to migration); null otherwise.
+    /// </summary>
+    public string? NoTrainerCanTrain(string jobId) =>
+        Job(jobId) is { Finished: false } job && job.NoTrainerLeft() is { } reason && !nodes.Values.Any(n => n.Trains && !job.CannotTrainOn(n.Address))
+            ? reason
+            : null;
+
     /// <summary>Where a job's slices live now (slices per node address).</summary>
     public void Homed(string jobId, IReadOnlyDictionary<string, int> slicesPerNode) => Job(jobId)?.Homed(slicesPerNode);
 

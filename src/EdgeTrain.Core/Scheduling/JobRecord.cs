@@ -28,6 +28,7 @@ public sealed class JobRecord
     private readonly Dictionary<string, string> trainerFailures = new(StringComparer.Ordinal);
     private readonly HashSet<string> migratedAway = new(StringComparer.Ordinal);
     private TimeSpan countedAtStart;
+    private long reservedCheckpoint;
 
     internal JobRecord(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
     {
@@ -133,6 +134,12 @@ public sealed class JobRecord
     /// <summary>Slices whose shard has not yet confirmed that it holds the slice.</summary>
     public IReadOnlyList<int> SlicesToCreate => [.. Enumerable.Range(0, SliceLengths.Length).Where(i => !slicesCreated.Contains(i))];
 
+    /// <summary>When the running evaluation of this job was asked for (null: none is under way).</summary>
+    public DateTime? EvaluationAskedUtc { get; private set; }
+
+    /// <summary>The checkpoint with id <paramref name="id"/>, the newest when it is null; null when there is none.</summary>
+    public CheckpointRecord? Checkpoint(long? id) => id is null ? checkpoints.LastOrDefault() : checkpoints.FirstOrDefault(c => c.Id == id);
+
     /// <summary>Whether <paramref name="node"/> reported that it cannot train this job.</summary>
     public bool CannotTrainOn(string node) => trainerFailures.ContainsKey(node) || migratedAway.Contains(node);
 
@@ -229,6 +236,14 @@ public sealed class JobRecord
     internal void SetPriority(int priority) => Priority = priority;
 
     internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
+
+    internal void EvaluationAsked(DateTime? atUtc) => EvaluationAskedUtc = atUtc;
+
+    internal long ReserveCheckpointId()
+    {
+        reservedCheckpoint = Math.Max(reservedCheckpoint, checkpoints.Count == 0 ? 0 : checkpoints.Max(c => c.Id)) + 1;
+        return reservedCheckpoint;
+    }
 
     internal void End(JobState state, string? message, DateTime nowUtc)
     {

@@ -120,7 +120,7 @@ internal static class DemoCommand
             }
         }
 
-        var model = JobCoordinatorActor.ModelPath(runDir, accepted.JobId);
+        var model = JobFiles.ModelPath(runDir, accepted.JobId);
         for (var waited = 0; waited < 30 && !File.Exists(model); waited++)
         {
             await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);

@@ -1,4 +1,4 @@
-using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core.Scheduling;
 using EdgeTrain.Training.Local;
 
 namespace EdgeTrain.Seed.Output;

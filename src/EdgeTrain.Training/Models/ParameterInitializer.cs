@@ -1,5 +1,4 @@
 using EdgeTrain.Training.Parameters;
-using static TorchSharp.torch;
 
 namespace EdgeTrain.Training.Models;
 
@@ -13,13 +12,20 @@ namespace EdgeTrain.Training.Models;
 public static class ParameterInitializer
 {
     /// <summary>Overwrites every parameter of <paramref name="module"/> with seeded draws.</summary>
-    public static void Initialize(nn.Module module, int seed)
+    public static void Initialize(TorchSharp.torch.nn.Module module, int seed)
     {
         var view = new FlatParameterView(module);
-        var flat = new float[view.TotalFloats];
+        view.CopyFrom(Draw(view.Layout, view.TotalFloats, seed));
+    }
+
+    /// <summary>The seeded draws for parameters laid out as <paramref name="layout"/> (a flat vector of <paramref name="totalFloats"/>).</summary>
+    public static float[] Draw(IReadOnlyList<ParameterLayoutEntry> layout, int totalFloats, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(layout);
+        var flat = new float[totalFloats];
         var random = new Random(seed);
         long fanIn = 1;
-        foreach (var entry in view.Layout)
+        foreach (var entry in layout)
         {
             // a weight sets the fan-in; the bias that follows it shares it
             if (entry.Shape.Count > 1)
@@ -39,6 +45,6 @@ public static class ParameterInitializer
             }
         }
 
-        view.CopyFrom(flat);
+        return flat;
     }
 }

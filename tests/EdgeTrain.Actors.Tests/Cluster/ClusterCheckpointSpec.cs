@@ -44,7 +44,7 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
         Assert.Equal("early", saved.Label);
         Assert.Equal(4, saved.Slices.Length);
         Assert.Equal((784 * 32) + 32 + (32 * 10) + 10, saved.TotalFloats);
-        var file = CheckpointFile.Read(JobCoordinatorActor.CheckpointPath(seed.Settings.DataDirectory, jobId, 1));
+        var file = CheckpointFile.Read(JobFiles.CheckpointPath(seed.Settings.DataDirectory, jobId, 1));
         Assert.Equal(saved.ContentHash, file.ContentHash);
         Assert.Equal(saved.Slices.Select(s => s.Version), file.Slices.Select(s => s.Version));
 
@@ -83,7 +83,7 @@ public sealed class ClusterCheckpointSpec(ITestOutputHelper output) : IAsyncLife
         var second = Assert.IsType<CheckpointSaved>(await seed.Coordinator.Ask<object>(new SaveCheckpoint(jobId, null), AskTimeout)).Checkpoint;
         Assert.Equal(2, second.Id);
         Assert.Equal(rolledBack.Versions, second.Slices.Select(s => s.Version));
-        var secondFile = CheckpointFile.Read(JobCoordinatorActor.CheckpointPath(seed.Settings.DataDirectory, jobId, 2));
+        var secondFile = CheckpointFile.Read(JobFiles.CheckpointPath(seed.Settings.DataDirectory, jobId, 2));
         Assert.Equal(
             file.Flatten().Select(BitConverter.SingleToInt32Bits),
             secondFile.Flatten().Select(BitConverter.SingleToInt32Bits));

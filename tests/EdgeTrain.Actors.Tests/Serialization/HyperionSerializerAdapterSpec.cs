@@ -4,6 +4,7 @@ using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Optimizers;
+using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;

@@ -1,0 +1,30 @@
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Core.Scheduling;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>What each region's aggregator of a job is told: the job's merge rule and codec for the trainers it holds now.</summary>
+public static class AggregatorConfigurations
+{
+    /// <summary>
+    /// One configuration per region of <paramref name="job"/>. With <c>merge-count = trainers</c>, one
+    /// merged update per round of the trainers the region holds now. Model deltas (local-steps &gt; 1)
+    /// are scaled by the region's share of the trainers: one round's updates of all regions add up to
+    /// the average over every trainer, however many regions there are.
+    /// </summary>
+    public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        ArgumentNullException.ThrowIfNull(nodes);
+        ArgumentNullException.ThrowIfNull(settings);
+        var wire = job.Spec.Wire;
+        return [.. job.Regions.Select(region =>
+        {
+            var trainers = job.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
+            var share = job.Spec.LocalSteps > 1 && trainers > 0 && job.Placement.Count > 0 ? (float)trainers / job.Placement.Count : 1f;
+            return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
+                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share);
+        })];
+    }
+}

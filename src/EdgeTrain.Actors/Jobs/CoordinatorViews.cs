@@ -1,0 +1,105 @@
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Scheduling;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
+
+namespace EdgeTrain.Actors.Jobs;
+
+/// <summary>The coordinator's answers to queries, worked out from its state: what status, queue and node lists show.</summary>
+public static class CoordinatorViews
+{
+    /// <summary>A job's status at <paramref name="nowUtc"/>.</summary>
+    public static JobStatus Status(JobRecord job, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        var elapsed = job.Elapsed(nowUtc);
+        return new JobStatus(
+            job.JobId,
+            job.State,
+            job.Accuracy,
+            job.Loss,
+            job.Samples,
+            elapsed > 0 ? job.Samples / elapsed : 0,
+            job.BytesSent,
+            job.Updates,
+            elapsed,
+            [.. job.Trainers.Values.OrderBy(t => t.Node, StringComparer.Ordinal).Select(t => Progress(job.JobId, t))],
+            [.. job.Curve],
+            job.SlicesPerNode,
+            job.Message ?? (job.WaitingFor is { } reason && !job.Finished && job.State != JobState.Running ? "waiting: " + reason : null))
+        {
+            Events = [.. job.Events],
+            Priority = job.Priority,
+            MinTrainers = job.Spec.MinTrainers,
+            MaxTrainers = job.Spec.MaxTrainers,
+            TrainersOverTime = [.. job.TrainersOverTime],
+        };
+    }
+
+    /// <summary>The scheduler's queue: every unfinished job in the order it is served, and the trainer slots.</summary>
+    public static JobQueue Queue(CoordinatorState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var open = state.Nodes.Values.Where(n => n.Trains && !state.Draining(n.Address)).ToList();
+        var total = open.Sum(n => n.Slots);
+        var used = open.Sum(n => Math.Min(n.Slots, state.JobsOn(n.Address).Count));
+        var entries = Scheduler.Served(state).Concat(state.Jobs.Where(j => j.State == JobState.Paused))
+            .Select((job, i) => new QueueEntry(i + 1, job.JobId, job.Priority, job.State, job.Placement.Count, job.Spec.MinTrainers, job.Spec.MaxTrainers, job.SubmittedUtc, job.WaitingFor))
+            .ToArray();
+        return new JobQueue(entries, total, total - used);
+    }
+
+    /// <summary>Every registered node with its slots, jobs, drain flag and training score, by address.</summary>
+    public static NodeList Nodes(CoordinatorState state, IReadOnlyDictionary<string, RegisterNode> registrations, SchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(registrations);
+        return new NodeList([.. registrations.Values.OrderBy(n => n.Address, StringComparer.Ordinal).Select(n => new NodeInfo(n.Address, n.Region, n.Roles, n.Capabilities)
+        {
+            TrainerSlots = n.TrainerHost is null ? 0 : n.TrainerSlots,
+            Jobs = [.. state.JobsOn(n.Address)],
+            Draining = state.Draining(n.Address),
+            Score = state.Nodes.TryGetValue(n.Address, out var node) ? Scheduler.Score(state, node, options) : 0,
+        })]);
+    }
+
+    /// <summary>Every registered node, by address, with its contributions to all jobs and the latest of them.</summary>
+    public static NodeActivityList Activity(CoordinatorState state, IReadOnlyDictionary<string, RegisterNode> registrations)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(registrations);
+        return new NodeActivityList([.. registrations.Values.OrderBy(n => n.Address, StringComparer.Ordinal).Select(n => new NodeActivity(
+            n.Address,
+            n.Region,
+            n.Roles,
+            n.Capabilities,
+            state.Jobs.Sum(j => j.Contributions(n.Address)),
+            state.Jobs.Select(j => j.LastContribution(n.Address)).Max())
+        {
+            Jobs = [.. state.JobsOn(n.Address)],
+            Draining = state.Draining(n.Address),
+        })]);
+    }
+
+    /// <summary>A trainer's totals as the protocol carries them.</summary>
+    public static TrainerProgress Progress(string jobId, TrainerReport t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        return new TrainerProgress(jobId, t.Node, t.Region, t.Samples, t.Loss, t.Contributions, t.BytesSent, t.BusySeconds, t.PullSeconds, t.BytesPulled, t.RoundTripMs);
+    }
+
+    /// <summary>A trainer's progress message as the coordinator's state records it.</summary>
+    public static TrainerReport Report(TrainerProgress p)
+    {
+        ArgumentNullException.ThrowIfNull(p);
+        return new TrainerReport(p.Node, p.Region, p.Samples, p.Loss, p.Contributions, p.BytesSent, p.BusySeconds, p.PullSeconds, p.BytesPulled, p.RoundTripMs);
+    }
+
+    /// <summary>A registered node as the scheduler sees it.</summary>
+    public static TrainerNode Node(RegisterNode n)
+    {
+        ArgumentNullException.ThrowIfNull(n);
+        return new TrainerNode(n.Address, n.Region, n.TrainerHost is not null, Math.Max(1, n.TrainerSlots), Core.Membership.CapabilityScore.ForTrainer(n.Capabilities),
+            n.Roles.Contains(Core.Membership.CapabilityScore.ParamsRole), n.Roles.Contains(Core.Membership.CapabilityScore.AggregatorRole));
+    }
+}
