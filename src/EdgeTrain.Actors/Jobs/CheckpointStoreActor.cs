@@ -8,12 +8,12 @@ using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>
-/// Keeps the jobs' checkpoint files, a child of the coordinator, with asynchronous file I/O: saving
-/// pulls every slice and writes <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c>, then hands the
-/// record to the coordinator, which journals it (<see cref="CheckpointTaken"/>) and answers; a rollback
-/// reads the file, checks it against the journal's record and restores every slice; a fetch reads one
-/// chunk. The coordinator decides which checkpoint (it holds the records); this actor does the I/O and
-/// the asking, and answers the requester itself where the journal has nothing to add.
+/// Keeps the jobs' checkpoint files, a child of the coordinator, with asynchronous file I/O. The
+/// coordinator forwards each checkpoint request with what its journal holds of the job
+/// (<see cref="Request"/>); this actor answers it: a save pulls every slice, writes
+/// <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c> and hands the record back to the coordinator, which
+/// journals it (<see cref="CheckpointTaken"/>) and answers; a rollback reads the file, checks it against
+/// the journal's record and restores every slice; a fetch reads one chunk; a list needs no I/O.
 /// </summary>
 public sealed class CheckpointStoreActor : ReceiveActor
 {
@@ -24,6 +24,7 @@ public sealed class CheckpointStoreActor : ReceiveActor
     private readonly string dataDirectory;
     private readonly TimeSpan timeout;
     private readonly TimeProvider time;
+    private readonly Dictionary<string, long> reserved = new(StringComparer.Ordinal);
 
     /// <summary>Creates the store for the files under <paramref name="dataDirectory"/>.</summary>
     public CheckpointStoreActor(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time)
@@ -32,15 +33,26 @@ public sealed class CheckpointStoreActor : ReceiveActor
         this.shards = shards;
         this.dataDirectory = dataDirectory;
         this.timeout = timeout;
-        Receive<Save>(Pull);
+        Receive<Request>(Handle);
         Receive<Pulled>(Write);
-        Receive<Rollback>(Restore);
-        Receive<Fetch>(Read);
     }
 
     /// <summary>Props for the store.</summary>
     public static Props Props(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time) =>
         Akka.Actor.Props.Create(() => new CheckpointStoreActor(shards, dataDirectory, timeout, time));
+
+    /// <summary>Whether <paramref name="message"/> is a checkpoint request this store answers (forwarded as a <see cref="Request"/>).</summary>
+    public static bool Handles(object message) => message is SaveCheckpoint or ListCheckpoints or RollbackCheckpoint or FetchCheckpoint;
+
+    /// <summary>The job a checkpoint request is about.</summary>
+    public static string JobOf(object request) => request switch
+    {
+        SaveCheckpoint s => s.JobId,
+        ListCheckpoints l => l.JobId,
+        RollbackCheckpoint r => r.JobId,
+        FetchCheckpoint f => f.JobId,
+        _ => throw new ArgumentException($"not a checkpoint request: {request?.GetType().Name}", nameof(request)),
+    };
 
     /// <summary>The record the journal keeps of a checkpoint, as the protocol shows it.</summary>
     public static CheckpointInfo Info(string jobId, CheckpointRecord record)
@@ -48,6 +60,53 @@ public sealed class CheckpointStoreActor : ReceiveActor
         ArgumentNullException.ThrowIfNull(record);
         return new CheckpointInfo(jobId, record.Id, record.TakenUtc, record.Label,
             [.. record.Versions.Select((version, i) => new CheckpointSliceInfo(i, version, record.Lengths[i]))], record.Lengths.Sum(l => (long)l), record.ContentHash);
+    }
+
+    private void Handle(Request request)
+    {
+        var jobId = JobOf(request.Message);
+        var id = request.Message switch
+        {
+            RollbackCheckpoint r => r.CheckpointId,
+            FetchCheckpoint f => f.CheckpointId,
+            _ => (long?)null,
+        };
+        if (request.Job is not { } job)
+        {
+            Sender.Tell(new CheckpointUnknown(jobId, null, $"no job '{jobId}'"));
+            return;
+        }
+
+        if (request.Message is SaveCheckpoint save)
+        {
+            // one above every checkpoint recorded or under way, so that two saves at once never share a number
+            var next = Math.Max(reserved.GetValueOrDefault(jobId), job.Checkpoints.Length == 0 ? 0 : job.Checkpoints.Max(c => c.Id)) + 1;
+            reserved[jobId] = next;
+            Pull(new Save(jobId, next, save.Label, job.SliceLengths.Length, Sender));
+            return;
+        }
+
+        if (request.Message is ListCheckpoints)
+        {
+            Sender.Tell(new CheckpointList(jobId, [.. job.Checkpoints.Select(c => Info(jobId, c))]));
+            return;
+        }
+
+        var record = id is null ? job.Checkpoints.LastOrDefault() : job.Checkpoints.FirstOrDefault(c => c.Id == id);
+        if (record is null)
+        {
+            Sender.Tell(new CheckpointUnknown(jobId, id, job.Checkpoints.Length == 0
+                ? $"job {jobId} has no checkpoints; save one first"
+                : $"job {jobId} has no checkpoint {id}; it has {string.Join(", ", job.Checkpoints.Select(c => c.Id))}"));
+        }
+        else if (request.Message is RollbackCheckpoint)
+        {
+            Restore(new Rollback(jobId, record, job.SliceLengths, Sender));
+        }
+        else if (request.Message is FetchCheckpoint fetch)
+        {
+            Read(new Fetch(Info(jobId, record), fetch.Offset, Sender));
+        }
     }
 
     private void Pull(Save save)
@@ -156,20 +215,27 @@ public sealed class CheckpointStoreActor : ReceiveActor
         }
     }
 
-    /// <summary>Save checkpoint <paramref name="Id"/> of a job's <paramref name="Slices"/> slices; the answer goes to <paramref name="ReplyTo"/>.</summary>
-    public sealed record Save(string JobId, long Id, string? Label, int Slices, IActorRef ReplyTo);
+    /// <summary>
+    /// A checkpoint request (<see cref="SaveCheckpoint"/>, <see cref="ListCheckpoints"/>, <see cref="RollbackCheckpoint"/>,
+    /// <see cref="FetchCheckpoint"/>) forwarded by the coordinator with what its journal holds of the job (null: no such job).
+    /// </summary>
+    public sealed record Request(object Message, JobCheckpoints? Job);
+
+    /// <summary>A job's slice lengths and the checkpoints its coordinator's journal recorded, oldest first.</summary>
+    public sealed record JobCheckpoints(string JobId, int[] SliceLengths, CheckpointRecord[] Checkpoints);
 
     /// <summary>To the coordinator: the checkpoint's file is written; journal <paramref name="Checkpoint"/> and answer <paramref name="ReplyTo"/>.</summary>
     public sealed record Written(string JobId, CheckpointRecord Checkpoint, string Path, IActorRef ReplyTo);
 
-    /// <summary>Roll a job's slices (of <paramref name="SliceLengths"/>) back to <paramref name="Checkpoint"/>; the answer goes to <paramref name="ReplyTo"/>.</summary>
-    public sealed record Rollback(string JobId, CheckpointRecord Checkpoint, int[] SliceLengths, IActorRef ReplyTo);
-
-    /// <summary>Send <paramref name="ReplyTo"/> the chunk of <paramref name="Checkpoint"/>'s file from <paramref name="Offset"/>.</summary>
-    public sealed record Fetch(CheckpointInfo Checkpoint, long Offset, IActorRef ReplyTo);
 
     /// <summary>To the coordinator: something to note in the job's events.</summary>
     public sealed record Noted(string JobId, string Text);
+
+    private sealed record Save(string JobId, long Id, string? Label, int Slices, IActorRef ReplyTo);
+
+    private sealed record Rollback(string JobId, CheckpointRecord Checkpoint, int[] SliceLengths, IActorRef ReplyTo);
+
+    private sealed record Fetch(CheckpointInfo Checkpoint, long Offset, IActorRef ReplyTo);
 
     private sealed record Pulled(Save Save, object[] Replies, string? Problem);
 }

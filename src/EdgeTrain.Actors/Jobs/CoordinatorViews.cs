@@ -8,6 +8,24 @@ namespace EdgeTrain.Actors.Jobs;
 /// <summary>The coordinator's answers to queries, worked out from its state: what status, queue and node lists show.</summary>
 public static class CoordinatorViews
 {
+    /// <summary>Whether <paramref name="message"/> is a query that <see cref="Answer"/> answers from the state alone.</summary>
+    public static bool Answers(object message) => message is GetJobStatus or ListJobs or GetJobQueue or GetNodes or GetNodeActivity;
+
+    /// <summary>The answer to a query (<see cref="Answers"/>) at <paramref name="nowUtc"/>.</summary>
+    public static object Answer(CoordinatorState state, IReadOnlyDictionary<string, RegisterNode> registrations, object query, DateTime nowUtc, SchedulerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return query switch
+        {
+            GetJobStatus get => (get.JobId is null ? state.Jobs.LastOrDefault() : state.Job(get.JobId)) is { } job ? Status(job, nowUtc) : new JobUnknown(get.JobId),
+            ListJobs => new JobList([.. state.Jobs.Select(j => Status(j, nowUtc))]),
+            GetJobQueue => Queue(state),
+            GetNodes => Nodes(state, registrations, options),
+            GetNodeActivity => Activity(state, registrations),
+            _ => throw new ArgumentException($"not a query: {query?.GetType().Name}", nameof(query)),
+        };
+    }
+
     /// <summary>A job's status at <paramref name="nowUtc"/>.</summary>
     public static JobStatus Status(JobRecord job, DateTime nowUtc)
     {
@@ -79,6 +97,22 @@ public static class CoordinatorViews
             Jobs = [.. state.JobsOn(n.Address)],
             Draining = state.Draining(n.Address),
         })]);
+    }
+
+    /// <summary>
+    /// The lost-update audit: every merged update the shards acknowledged to an aggregator of the job,
+    /// and how many of them no slice holds now (from what every slice answered, or why not every one did).
+    /// </summary>
+    public static UpdateAudit Audit(CoordinatorState state, string jobId, IReadOnlyList<SliceApplied> slices, string? problem)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        if (problem is not null || state.Job(jobId) is not { } job)
+        {
+            return new UpdateAudit(jobId, 0, 0, problem ?? $"no job '{jobId}'");
+        }
+
+        var (acknowledged, lost) = job.Audit(slices);
+        return new UpdateAudit(jobId, acknowledged, lost, null);
     }
 
     /// <summary>A trainer's totals as the protocol carries them.</summary>

@@ -31,7 +31,6 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly CoordinatorState state = new();
     private readonly Dictionary<string, RegisterNode> registrations = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, (IActorRef Starter, JobStarterActor.Attempt Attempt)> starting = new(StringComparer.Ordinal);
     private readonly IActorRef shards;
     private readonly IActorRef aggregators;
     private readonly SliceMessageExtractor sliceExtractor;
@@ -40,7 +39,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private IActorRef evaluator = ActorRefs.Nobody;
     private IActorRef monitor = ActorRefs.Nobody;
     private IActorRef checkpoints = ActorRefs.Nobody;
-    private int attempts;
+    private IActorRef starter = ActorRefs.Nobody;
     private bool takenOver;
 
     /// <summary>Creates the coordinator; <paramref name="time"/> is its clock (the system's when null).</summary>
@@ -73,28 +72,22 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<ClusterEvent.UnreachableMember>(u => state.NoteAll($"node {u.Member.Address} unreachable", Now));
         Command<ClusterEvent.IClusterDomainEvent>(_ => { });
         Command<SubmitJob>(Submit);
-        Command<ControlJob>(Control);
-        Command<SetJobPriority>(SetPriority);
-        Command<DrainNode>(Drain);
+        Command<ControlJob>(Operate);
+        Command<SetJobPriority>(Operate);
+        Command<DrainNode>(Operate);
         Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
         Command<AggregatorProgress>(p => state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous)));
         Command<TrainerFailed>(f =>
         {
             log.Warning("coordinator: job {0}: trainer on {1} cannot train: {2}", f.JobId, f.Node, f.Reason);
             Carry(state.TrainerFailed(f.JobId, f.Node, f.Reason, Now));
-            if (state.NoTrainerCanTrain(f.JobId) is { } reason)
-            {
-                Finish(f.JobId, JobState.Failed, reason);
-                return;
-            }
-
             DecideNow();
         });
         Command<JobStarterActor.SliceCreated>(c => state.SliceCreated(c.JobId, c.Slice));
+        Command<JobStarterActor.AttemptAgain>(again => Attempt(again.JobId));
+        Command<JobStarterActor.Waiting>(w => state.StartWaiting(w.JobId, w.Reason, Now));
+        Command<JobStarterActor.Refused>(r => Finish(r.JobId, JobState.Failed, "could not start: " + r.Reason));
         Command<JobStarterActor.Ready>(Ready);
-        Command<JobStarterActor.Waiting>(w => Retry(w.JobId, w.Attempt, w.Reason));
-        Command<JobStarterActor.Refused>(r => Ended(r.JobId, r.Attempt, _ => Finish(r.JobId, JobState.Failed, "could not start: " + r.Reason)));
-        Command<StartAgain>(again => BeginStart(again.JobId));
         Command<Decide>(_ => DecideNow());
         Command<TakeOver>(_ =>
         {
@@ -111,26 +104,12 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<SliceMonitorActor.SlicesHomed>(h => state.Homed(h.JobId, h.SlicesPerNode));
         Command<GetSliceHealth>(get => Known(get.JobId, _ => monitor.Forward(get)));
         Command<AuditUpdates>(a => Known(a.JobId, job => monitor.Tell(new SliceMonitorActor.Audit(job.JobId, job.SliceLengths.Length, Sender))));
-        Command<SliceMonitorActor.SlicesAudited>(a => a.ReplyTo.Tell(a.Problem is null && state.Job(a.JobId) is { } job
-            ? new UpdateAudit(a.JobId, job.Audit(a.Slices).Acknowledged, job.Audit(a.Slices).Lost, null)
-            : new UpdateAudit(a.JobId, 0, 0, a.Problem ?? $"no job '{a.JobId}'")));
-        Command<SaveCheckpoint>(save => Checkpointed(save.JobId, null, job =>
-            checkpoints.Tell(new CheckpointStoreActor.Save(job.JobId, state.ReserveCheckpointId(job.JobId), save.Label, job.SliceLengths.Length, Sender)), always: true));
-        Command<CheckpointStoreActor.Written>(Written);
+        Command<SliceMonitorActor.SlicesAudited>(a => a.ReplyTo.Tell(CoordinatorViews.Audit(state, a.JobId, a.Slices, a.Problem)));
+        Command<CheckpointStoreActor.Written>(w => Record(new CheckpointTaken(w.JobId, w.Checkpoint.Id, w.Checkpoint.TakenUtc, w.Checkpoint.Label, w.Checkpoint.Versions,
+            w.Checkpoint.Lengths, w.Checkpoint.ContentHash), () => w.ReplyTo.Tell(new CheckpointSaved(CheckpointStoreActor.Info(w.JobId, w.Checkpoint)))));
         Command<CheckpointStoreActor.Noted>(n => state.Note(n.JobId, n.Text, Now));
-        Command<ListCheckpoints>(list => Checkpointed(list.JobId, null, job =>
-            Sender.Tell(new CheckpointList(job.JobId, [.. job.Checkpoints.Select(c => CheckpointStoreActor.Info(job.JobId, c))])), always: true));
-        Command<RollbackCheckpoint>(r => Checkpointed(r.JobId, r.CheckpointId, job =>
-            checkpoints.Tell(new CheckpointStoreActor.Rollback(job.JobId, job.Checkpoint(r.CheckpointId)!, job.SliceLengths, Sender))));
-        Command<FetchCheckpoint>(f => Checkpointed(f.JobId, f.CheckpointId, job =>
-            checkpoints.Tell(new CheckpointStoreActor.Fetch(CheckpointStoreActor.Info(job.JobId, job.Checkpoint(f.CheckpointId)!), f.Offset, Sender))));
-        Command<GetJobStatus>(get => Sender.Tell((get.JobId is null ? state.Jobs.LastOrDefault() : state.Job(get.JobId)) is { } job
-            ? CoordinatorViews.Status(job, Now)
-            : new JobUnknown(get.JobId)));
-        Command<ListJobs>(_ => Sender.Tell(new JobList([.. state.Jobs.Select(j => CoordinatorViews.Status(j, Now))])));
-        Command<GetJobQueue>(_ => Sender.Tell(CoordinatorViews.Queue(state)));
-        Command<GetNodes>(_ => Sender.Tell(CoordinatorViews.Nodes(state, registrations, settings.Scheduler)));
-        Command<GetNodeActivity>(_ => Sender.Tell(CoordinatorViews.Activity(state, registrations)));
+        Command<object>(Checkpoints, CheckpointStoreActor.Handles);
+        Command<object>(query => Sender.Tell(CoordinatorViews.Answer(state, registrations, query, Now, settings.Scheduler)), CoordinatorViews.Answers);
         Command<Status.Failure>(f => log.Debug("coordinator: {0}", f.Cause.Message));
     }
 
@@ -152,6 +131,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         evaluator = Context.ActorOf(EvaluatorActor.Props(shards, settings.SliceAskTimeout), "evaluator");
         monitor = Context.ActorOf(SliceMonitorActor.Props(shards, aggregators, sliceExtractor, settings, time), "slices");
         checkpoints = Context.ActorOf(CheckpointStoreActor.Props(shards, settings.DataDirectory, settings.SliceAskTimeout, time), "checkpoints");
+        starter = Context.ActorOf(JobStarterActor.Props(shards, aggregators, settings.StartStepTimeout, settings.StartRetryInterval), "starter");
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer(nameof(EvaluateAll), EvaluateAll.Instance, settings.EvaluationInterval);
         Timers.StartPeriodicTimer("scheduler", Decide.Instance, settings.SchedulerInterval);
@@ -186,14 +166,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         log.Info("coordinator: node {0} {1}", address, why);
-        var homed = state.Jobs.Where(j => j.SlicesPerNode.ContainsKey(address)).Select(j => j.JobId).ToList();
-        if (homed.Count > 0)
-        {
-            state.NoteAll($"node {address} {why}; the slices of {string.Join(", ", homed)} it held restart on other nodes", Now);
-        }
-
-        var changes = state.Lose(address, why, Now);
-        foreach (var change in changes)
+        foreach (var change in state.Lose(address, why, Now))
         {
             Carry(change);
         }
@@ -222,14 +195,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         var sender = Sender;
-        Persist(new JobSubmitted(state.NextJobId(spec), spec, sliceLengths, Now), e =>
-        {
-            state.Apply(e, Now);
-            log.Info("coordinator: job {0} accepted (priority {1}, trainers {2}): {3} slices of at most {4} floats",
-                e.JobId, spec.Priority, $"{spec.MinTrainers}..{(spec.MaxTrainers == 0 ? "any" : spec.MaxTrainers)}", sliceLengths.Length, spec.SliceFloats);
-            sender.Tell(new JobAccepted(e.JobId));
-            DecideNow();
-        });
+        var submitted = new JobSubmitted(state.NextJobId(spec), spec, sliceLengths, Now);
+        Record(submitted, () => sender.Tell(new JobAccepted(submitted.JobId)));
     }
 
     // the scheduler's decisions, carried out in order; a job that ends is persisted first
@@ -271,9 +238,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             Host(address)?.Tell(new StopTraining(job.JobId));
         }
 
-        if (changes.StartJob && !starting.ContainsKey(job.JobId))
+        if (changes.StartJob || !job.HoldsTrainers)
         {
-            BeginStart(job.JobId);
+            Attempt(job.JobId);
         }
 
         if (changes.Train.Count > 0)
@@ -294,74 +261,19 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private void Watch(JobRecord job) =>
         monitor.Tell(new SliceMonitorActor.Watch(job.JobId, job.SliceLengths.Length, AggregatorConfigurations.For(job, state.Nodes, settings)));
 
-    // One attempt to create the job's missing slices and configure its aggregators (JobStarterActor).
-    private void BeginStart(string jobId)
+    // An attempt to create the job's missing slices and configure its aggregators (JobStarterActor); none for a job no longer starting.
+    private void Attempt(string jobId) => starter.Tell(state.Job(jobId) is { State: JobState.Starting } job
+        ? new JobStarterActor.Attempt(jobId, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings),
+            state.Nodes.Values.Count(n => n.HostsParams), settings.SnapshotEvery, state.MissingRoles())
+        : new JobStarterActor.Cancel(jobId));
+
+    // every slice exists and every aggregator knows the job (a region that joined it meanwhile made a new attempt)
+    private void Ready(JobStarterActor.Ready ready)
     {
-        if (state.Job(jobId) is not { State: JobState.Starting } job || starting.ContainsKey(jobId))
+        if (state.Job(ready.JobId) is { State: JobState.Starting } job)
         {
-            return;
-        }
-
-        var paramsNodes = state.Nodes.Values.Count(n => n.HostsParams);
-        var missing = paramsNodes == 0 ? "no node with the params role has registered"
-            : !state.Nodes.Values.Any(n => n.HostsAggregator) ? "no node with the aggregator role has registered"
-            : null;
-        if (missing is not null)
-        {
-            Retry(jobId, 0, missing);
-            return;
-        }
-
-        var attempt = new JobStarterActor.Attempt(jobId, ++attempts, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings), paramsNodes, settings.SnapshotEvery);
-        state.StartWaiting(jobId, $"creating slices [{string.Join(",", attempt.SlicesToCreate)}] on the params nodes and configuring the aggregators of [{string.Join(", ", job.Regions)}]", Now);
-        starting[jobId] = (Context.ActorOf(JobStarterActor.Props(attempt, shards, aggregators, settings.StartStepTimeout), $"start-{attempts}"), attempt);
-    }
-
-    // the attempt's outcome, if it is the job's current one
-    private void Ended(string jobId, int attempt, Action<JobStarterActor.Attempt> then)
-    {
-        if (starting.TryGetValue(jobId, out var current) && current.Attempt.Number == attempt)
-        {
-            starting.Remove(jobId);
-            then(current.Attempt);
-        }
-    }
-
-    private void Ready(JobStarterActor.Ready ready) => Ended(ready.JobId, ready.Attempt, attempt =>
-    {
-        if (state.Job(ready.JobId) is not { State: JobState.Starting } job)
-        {
-            return;
-        }
-
-        // a region that joined the job while it started needs its aggregator configured first
-        if (job.Regions.Any(r => !attempt.Aggregators.Any(c => c.Region == r)))
-        {
-            BeginStart(job.JobId);
-            return;
-        }
-
-        log.Info("coordinator: job {0} is training on {1}", job.JobId, CoordinatorState.Describe(job));
-        Carry(state.Started(job.JobId, Now));
-    });
-
-    // the job waits for reason (shown in its status) and its start is tried again shortly
-    private void Retry(string jobId, int attempt, string reason)
-    {
-        if (attempt != 0 && !starting.Remove(jobId))
-        {
-            return;
-        }
-
-        if (state.Job(jobId) is { State: JobState.Starting } job)
-        {
-            if (job.WaitingFor != reason)
-            {
-                log.Info("coordinator: job {0} waits: {1}", jobId, reason);
-            }
-
-            state.StartWaiting(jobId, reason, Now);
-            Timers.StartSingleTimer("start-" + jobId, new StartAgain(jobId), settings.StartRetryInterval);
+            log.Info("coordinator: job {0} is training on {1}", job.JobId, CoordinatorState.Describe(job));
+            Carry(state.Started(job.JobId, Now));
         }
     }
 
@@ -389,130 +301,55 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         DecideNow();
     }
 
-    private void Finish(string jobId, JobState end, string? message, Action? then = null)
+    private void Finish(string jobId, JobState end, string? message)
     {
-        if (state.Job(jobId) is not { Finished: false } job)
+        if (state.Job(jobId) is { Finished: false } job)
         {
-            return;
+            var model = JobFiles.ModelPath(settings.DataDirectory, jobId);
+            Record(new JobEnded(jobId, end, job.Accuracy, message ?? $"{(end == JobState.Completed ? "reached" : "stopped at")} {job.Accuracy:P2}; model in {model}"));
         }
-
-        Carry(state.Execute(new FinishJob(jobId, end, message ?? ""), Now));
-        StopStarting(jobId);
-        monitor.Tell(new SliceMonitorActor.Unwatch(jobId));
-        var model = JobFiles.ModelPath(settings.DataDirectory, jobId);
-        if (end is JobState.Completed or JobState.TimedOut)
-        {
-            evaluator.Tell(new EvaluatorActor.Evaluate(jobId, job.Spec, job.SliceLengths, model));
-        }
-
-        var text = message ?? (end == JobState.Completed ? $"reached {job.Accuracy:P2}; model in {model}" : $"stopped at {job.Accuracy:P2}; model in {model}");
-        Persist(new JobEnded(jobId, end, job.Accuracy, text), e =>
-        {
-            state.Apply(e, Now);
-            log.Info("coordinator: job {0} {1}: {2}", jobId, e.State, e.Message);
-            then?.Invoke();
-            DecideNow();
-        });
     }
 
-    // An operator pauses, resumes or cancels a job (edgetrain-cmd job pause|resume|cancel).
-    private void Control(ControlJob control) => Known(control.JobId, job =>
+    // An operator pauses, resumes, cancels or reprioritises a job, or drains a node.
+    private void Operate(object command)
     {
-        if (job.Refusal(control.Action) is { } reason)
+        var (e, refusal) = OperatorCommands.Decide(state, command, Now);
+        if (e is null)
         {
-            Sender.Tell(new JobControlRefused(job.JobId, control.Action, reason));
+            Sender.Tell(refusal);
             return;
         }
 
-        var replyTo = Sender;
-        var stop = job.Placement.Keys.ToList();
-        ICoordinatorEvent? e = control.Action switch
+        var (replyTo, stopped, priority) = (Sender, e is JobPaused or JobEnded ? state.Job(CoordinatorEvents.JobOf(e)!)!.Placement.Count : 0, state.Job(CoordinatorEvents.JobOf(e) ?? "")?.Priority ?? 0);
+        Record(e, () => replyTo.Tell(OperatorCommands.Answer(state, e, stopped, priority)));
+    }
+
+    // Persists an event, applies it, carries out what it means and decides again; a job that ends or
+    // pauses stops its trainers (and its start) at once, before the write.
+    private void Record(ICoordinatorEvent e, Action? answer = null)
+    {
+        var jobId = CoordinatorEvents.JobOf(e);
+        if (e is JobEnded or JobPaused && state.Job(jobId ?? "") is { } stopping)
         {
-            JobControl.Pause => new JobPaused(job.JobId, Now, control.By),
-            JobControl.Resume => new JobResumed(job.JobId, Now, control.By),
-            _ => null,
-        };
-        if (e is null)
-        {
-            Finish(job.JobId, JobState.Cancelled, $"cancelled by {control.By} at {job.Accuracy:P2}", () =>
-                replyTo.Tell(new JobControlled(job.JobId, JobControl.Cancel, JobState.Cancelled, $"job {job.JobId} cancelled")));
-            return;
+            Carry(new TrainerChanges(stopping.JobId, [], [.. stopping.Placement.Keys]));
+            starter.Tell(new JobStarterActor.Cancel(stopping.JobId));
         }
 
         Persist(e, persisted =>
         {
-            StopStarting(job.JobId);
             state.Apply(persisted, Now);
-            Carry(new TrainerChanges(job.JobId, [], control.Action == JobControl.Pause ? stop : []));
-            log.Info("coordinator: job {0} {1} by {2}", job.JobId, job.State, control.By);
-            replyTo.Tell(new JobControlled(job.JobId, control.Action, job.State, control.Action == JobControl.Pause
-                ? $"job {job.JobId} paused; its trainers stopped on {stop.Count} node(s)"
-                : $"job {job.JobId} resumed; it waits for the scheduler to place its trainers"));
+            if (persisted is JobEnded ended && state.Job(ended.JobId) is { } job)
+            {
+                monitor.Tell(new SliceMonitorActor.Unwatch(ended.JobId));
+                if (ended.State is JobState.Completed or JobState.TimedOut)
+                {
+                    evaluator.Tell(new EvaluatorActor.Evaluate(job.JobId, job.Spec, job.SliceLengths, JobFiles.ModelPath(settings.DataDirectory, job.JobId)));
+                }
+            }
+
+            log.Info("coordinator: {0}", persisted);
             DecideNow();
-        });
-    });
-
-    private void StopStarting(string jobId)
-    {
-        if (starting.Remove(jobId, out var start))
-        {
-            Context.Stop(start.Starter);
-        }
-    }
-
-    private void SetPriority(SetJobPriority set) => Known(set.JobId, job =>
-    {
-        if (job.Finished)
-        {
-            Sender.Tell(new JobControlRefused(job.JobId, JobControl.Resume, $"job {job.JobId} has already ended ({job.State})"));
-            return;
-        }
-
-        var replyTo = Sender;
-        var before = job.Priority;
-        Persist(new JobPriorityChanged(job.JobId, set.Priority, Now, set.By), e =>
-        {
-            state.Apply(e, Now);
-            DecideNow();
-            replyTo.Tell(new JobPrioritySet(job.JobId, e.Priority, $"job {job.JobId}: priority {before} -> {e.Priority}; it is {job.State.ToString().ToLowerInvariant()} with {job.Placement.Count} trainer(s)"));
-        });
-    });
-
-    private void Drain(DrainNode drain)
-    {
-        if (!state.Nodes.ContainsKey(drain.Address))
-        {
-            Sender.Tell(new NodeUnknown(drain.Address, [.. state.Nodes.Keys.Order(StringComparer.Ordinal)]));
-            return;
-        }
-
-        var replyTo = Sender;
-        Persist(new NodeDrained(drain.Address, Now, drain.By), e =>
-        {
-            state.Apply(e, Now);
-            var jobs = state.JobsOn(e.Address);
-            log.Info("coordinator: node {0} drained by {1}; it finishes {2} job(s)", e.Address, e.By, jobs.Count);
-            replyTo.Tell(new NodeDraining(e.Address, [.. jobs], jobs.Count == 0
-                ? $"node {e.Address} takes no more work; it trains nothing now"
-                : $"node {e.Address} takes no more work; it finishes {string.Join(", ", jobs)}"));
-        });
-    }
-
-    private void Written(CheckpointStoreActor.Written written)
-    {
-        if (state.Job(written.JobId) is null)
-        {
-            written.ReplyTo.Tell(new CheckpointFailed(written.JobId, $"no job '{written.JobId}'"));
-            return;
-        }
-
-        var c = written.Checkpoint;
-        Persist(new CheckpointTaken(written.JobId, c.Id, c.TakenUtc, c.Label, c.Versions, c.Lengths, c.ContentHash), e =>
-        {
-            state.Apply(e, Now);
-            state.Note(e.JobId, $"checkpoint {e.Id} taken{(e.Label is null ? "" : $" ({e.Label})")}: slice versions [{string.Join(",", e.Versions)}]", Now);
-            log.Info("coordinator: job {0}: checkpoint {1} taken in {2}", e.JobId, e.Id, written.Path);
-            written.ReplyTo.Tell(new CheckpointSaved(CheckpointStoreActor.Info(e.JobId, c)));
+            answer?.Invoke();
         });
     }
 
@@ -528,23 +365,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    // a checkpoint request for a known job and checkpoint (the newest when id is null; none needed when always)
-    private void Checkpointed(string jobId, long? id, Action<JobRecord> then, bool always = false)
-    {
-        var job = state.Job(jobId);
-        var unknown = job is null ? $"no job '{jobId}'"
-            : always ? null
-            : job.Checkpoints.Count == 0 ? $"job {jobId} has no checkpoints; save one first"
-            : job.Checkpoint(id) is null ? $"job {jobId} has no checkpoint {id}; it has {string.Join(", ", job.Checkpoints.Select(c => c.Id))}"
-            : null;
-        if (unknown is not null)
-        {
-            Sender.Tell(new CheckpointUnknown(jobId, job is null ? null : id, unknown));
-            return;
-        }
-
-        then(job!);
-    }
+    // a checkpoint request goes to the store with what the journal holds of the job
+    private void Checkpoints(object request) =>
+        checkpoints.Forward(new CheckpointStoreActor.Request(request, state.Job(CheckpointStoreActor.JobOf(request)) is { } job
+            ? new CheckpointStoreActor.JobCheckpoints(job.JobId, job.SliceLengths, [.. job.Checkpoints])
+            : null));
 
     private sealed class TakeOver
     {
@@ -560,6 +385,4 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         public static readonly EvaluateAll Instance = new();
     }
-
-    private sealed record StartAgain(string JobId);
 }

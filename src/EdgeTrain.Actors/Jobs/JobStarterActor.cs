@@ -8,140 +8,202 @@ using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>
-/// One attempt to start a job, a child of the coordinator. It checks that every params node's shard
-/// region has registered with the shard coordinator (so that the slices spread over the nodes rather
-/// than all landing on the first), then asks every slice that does not exist yet to be created (with
-/// the model layout's seeded initial values) and every region's aggregator to take the job, each
-/// question with <c>start-step-timeout</c>. Both are idempotent. It reports each slice created as it
-/// is, then one outcome — <see cref="Ready"/>, <see cref="Waiting"/> (what was not answered: the
-/// coordinator tries again later) or <see cref="Refused"/> (a slice refused to be created: the job
-/// cannot start) — and stops.
+/// Starts jobs, a child of the coordinator, each in attempts. An <see cref="Attempt"/> (what the
+/// coordinator's state says now) checks that every params node's shard region has registered with the
+/// shard coordinator (so that the slices spread over the nodes rather than all landing on the first),
+/// then asks every slice that does not exist yet to be created (with the model layout's seeded initial
+/// values) and every region's aggregator to take the job, each question with
+/// <c>start-step-timeout</c>; both are idempotent. Each slice created is reported at once. When
+/// everything answered it reports <see cref="Ready"/>; a slice that refuses to be created ends the
+/// start with <see cref="Refused"/>; what was not answered (a shard that restarted drops what it had
+/// buffered) is reported as <see cref="Waiting"/>, and after <c>start-retry-interval</c> it asks the
+/// coordinator for a fresh attempt (<see cref="AttemptAgain"/>). A new attempt for a job replaces the
+/// one under way (answers to the old one are dropped); <see cref="Cancel"/> drops the job.
 /// </summary>
-public sealed class JobStarterActor : ReceiveActor
+public sealed class JobStarterActor : ReceiveActor, IWithTimers
 {
-    private readonly Attempt attempt;
+    private readonly Dictionary<string, Start> jobs = new(StringComparer.Ordinal);
     private readonly IActorRef shards;
     private readonly IActorRef aggregators;
     private readonly TimeSpan timeout;
-    private int outstanding;
-    private string? unanswered;
+    private readonly TimeSpan retryAfter;
+    private int attempts;
 
-    /// <summary>Creates the attempt.</summary>
-    public JobStarterActor(Attempt attempt, IActorRef shards, IActorRef aggregators, TimeSpan timeout)
+    /// <summary>Creates the starter.</summary>
+    public JobStarterActor(IActorRef shards, IActorRef aggregators, TimeSpan timeout, TimeSpan retryAfter)
     {
-        this.attempt = attempt;
         this.shards = shards;
         this.aggregators = aggregators;
         this.timeout = timeout;
-        Receive<RegionsKnown>(Ask);
-        Receive<SliceAnswered>(Answered);
-        Receive<StepDone>(done => Done(done.Unanswered));
-        Receive<Waiting>(Finish);
+        this.retryAfter = retryAfter;
+        Receive<Attempt>(Begin);
+        Receive<Cancel>(cancel => Drop(cancel.JobId));
+        Receive<RegionsKnown>(known => Current(known.JobId, known.Number) is not null, Ask);
+        Receive<Answer>(answer => Current(answer.JobId, answer.Number) is not null, Answered);
+        Receive<RetryDue>(due => Current(due.JobId, due.Number) is not null, due => Context.Parent.Tell(new AttemptAgain(due.JobId)));
+        ReceiveAny(_ => { }); // an answer to an attempt that was replaced or cancelled
     }
 
-    /// <summary>Props for an attempt.</summary>
-    public static Props Props(Attempt attempt, IActorRef shards, IActorRef aggregators, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new JobStarterActor(attempt, shards, aggregators, timeout));
-
     /// <inheritdoc />
-    protected override void PreStart()
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the starter.</summary>
+    public static Props Props(IActorRef shards, IActorRef aggregators, TimeSpan timeout, TimeSpan retryAfter) =>
+        Akka.Actor.Props.Create(() => new JobStarterActor(shards, aggregators, timeout, retryAfter));
+
+    private Start? Current(string jobId, int number) => jobs.TryGetValue(jobId, out var start) && start.Number == number ? start : null;
+
+    private void Begin(Attempt attempt)
     {
-        var seconds = timeout.TotalSeconds;
-        var (jobId, number) = (attempt.JobId, attempt.Number);
+        var start = new Start(attempt, ++attempts);
+        jobs[attempt.JobId] = start;
+        Timers.Cancel(attempt.JobId);
+        if (attempt.Missing is { } missing)
+        {
+            Wait(start, missing);
+            return;
+        }
+
+        var (jobId, number, seconds) = (attempt.JobId, start.Number, timeout.TotalSeconds);
         shards.Ask<CurrentRegions>(GetCurrentRegions.Instance, timeout).PipeTo(Self,
-            success: regions => new RegionsKnown(regions.Regions.Count),
-            failure: _ => new Waiting(jobId, number, $"the parameter shard coordinator did not answer within {seconds:0} s"));
+            success: regions => new RegionsKnown(jobId, number, regions.Regions.Count, null),
+            failure: _ => new RegionsKnown(jobId, number, 0, $"the parameter shard coordinator did not answer within {seconds:0} s"));
     }
 
     private void Ask(RegionsKnown known)
     {
-        if (known.Count < attempt.ParamsNodes)
+        var start = jobs[known.JobId];
+        var attempt = start.Attempt;
+        if (known.Problem is not null || known.Count < attempt.ParamsNodes)
         {
-            Finish(new Waiting(attempt.JobId, attempt.Number, $"{known.Count} of {attempt.ParamsNodes} params nodes have registered their shard regions"));
+            Wait(start, known.Problem ?? $"{known.Count} of {attempt.ParamsNodes} params nodes have registered their shard regions");
             return;
         }
 
-        var seconds = timeout.TotalSeconds;
-        outstanding = attempt.Aggregators.Length + attempt.SlicesToCreate.Length;
+        var (jobId, number, seconds) = (attempt.JobId, start.Number, timeout.TotalSeconds);
+        start.Outstanding = attempt.Aggregators.Length + attempt.SlicesToCreate.Length;
         foreach (var configure in attempt.Aggregators)
         {
             var region = configure.Region;
             aggregators.Ask<AggregatorConfigured>(configure, timeout).PipeTo(Self,
-                success: _ => new StepDone(null),
-                failure: _ => new StepDone($"the aggregator of region {region} did not answer within {seconds:0} s"));
+                success: done => new Answer(jobId, number, -1, done, null),
+                failure: _ => new Answer(jobId, number, -1, null, $"the aggregator of region {region} did not answer within {seconds:0} s"));
         }
 
-        if (attempt.SlicesToCreate.Length > 0)
+        var initial = attempt.SlicesToCreate.Length == 0 ? [] : ModelLayout.Of(attempt.Spec.Model).InitialSlices(attempt.Spec.Seed, attempt.Spec.SliceFloats);
+        foreach (var slice in attempt.SlicesToCreate)
         {
-            var initial = ModelLayout.Of(attempt.Spec.Model).InitialSlices(attempt.Spec.Seed, attempt.Spec.SliceFloats);
-            foreach (var slice in attempt.SlicesToCreate)
-            {
-                var index = slice;
-                shards.Ask<object>(new InitSlice(attempt.JobId, index, initial[index], attempt.Spec.ShardOptimizer, attempt.SnapshotEvery), timeout).PipeTo(Self,
-                    success: reply => new SliceAnswered(index, reply),
-                    failure: _ => new StepDone($"slice {index} was not created within {seconds:0} s (its shard on a params node may still be starting)"));
-            }
+            var index = slice;
+            shards.Ask<object>(new InitSlice(jobId, index, initial[index], attempt.Spec.ShardOptimizer, attempt.SnapshotEvery), timeout).PipeTo(Self,
+                success: reply => new Answer(jobId, number, index, reply, null),
+                failure: _ => new Answer(jobId, number, index, null, $"slice {index} was not created within {seconds:0} s (its shard on a params node may still be starting)"));
         }
 
-        if (outstanding == 0)
+        if (start.Outstanding == 0)
         {
-            Finish(new Ready(attempt.JobId, attempt.Number));
+            Finish(new Ready(jobId));
         }
     }
 
-    private void Answered(SliceAnswered answer)
+    private void Answered(Answer answer)
     {
+        var start = jobs[answer.JobId];
         switch (answer.Reply)
         {
             case SliceInitialized:
-                Context.Parent.Tell(new SliceCreated(attempt.JobId, answer.Slice));
-                Done(null);
+                Context.Parent.Tell(new SliceCreated(answer.JobId, answer.Slice));
                 break;
             case SliceInitRefused refused:
-                Finish(new Refused(attempt.JobId, attempt.Number, refused.Reason));
+                Finish(new Refused(answer.JobId, refused.Reason));
+                return;
+            case null or AggregatorConfigured:
                 break;
             default:
-                Done($"slice {answer.Slice} answered {answer.Reply.GetType().Name}");
+                start.Unanswered ??= $"slice {answer.Slice} answered {answer.Reply.GetType().Name}";
                 break;
+        }
+
+        start.Unanswered ??= answer.Problem;
+        if (--start.Outstanding > 0)
+        {
+            return;
+        }
+
+        if (start.Unanswered is null)
+        {
+            Finish(new Ready(answer.JobId));
+        }
+        else
+        {
+            Wait(start, start.Unanswered);
         }
     }
 
-    private void Done(string? problem)
+    private void Wait(Start start, string reason)
     {
-        unanswered ??= problem;
-        if (--outstanding == 0)
-        {
-            Finish(unanswered is null ? new Ready(attempt.JobId, attempt.Number) : new Waiting(attempt.JobId, attempt.Number, unanswered));
-        }
+        Context.Parent.Tell(new Waiting(start.Attempt.JobId, reason));
+        Timers.StartSingleTimer(start.Attempt.JobId, new RetryDue(start.Attempt.JobId, start.Number), retryAfter);
     }
 
     private void Finish(object outcome)
     {
+        var jobId = outcome switch
+        {
+            Ready r => r.JobId,
+            Refused r => r.JobId,
+            _ => throw new ArgumentException("not an outcome", nameof(outcome)),
+        };
+        Drop(jobId);
         Context.Parent.Tell(outcome);
-        Context.Stop(Self);
+    }
+
+    private void Drop(string jobId)
+    {
+        jobs.Remove(jobId);
+        Timers.Cancel(jobId);
     }
 
     /// <summary>
-    /// Attempt <paramref name="Number"/> to start job <paramref name="JobId"/>: the slices still to create,
-    /// the configuration of each region's aggregator, and the params nodes whose shard regions must be known first.
+    /// An attempt to start job <paramref name="JobId"/> as the coordinator's state says now: the slices still
+    /// to create, each region's aggregator configuration, the params nodes whose shard regions must be known
+    /// first, and what is missing altogether (no params or aggregator node yet: the attempt only waits).
     /// </summary>
-    public sealed record Attempt(string JobId, int Number, JobSpec Spec, int[] SlicesToCreate, ConfigureAggregator[] Aggregators, int ParamsNodes, int SnapshotEvery);
+    public sealed record Attempt(string JobId, JobSpec Spec, int[] SlicesToCreate, ConfigureAggregator[] Aggregators, int ParamsNodes, int SnapshotEvery, string? Missing);
 
-    /// <summary>Slice <paramref name="Slice"/> of the job exists on its shard.</summary>
+    /// <summary>Stop starting the job (it was paused, preempted, cancelled or ended); answers still under way are dropped.</summary>
+    public sealed record Cancel(string JobId);
+
+    /// <summary>To the coordinator: slice <paramref name="Slice"/> of the job exists on its shard.</summary>
     public sealed record SliceCreated(string JobId, int Slice);
 
-    /// <summary>Every slice exists and every aggregator knows the job: its trainers may start.</summary>
-    public sealed record Ready(string JobId, int Attempt);
+    /// <summary>To the coordinator: every slice exists and every region's aggregator of the latest attempt knows the job.</summary>
+    public sealed record Ready(string JobId);
 
-    /// <summary>Something was not answered in time; <paramref name="Reason"/> says what. The job waits and the coordinator tries again.</summary>
-    public sealed record Waiting(string JobId, int Attempt, string Reason);
+    /// <summary>To the coordinator: the job waits for <paramref name="Reason"/>; a fresh attempt is asked for shortly.</summary>
+    public sealed record Waiting(string JobId, string Reason);
 
-    /// <summary>A slice refused to be created (non-finite values, or trained values that cannot be recovered): the job cannot start.</summary>
-    public sealed record Refused(string JobId, int Attempt, string Reason);
+    /// <summary>To the coordinator: a slice refused to be created (non-finite values, or trained values that cannot be recovered); the job cannot start.</summary>
+    public sealed record Refused(string JobId, string Reason);
 
-    private sealed record RegionsKnown(int Count);
+    /// <summary>To the coordinator: time for another <see cref="Attempt"/> of the job.</summary>
+    public sealed record AttemptAgain(string JobId);
 
-    private sealed record SliceAnswered(int Slice, object Reply);
+    // the attempt of a job under way: its number, the questions not yet answered, and the first that went unanswered
+    private sealed class Start(Attempt attempt, int number)
+    {
+        public Attempt Attempt { get; } = attempt;
 
-    private sealed record StepDone(string? Unanswered);
+        public int Number { get; } = number;
+
+        public int Outstanding { get; set; }
+
+        public string? Unanswered { get; set; }
+    }
+
+    private sealed record RegionsKnown(string JobId, int Number, int Count, string? Problem);
+
+    // the answer to one question of an attempt: a slice's (Slice ≥ 0) or an aggregator's reply, or what was not answered
+    private sealed record Answer(string JobId, int Number, int Slice, object? Reply, string? Problem);
+
+    private sealed record RetryDue(string JobId, int Number);
 }

@@ -9,6 +9,22 @@ namespace EdgeTrain.Core.Scheduling;
 /// </summary>
 public interface ICoordinatorEvent;
 
+/// <summary>What the coordinator's events are about.</summary>
+public static class CoordinatorEvents
+{
+    /// <summary>The job an event is about, or null (a node's event).</summary>
+    public static string? JobOf(ICoordinatorEvent e) => e switch
+    {
+        JobSubmitted s => s.JobId,
+        JobEnded x => x.JobId,
+        JobPaused p => p.JobId,
+        JobResumed r => r.JobId,
+        JobPriorityChanged c => c.JobId,
+        CheckpointTaken c => c.JobId,
+        _ => null,
+    };
+}
+
 /// <summary>A job was accepted with the slices its model is cut into.</summary>
 public sealed record JobSubmitted(string JobId, JobSpec Spec, int[] SliceLengths, DateTime SubmittedUtc) : ICoordinatorEvent;
 

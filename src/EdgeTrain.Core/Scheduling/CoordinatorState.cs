@@ -81,6 +81,7 @@ public sealed class CoordinatorState
                 break;
             case CheckpointTaken c when Job(c.JobId) is { } job:
                 job.AddCheckpoint(new CheckpointRecord(c.Id, c.TakenUtc, c.Label, c.Versions, c.Lengths, c.ContentHash));
+                job.Note(c.TakenUtc, $"checkpoint {c.Id} taken{(c.Label is null ? "" : $" ({c.Label})")}: slice versions [{string.Join(",", c.Versions)}]");
                 break;
         }
     }
@@ -106,6 +107,11 @@ public sealed class CoordinatorState
             return [];
         }
 
+        foreach (var job in order.Where(j => !j.Finished && j.SlicesPerNode.ContainsKey(address)))
+        {
+            job.Note(nowUtc, $"node {address} {why}; the {job.SlicesPerNode[address]} slice(s) it held restart on other nodes");
+        }
+
         var changes = new List<TrainerChanges>();
         foreach (var job in order.Where(j => j.Placement.ContainsKey(address)))
         {
@@ -123,6 +129,12 @@ public sealed class CoordinatorState
 
         return changes;
     }
+
+    /// <summary>Why no job can start now (no node hosts parameter shards, or none aggregators), or null.</summary>
+    public string? MissingRoles() =>
+        !nodes.Values.Any(n => n.HostsParams) ? "no node with the params role has registered"
+        : !nodes.Values.Any(n => n.HostsAggregator) ? "no node with the aggregator role has registered"
+        : null;
 
     /// <summary>Notes a recovery or placement event on every job that holds trainers or slices.</summary>
     public void NoteAll(string text, DateTime nowUtc)
@@ -239,12 +251,6 @@ public sealed class CoordinatorState
 
     /// <summary>An evaluation of the job answered (or failed): the next one may be asked.</summary>
     public void EvaluationDone(string jobId) => Job(jobId)?.EvaluationAsked(null);
-
-    /// <summary>
-    /// The number of the job's next checkpoint: one above every checkpoint recorded or reserved, so that
-    /// two saves under way at once never share a number (a save that fails leaves its number unused).
-    /// </summary>
-    public long ReserveCheckpointId(string jobId) => Job(jobId)?.ReserveCheckpointId() ?? throw new ArgumentException($"no job '{jobId}'", nameof(jobId));
 
     /// <summary>
     /// Why job <paramref name="jobId"/> can never train on the nodes registered now: it has no trainer,

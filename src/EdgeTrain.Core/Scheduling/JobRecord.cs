@@ -28,7 +28,6 @@ public sealed class JobRecord
     private readonly Dictionary<string, string> trainerFailures = new(StringComparer.Ordinal);
     private readonly HashSet<string> migratedAway = new(StringComparer.Ordinal);
     private TimeSpan countedAtStart;
-    private long reservedCheckpoint;
 
     internal JobRecord(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
     {
@@ -238,12 +237,6 @@ public sealed class JobRecord
     internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
 
     internal void EvaluationAsked(DateTime? atUtc) => EvaluationAskedUtc = atUtc;
-
-    internal long ReserveCheckpointId()
-    {
-        reservedCheckpoint = Math.Max(reservedCheckpoint, checkpoints.Count == 0 ? 0 : checkpoints.Max(c => c.Id)) + 1;
-        return reservedCheckpoint;
-    }
 
     internal void End(JobState state, string? message, DateTime nowUtc)
     {

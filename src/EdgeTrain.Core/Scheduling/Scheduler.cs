@@ -32,6 +32,16 @@ public static class Scheduler
             }
         }
 
+        // a job that every registered trainer node refused (its data or model does not load there) fails, naming each
+        foreach (var job in state.Jobs.Where(j => j.Schedulable && !finishing.Contains(j.JobId)))
+        {
+            if (state.NoTrainerCanTrain(job.JobId) is { } reason)
+            {
+                finishing.Add(job.JobId);
+                decisions.Add(new FinishJob(job.JobId, JobState.Failed, reason));
+            }
+        }
+
         var plan = new Allocation(state, finishing, options);
         foreach (var job in Served(state).Where(j => !finishing.Contains(j.JobId)))
         {

@@ -64,8 +64,16 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         new JobUnknown(null),
         new StopTraining("job"),
         new TrainerProgress("job", "akka.tcp://edgetrain@10.0.0.2:4053", "local", 60_000, 0.25, 400, 1L << 31, 12.5, 0.75),
-        new EvaluationPoint(12.5, 60_000, 0.31, 0.912),
         new NodeRegistered("akka.tcp://edgetrain@10.0.0.2:4053"),
+        GetJobQueue.Instance,
+        new SetJobPriority("job", -3, "edgetrain-cmd (127.0.0.1)"),
+        new JobPrioritySet("job", 5, "job job: priority 0 -> 5"),
+        new DrainNode("akka.tcp://edgetrain@10.0.0.2:4053", "ops"),
+        new JobEnded("job", JobState.Completed, 0.96, "reached 96.00 %"),
+        new JobPaused("job", new DateTime(2026, 12, 3, 9, 0, 0, DateTimeKind.Utc), "ops"),
+        new JobResumed("job", new DateTime(2026, 12, 3, 9, 1, 0, DateTimeKind.Utc), "ops"),
+        new JobPriorityChanged("job", 7, new DateTime(2026, 12, 3, 9, 2, 0, DateTimeKind.Utc), "ops"),
+        new NodeDrained("akka.tcp://edgetrain@10.0.0.2:4053", new DateTime(2026, 12, 3, 9, 3, 0, DateTimeKind.Utc), "ops"),
     ];
 
     public static TheoryData<object> PlainMessages => new(Plain);
@@ -85,6 +93,36 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         yield return new StartTraining("job", Spec, [1], 4, "local", [262_144, 100], TestActor);
         yield return new RegisterNode("akka.tcp://edgetrain@10.0.0.2:4053", "local", ["trainer"], Capabilities, TestActor);
         yield return Status();
+        yield return new JobSubmitted("job-1", Spec, [262_144, 100], DateTime.UtcNow);
+        yield return new CheckpointTaken("job-1", 2, DateTime.UtcNow, "label", [4, 5], [262_144, 100], 0xdeadbeef);
+        yield return new JobQueue([new QueueEntry(1, "job-1", 3, JobState.Queued, 0, 2, 4, DateTime.UtcNow, "needs 2 trainer(s)")], 4, 0);
+        yield return new NodeDraining("akka.tcp://edgetrain@10.0.0.2:4053", ["job-1"], "it finishes job-1");
+    }
+
+    [Fact]
+    public void A_status_the_coordinator_builds_from_its_state_round_trips()
+    {
+        var state = new CoordinatorState();
+        var submitted = new DateTime(2026, 12, 3, 9, 0, 0, DateTimeKind.Utc);
+        state.Apply(new JobSubmitted("job-1", Spec with { Priority = 3, MinTrainers = 2 }, [262_144, 100], submitted), submitted);
+        state.Register(new TrainerNode("node-1", "local", true, 1, 1, true, true));
+        state.Register(new TrainerNode("node-2", "local", true, 1, 1, true, true));
+        foreach (var decision in Scheduler.Decide(state, submitted.AddSeconds(1), SchedulerOptions.Default))
+        {
+            state.Execute(decision, submitted.AddSeconds(1));
+        }
+
+        state.Started("job-1", submitted.AddSeconds(2));
+        state.Record("job-1", new TrainerReport("node-1", "local", 640, 0.5, 10, 1 << 20, 1.5, 0.5, 1 << 21, 3.5), "trainer#1", submitted.AddSeconds(3), SchedulerOptions.Default);
+        var status = CoordinatorViews.Status(state.Job("job-1")!, submitted.AddSeconds(4));
+
+        var back = RoundTrip(status);
+
+        AssertSameStatus(status, back);
+        Assert.Equal(status.Events, back.Events);
+        Assert.Equal(status.TrainersOverTime, back.TrainersOverTime);
+        Assert.Equal((3, 2), (back.Priority, back.MinTrainers));
+        Assert.NotEmpty(back.Events);
     }
 
     private static JobStatus Status() => new(
