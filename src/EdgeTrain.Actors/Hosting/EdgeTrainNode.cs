@@ -68,7 +68,7 @@ public sealed class EdgeTrainNode
 
         var sliceExtractor = new SliceMessageExtractor(settings.ShardCount);
         var shards = roles.Contains(CapabilityScore.ParamsRole)
-            ? sharding.Start(settings.ShardTypeName, ParameterShardActor.Props, ClusterShardingSettings.Create(system).WithRole(CapabilityScore.ParamsRole), sliceExtractor)
+            ? sharding.Start(settings.ShardTypeName, entityId => ParameterShardActor.Props(entityId, settings), ClusterShardingSettings.Create(system).WithRole(CapabilityScore.ParamsRole), sliceExtractor)
             : sharding.StartProxy(settings.ShardTypeName, CapabilityScore.ParamsRole, sliceExtractor);
 
         var aggregatorExtractor = new AggregatorMessageExtractor(settings.AggregatorShardCount);

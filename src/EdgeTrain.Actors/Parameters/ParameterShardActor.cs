@@ -1,7 +1,9 @@
 using System.Diagnostics;
+using System.Diagnostics.CodeAnalysis;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Persistence;
+using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core.Aggregation;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Optimizers;
@@ -21,18 +23,22 @@ namespace EdgeTrain.Actors.Parameters;
 /// <para>
 /// Every stored event and snapshot carries a checksum (<see cref="Serialization.TensorPayloadSerializer"/>).
 /// A damaged snapshot is logged, deleted and replaced by the snapshot before it plus the journal
-/// after that one (the shard keeps two snapshots and that much journal for this); a damaged journal
-/// event is logged, counted and skipped, never applied. A slice whose creation event is damaged, with
-/// no snapshot to stand in for it, cannot be recovered: the shard logs it, answers pulls with
-/// <see cref="SliceNotReady"/> and refuses to be created anew, rather than make up values.
+/// after that one (the shard keeps two snapshots and that much journal for this): Akka's own recovery
+/// runs again in a restarted incarnation, limited to the snapshots below the damaged one. A damaged
+/// journal event is logged, counted and skipped, never applied. A slice whose creation event is
+/// damaged, with no snapshot to stand in for it, cannot be recovered: the shard logs it, answers
+/// pulls with <see cref="SliceNotReady"/> and refuses to be created anew, rather than make up values.
 /// </para>
 /// </summary>
 public sealed class ParameterShardActor : ReceivePersistentActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly string entityId;
+
+    // the node's edgetrain.parameters.snapshot-every: what a slice created without a (valid) interval of its own takes
+    private readonly int nodeSnapshotEvery;
     private SliceState? state;
-    private int snapshotEvery = 50;
+    private int snapshotEvery;
     private long applied;
     private long rejected;
     private DateTime lastUpdateUtc;
@@ -42,24 +48,34 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     private readonly HashSet<(string AggregatorId, long Sequence)> writing = [];
     private long corrupt;
 
-    // > 0 while the recovery falls back from this damaged snapshot: Akka's own replay (after it) is
-    // ignored, and the slice is rebuilt from the snapshot before it and the journal after that one
+    // > 0 when the snapshot Akka offered is damaged: the journal replayed after it is ignored, and once
+    // the replay is over the snapshot is deleted and the actor restarts to recover from an older one
     private long damagedSnapshot;
-    private bool repairing;
+
+    // set on an incarnation that follows a damaged snapshot (before Akka reads Recovery): it recovers
+    // from the newest snapshot below that one, whether or not the deletion has completed
+    private CorruptSnapshotException? fallback;
 
     // updates replayed before any creation event (the journal before them is trimmed, or the creation
     // event is damaged), and why the slice cannot be recovered, if it cannot
     private long orphaned;
     private string? lost;
 
-    // when the entity started (recovery began) and how many journal events it replayed: logged once it is recovered
-    private readonly long startedAt = Stopwatch.GetTimestamp();
+    // when the entity started (recovery began, in its first incarnation) and how many journal events it
+    // replayed: logged once it is recovered
+    private long startedAt = Stopwatch.GetTimestamp();
     private int replayed;
 
-    /// <summary>Creates the shard for entity <paramref name="entityId"/>.</summary>
-    public ParameterShardActor(string entityId)
+    /// <summary>
+    /// Creates the shard for entity <paramref name="entityId"/>; <paramref name="settings"/> give the
+    /// snapshot interval of a slice whose creation does not name a valid one.
+    /// </summary>
+    public ParameterShardActor(string entityId, EdgeTrainSettings settings)
     {
+        ArgumentNullException.ThrowIfNull(settings);
         this.entityId = entityId;
+        nodeSnapshotEvery = settings.SnapshotEvery;
+        snapshotEvery = nodeSnapshotEvery;
         Recover<SnapshotOffer>(offer =>
         {
             if (!Offered(offer.Metadata, offer.Snapshot))
@@ -99,53 +115,13 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         {
             if (damagedSnapshot > 0)
             {
-                StartRepair(damagedSnapshot);
+                FallBackFrom(damagedSnapshot);
             }
             else
             {
                 Recovered();
             }
         });
-
-        // while the slice is rebuilt from an older snapshot, every other message waits
-        Command<object>(_ => Stash.Stash(), m => repairing && m is not (LoadSnapshotResult or LoadSnapshotFailed or ReplayedMessage or RecoverySuccess or ReplayMessagesFailure));
-        Command<LoadSnapshotResult>(RepairFrom, _ => repairing);
-        Command<ReplayedMessage>(
-            m =>
-            {
-                switch (m.Persistent.Payload)
-                {
-                    case SliceCreated e:
-                        Create(e);
-                        break;
-                    case UpdateApplied e:
-                        Replay(e);
-                        break;
-                    case ValuesRestored e:
-                        Replay(e);
-                        break;
-                    case CorruptEvent e:
-                        Damaged(e, m.Persistent.SequenceNr);
-                        break;
-                }
-            },
-            _ => repairing);
-        Command<RecoverySuccess>(
-            _ =>
-            {
-                repairing = false;
-                log.Warning(
-                    "slice {0}: rebuilt without corrupt snapshot {1}, from {2} and the journal after it",
-                    entityId,
-                    damagedSnapshot,
-                    previousSnapshot > 0 ? $"snapshot {previousSnapshot}" : "no snapshot");
-                damagedSnapshot = 0;
-                Recovered();
-                Stash.UnstashAll();
-            },
-            _ => repairing);
-        Command<LoadSnapshotFailed>(f => GiveUpRepair("loading the snapshot before it failed: " + f.Cause.Message), _ => repairing);
-        Command<ReplayMessagesFailure>(f => GiveUpRepair("replaying the journal failed: " + f.Cause.Message), _ => repairing);
 
         Command<InitSlice>(Init);
         Command<PullSlice>(pull =>
@@ -209,8 +185,33 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     /// <inheritdoc />
     public override string PersistenceId => "slice-" + entityId;
 
-    /// <summary>Props for the entity <paramref name="entityId"/>.</summary>
-    public static Props Props(string entityId) => Akka.Actor.Props.Create(() => new ParameterShardActor(entityId));
+    /// <summary>
+    /// Recovers from the newest snapshot, or, in the incarnation after a damaged snapshot, from the
+    /// newest one below it (see <see cref="FallBackFrom"/>).
+    /// </summary>
+    public override Recovery Recovery =>
+        fallback is null ? Recovery.Default : new Recovery(new SnapshotSelectionCriteria(fallback.Damaged - 1));
+
+    /// <summary>Props for the entity <paramref name="entityId"/> on a node with <paramref name="settings"/>.</summary>
+    public static Props Props(string entityId, EdgeTrainSettings settings) =>
+        Akka.Actor.Props.Create(() => new ParameterShardActor(entityId, settings));
+
+    /// <summary>
+    /// Takes over what the incarnation before learnt when it restarted for a damaged snapshot (the
+    /// snapshot to recover below, the corrupt records counted, when recovery began). Done before the
+    /// base class runs, because that is where Akka reads <see cref="Recovery"/> for the new incarnation.
+    /// </summary>
+    public override void AroundPostRestart(Exception cause, object message)
+    {
+        fallback = cause as CorruptSnapshotException;
+        if (fallback is not null)
+        {
+            corrupt = fallback.Corrupt;
+            startedAt = fallback.StartedAt;
+        }
+
+        base.AroundPostRestart(cause, message);
+    }
 
     private void Init(InitSlice init)
     {
@@ -239,7 +240,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         }
 
         var sender = Sender;
-        Persist(new SliceCreated(init.Values, init.Optimizer, init.SnapshotEvery), created =>
+        Persist(new SliceCreated(init.Values, init.Optimizer, Interval(init.SnapshotEvery)), created =>
         {
             Create(created);
             log.Info("slice {0} created: {1} floats, {2}", entityId, created.Values.Length, created.Optimizer.Kind);
@@ -338,8 +339,8 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Restores a snapshot that was offered (at recovery or while falling back from a damaged one);
-    /// false, after logging and counting it, when it is damaged.
+    /// Restores the snapshot Akka's recovery offered (the newest, or after a fall-back the newest below
+    /// the damaged one); false, after logging and counting it, when it is damaged.
     /// </summary>
     private bool Offered(SnapshotMetadata metadata, object snapshot)
     {
@@ -362,46 +363,18 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Deletes the damaged snapshot <paramref name="damaged"/> (so no later recovery meets it again),
-    /// asks for the newest one before it, and stashes commands until the slice is rebuilt. Each step
-    /// goes to an older snapshot, so this ends: at the latest with the whole journal and no snapshot.
+    /// Ends the recovery of an incarnation that Akka offered the damaged snapshot <paramref name="damaged"/>:
+    /// deletes it (so no later recovery meets it again) and throws, so that the parent restarts the
+    /// entity (Akka's default supervision, and the sharding Shard's) and Akka's own recovery runs again,
+    /// limited to the snapshots below it (<see cref="Recovery"/>) and the journal after the one it finds.
+    /// Commands that arrived meanwhile stay in the mailbox for the next incarnation. Each restart goes to
+    /// an older snapshot, so this ends: at the latest with the whole journal and no snapshot.
     /// </summary>
-    private void StartRepair(long damaged)
+    [DoesNotReturn]
+    private void FallBackFrom(long damaged)
     {
-        repairing = true;
-        damagedSnapshot = damaged;
-        state = null;
-        applied = 0;
-        orphaned = 0;
-        lost = null;
-        previousSnapshot = 0;
         DeleteSnapshot(damaged);
-        SnapshotStore.Tell(new LoadSnapshot(PersistenceId, new SnapshotSelectionCriteria(damaged - 1), long.MaxValue), Self);
-    }
-
-    private void RepairFrom(LoadSnapshotResult result)
-    {
-        var from = 1L;
-        if (result.Snapshot is { } selected)
-        {
-            if (!Offered(selected.Metadata, selected.Snapshot))
-            {
-                StartRepair(selected.Metadata.SequenceNr);
-                return;
-            }
-
-            from = selected.Metadata.SequenceNr + 1;
-        }
-
-        // the journal after that snapshot up to the newest event (nothing is written meanwhile)
-        Journal.Tell(new ReplayMessages(from, LastSequenceNr, long.MaxValue, PersistenceId, Self));
-    }
-
-    private void GiveUpRepair(string why)
-    {
-        // the store is failing: stop, as a failed recovery does; the next message starts the entity again
-        log.Error("slice {0} ({1}): falling back from corrupt snapshot {2} failed: {3}", entityId, PersistenceId, damagedSnapshot, why);
-        Context.Stop(Self);
+        throw new CorruptSnapshotException(entityId, PersistenceId, damaged, corrupt, startedAt);
     }
 
     private void Replay(UpdateApplied e)
@@ -461,6 +434,15 @@ public sealed class ParameterShardActor : ReceivePersistentActor
 
     private void Recovered()
     {
+        if (fallback is not null)
+        {
+            log.Warning(
+                "slice {0}: rebuilt without corrupt snapshot {1}, from {2} and the journal after it",
+                entityId,
+                fallback.Damaged,
+                previousSnapshot > 0 ? $"snapshot {previousSnapshot}" : "no snapshot");
+        }
+
         if (state is not null)
         {
             log.Info("slice {0} recovered at version {1} in {2:0} ms (snapshot at {3}, {4} journal events replayed)",
@@ -482,7 +464,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
     private void Create(SliceCreated created)
     {
         state = new SliceState(created.Values.ToArray(), created.Optimizer);
-        snapshotEvery = Math.Max(1, created.SnapshotEvery);
+        snapshotEvery = Interval(created.SnapshotEvery);
     }
 
     private void Restore(SliceSnapshot s)
@@ -493,8 +475,11 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             StringComparer.Ordinal);
         state = new SliceState(
             s.Values.ToArray(), s.Optimizer, new ShardOptimizerState(s.Optimizer.Kind, s.First.ToArray(), s.Second.ToArray(), s.Steps), s.Version, sequences);
-        snapshotEvery = Math.Max(1, s.SnapshotEvery);
+        snapshotEvery = Interval(s.SnapshotEvery);
     }
+
+    /// <summary>The slice's snapshot interval: <paramref name="requested"/>, or the node's when it is not positive.</summary>
+    private int Interval(int requested) => requested > 0 ? requested : Math.Max(1, nodeSnapshotEvery);
 
     private SliceSnapshot ToSnapshot(SliceState s) => new(
         s.Version,
@@ -506,4 +491,18 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         s.OptimizerState.Steps,
         s.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Contiguous, StringComparer.Ordinal),
         s.Applied.ToDictionary(kv => kv.Key, kv => kv.Value.Above.ToArray(), StringComparer.Ordinal));
+
+    /// <summary>
+    /// Thrown at the end of a recovery that met the damaged snapshot <see cref="Damaged"/>: the
+    /// restart it causes recovers from an older snapshot. Carries what the next incarnation keeps.
+    /// </summary>
+    private sealed class CorruptSnapshotException(string entityId, string persistenceId, long damaged, long corrupt, long startedAt)
+        : Exception($"slice {entityId} ({persistenceId}) restarts to recover from a snapshot below damaged snapshot {damaged}")
+    {
+        public long Damaged { get; } = damaged;
+
+        public long Corrupt { get; } = corrupt;
+
+        public long StartedAt { get; } = startedAt;
+    }
 }

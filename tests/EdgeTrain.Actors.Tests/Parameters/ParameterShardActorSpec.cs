@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Configuration;
 using Akka.Persistence;
+using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Optimizers;
@@ -31,7 +32,7 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
     {
     }
 
-    private IActorRef Shard() => Sys.ActorOf(ParameterShardActor.Props(EntityId), $"shard-{++incarnation}");
+    private IActorRef Shard() => Sys.ActorOf(ParameterShardActor.Props(EntityId, EdgeTrainSettings.Create(Sys.Settings.Config)), $"shard-{++incarnation}");
 
     private IActorRef Initialized(float[] values, ShardOptimizerSpec? optimizer = null, int snapshotEvery = 1_000)
     {
@@ -496,7 +497,7 @@ public sealed class ParameterShardActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, after.Version);
         AssertBitwiseEqual(before.Values, after.Values);
 
-        var empty = Sys.ActorOf(ParameterShardActor.Props(ParameterProtocol.EntityId(Job, 99)), "empty");
+        var empty = Sys.ActorOf(ParameterShardActor.Props(ParameterProtocol.EntityId(Job, 99), EdgeTrainSettings.Create(Sys.Settings.Config)), "empty");
         empty.Tell(new RestoreSlice(Job, 99, 1, new float[8]));
         Assert.Contains("does not exist", ExpectMsg<RestoreRefused>().Reason, StringComparison.Ordinal);
     }

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core.Optimizers;
 using EdgeTrain.Core.Parameters;
@@ -56,7 +57,7 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
         }
     }
 
-    private IActorRef Shard() => Sys.ActorOf(ParameterShardActor.Props(EntityId), $"shard-{++incarnation}");
+    private IActorRef Shard() => Sys.ActorOf(ParameterShardActor.Props(EntityId, EdgeTrainSettings.Create(Sys.Settings.Config)), $"shard-{++incarnation}");
 
     private IActorRef Initialized(float[] values, int snapshotEvery)
     {
@@ -199,6 +200,98 @@ public sealed class ParameterShardCorruptionSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(8, afterAgain.Version);
         AssertBitwiseEqual(eight.Values, afterAgain.Values);
         Assert.Equal(0, Info(again).Corrupt);
+    }
+
+    /// <summary>Stores a copy of snapshot <paramref name="from"/> (damaged or not) as snapshot <paramref name="to"/>.</summary>
+    private void CopySnapshot(long from, long to)
+    {
+        using var connection = Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = """
+            CREATE TEMP TABLE copied AS SELECT * FROM snapshot WHERE persistence_id = $id AND sequence_number = $from;
+            UPDATE copied SET sequence_number = $to;
+            INSERT INTO snapshot SELECT * FROM copied;
+            DROP TABLE copied;
+            """;
+        command.Parameters.AddWithValue("$id", PersistenceId);
+        command.Parameters.AddWithValue("$from", from);
+        command.Parameters.AddWithValue("$to", to);
+        command.ExecuteNonQuery();
+    }
+
+    [Fact]
+    public void Two_corrupt_snapshots_in_a_row_fall_back_to_the_one_before_both_and_commands_sent_meanwhile_are_all_answered()
+    {
+        var before = SevenUpdatesWithTwoSnapshots();
+        Damage("snapshot", "snapshot", 7, at: 600);
+        CopySnapshot(7, 8); // a newer damaged snapshot on top: the journal holds 6..8 after snapshot 5
+        Assert.Equal([5L, 7L, 8L], SnapshotSequenceNrs());
+
+        IActorRef restarted = null!;
+        SliceData after = null!;
+        long acknowledged = 0;
+        SliceData eight = null!;
+        EventFilter.Error(contains: $"snapshot 8 of {PersistenceId} is corrupt").ExpectOne(
+            TimeSpan.FromSeconds(10),
+            () => EventFilter.Error(contains: $"snapshot 7 of {PersistenceId} is corrupt").ExpectOne(
+                TimeSpan.FromSeconds(10),
+                () =>
+                {
+                    // sent at once, while the shard recovers, falls back twice and recovers again
+                    restarted = Shard();
+                    restarted.Tell(new PullSlice(Job, Slice, -1));
+                    restarted.Tell(new MergedUpdate(Job, Slice, "agg-a", 8, FloatData.Raw(Update(129, 8))));
+                    restarted.Tell(new PullSlice(Job, Slice, -1));
+                    after = ExpectMsg<SliceData>(TimeSpan.FromSeconds(10));
+
+                    // the update is applied at once and acknowledged once it is durable: the second pull may come first
+                    var answers = ReceiveN(2, TimeSpan.FromSeconds(10));
+                    acknowledged = Assert.Single(answers.OfType<UpdateAck>()).Version;
+                    eight = Assert.Single(answers.OfType<SliceData>());
+                }));
+
+        Assert.Equal(7, after.Version);
+        AssertBitwiseEqual(before.Values, after.Values);
+        Assert.Equal(8, acknowledged);
+        Assert.Equal(8, eight.Version);
+        var info = Info(restarted);
+        Assert.Equal(2, info.Corrupt);
+        Assert.Equal(8, info.Version);
+
+        // both damaged snapshots are gone; version 8 took a snapshot at journal sequence number 9
+        AwaitAssert(() => Assert.Equal([5L, 9L], SnapshotSequenceNrs()), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Stop(restarted);
+
+        var again = Shard();
+        var afterAgain = Pull(again);
+        Assert.Equal(8, afterAgain.Version);
+        AssertBitwiseEqual(eight.Values, afterAgain.Values);
+        Assert.Equal(0, Info(again).Corrupt);
+    }
+
+    [Fact]
+    public void A_corrupt_only_snapshot_falls_back_to_the_whole_journal()
+    {
+        // a snapshot every 3: the only one is at journal sequence number 4 (version 3), nothing is trimmed
+        var shard = Initialized(Ramp(129, 0.5f, -0.01f), snapshotEvery: 3);
+        for (var sequence = 1; sequence <= 4; sequence++)
+        {
+            Send(shard, "agg-a", sequence, Update(129, sequence));
+        }
+
+        var before = Pull(shard);
+        AwaitAssert(() => Assert.Equal([4L], SnapshotSequenceNrs()), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
+        Stop(shard);
+        Assert.Equal(1, FirstJournalSequenceNr());
+        Damage("snapshot", "snapshot", 4, at: 600);
+
+        var restarted = Shard();
+        var after = Pull(restarted);
+
+        Assert.Equal(4, after.Version);
+        AssertBitwiseEqual(before.Values, after.Values);
+        Assert.Equal(1, Info(restarted).Corrupt);
+        AwaitAssert(() => Assert.Empty(SnapshotSequenceNrs()), TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(50));
     }
 
     [Fact]
