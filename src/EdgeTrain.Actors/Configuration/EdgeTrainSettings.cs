@@ -18,7 +18,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="ResendAfter">When an unacknowledged merged update is sent again.</param>
 /// <param name="StalenessExponent">Exponent of the staleness discount.</param>
 /// <param name="ReportInterval">How often trainers report their totals.</param>
-/// <param name="PullTimeout">How long a trainer waits for a slice before asking again.</param>
+/// <param name="PullTimeout">How long a trainer waits for a slice before asking again (and, with wait-for-merge, for a round's merged updates at most).</param>
 /// <param name="TorchThreads">Threads libtorch may use on this node (0: libtorch's default).</param>
 /// <param name="EvaluationInterval">How often the coordinator evaluates a running job.</param>
 /// <param name="StartStepTimeout">How long the coordinator waits for one answer (a slice created, an aggregator configured) while a job starts before it asks again.</param>
@@ -37,6 +37,8 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="MemberChangesKept">Member changes the coordinator keeps for timing recoveries.</param>
 /// <param name="SchedulerInterval">How often the scheduler decides when nothing else made it.</param>
 /// <param name="Scheduler">The scheduler's straggler and preemption rules.</param>
+/// <param name="MergeWaitPoll">With wait-for-merge, how soon a trainer asks again for a slice that has not taken its round's merged updates yet.</param>
+/// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -67,7 +69,9 @@ public sealed record EdgeTrainSettings(
     TimeSpan TakeoverDelay,
     int MemberChangesKept,
     TimeSpan SchedulerInterval,
-    SchedulerOptions Scheduler)
+    SchedulerOptions Scheduler,
+    TimeSpan MergeWaitPoll,
+    TimeSpan NotReadyRetry)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -108,6 +112,8 @@ public sealed record EdgeTrainSettings(
                 c.GetDouble("scheduler.straggler-ratio"),
                 c.GetTimeSpan("scheduler.straggler-window"),
                 c.GetTimeSpan("scheduler.straggler-grace"),
-                c.GetTimeSpan("scheduler.preemption-cooldown")));
+                c.GetTimeSpan("scheduler.preemption-cooldown")),
+            c.GetTimeSpan("training.merge-wait-poll"),
+            c.GetTimeSpan("training.not-ready-retry"));
     }
 }

@@ -183,6 +183,37 @@ public sealed class HoconFieldReader
         return span;
     }
 
+    /// <summary>
+    /// A duration that can be switched off: <c>off</c>, <c>0</c> or a zero duration give
+    /// <see cref="TimeSpan.Zero"/>; anything else must be a positive duration (<c>500ms</c>, <c>2s</c>).
+    /// </summary>
+    public TimeSpan DurationOrOff(string key)
+    {
+        const string expected = "off or a positive duration such as 500ms or 2s";
+        var config = Pick(key, expected);
+        if (RawText(config, key)?.Trim() is { } text && (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase) || text == "0"))
+        {
+            return TimeSpan.Zero;
+        }
+
+        TimeSpan span;
+        try
+        {
+            span = config.GetTimeSpan(key, null, allowInfinite: false);
+        }
+        catch (Exception e) when (e is not InvalidInputException)
+        {
+            throw Error(key, $"expected {expected}, found {Raw(config, key)}");
+        }
+
+        if (span < TimeSpan.Zero)
+        {
+            throw Error(key, $"expected {expected}, found {Raw(config, key)}");
+        }
+
+        return span;
+    }
+
     private void Require(string key, string expected)
     {
         if (!values.HasPath(key))

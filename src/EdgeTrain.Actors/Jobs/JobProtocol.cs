@@ -55,9 +55,13 @@ public static class JobProtocol
 
     /// <summary>
     /// A trainer's running totals, sent every few seconds and when it stops: <paramref name="BytesSent"/>
-    /// counts its encoded contributions, <paramref name="BytesPulled"/> the dense slices it pulled;
-    /// <paramref name="RoundTripMs"/> is the shortest round trip the trainer measured to the parameter
-    /// shards (a pull that found nothing new), 0 before it measured one.
+    /// counts its encoded contributions, <paramref name="BytesPulled"/> the slices and changes it pulled;
+    /// <paramref name="BusySeconds"/> its time training, <paramref name="PullSeconds"/> its time waiting for
+    /// pull rounds. <paramref name="RoundTripMs"/> is the shortest round trip to the parameter shards the
+    /// trainer measured since its previous report (the previous report's value when it measured none; 0
+    /// before the first): the time from a <c>PullSlice</c> to its <c>SliceUnchanged</c>, a reply without
+    /// payload, so it is the link's and the shard's latency rather than the bandwidth), not taken for a
+    /// slice asked again on a pull timeout (see <see cref="EdgeTrain.Actors.Training.PullRound"/>).
     /// </summary>
     public sealed record TrainerProgress(
         string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0,

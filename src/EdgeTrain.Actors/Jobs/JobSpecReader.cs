@@ -45,7 +45,7 @@ public static partial class JobSpecReader
         "codec.trainer-to-aggregator.type", "codec.trainer-to-aggregator.top-k", "codec.trainer-to-aggregator.block-size",
         "codec.aggregator-to-shard.type", "codec.aggregator-to-shard.top-k", "codec.aggregator-to-shard.block-size",
         "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
-        "priority", "min-trainers", "max-trainers",
+        "priority", "min-trainers", "max-trainers", "local-time-budget",
     ];
 
     private static readonly Dictionary<string, CodecKind> Codecs = new()
@@ -127,6 +127,13 @@ public static partial class JobSpecReader
             throw fields.Error("max-trainers", $"expected 0 (as many as are free) or at least min-trainers ({minTrainers}), found {maxTrainers}");
         }
 
+        var localSteps = fields.Int("local-steps", 1, 100_000);
+        var localTimeBudget = fields.DurationOrOff("local-time-budget");
+        if (localTimeBudget > TimeSpan.Zero && localSteps == 1)
+        {
+            throw fields.Error("local-time-budget", "expected only with local-steps > 1 (it bounds a round's local steps); remove it or set local-steps");
+        }
+
         return new JobSpec(
             name,
             model,
@@ -138,7 +145,7 @@ public static partial class JobSpecReader
             TimeLimit: fields.Duration("time-limit"),
             SliceFloats: fields.Int("slice-floats", 1, MaxSliceFloats),
             Seed: fields.Int("seed", 0, int.MaxValue),
-            LocalSteps: fields.Int("local-steps", 1, 100_000),
+            LocalSteps: localSteps,
             OuterOptimizer: new ShardOptimizerSpec(
                 fields.Choice("outer-optimizer.type", OuterOptimizers, required: false),
                 (float)fields.Double("outer-optimizer.learning-rate", 0, 10, exclusiveMin: true),
@@ -146,7 +153,8 @@ public static partial class JobSpecReader
             Communication: ReadCommunication(fields),
             Priority: fields.Int("priority", -1_000_000, 1_000_000),
             MinTrainers: minTrainers,
-            MaxTrainers: maxTrainers);
+            MaxTrainers: maxTrainers,
+            LocalTimeBudget: localTimeBudget);
     }
 
     private static CommunicationSpec ReadCommunication(HoconFieldReader fields)

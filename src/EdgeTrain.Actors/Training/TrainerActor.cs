@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using EdgeTrain.Actors.Configuration;
@@ -24,9 +23,12 @@ namespace EdgeTrain.Actors.Training;
 /// Trains one job on this node's partition of the data, which never leaves the node. Loop: pull
 /// every slice newer than its copy from the parameter shards, load them into its TorchSharp model
 /// through the flat view, take <c>local-steps</c> steps (one dispose scope per step, all inside one
-/// message handler), cut the update (the gradient, or θ_start − θ_end) into slices and send each to
-/// its region's aggregator encoded with the job's codec (a lossy codec's residual stays here, error
-/// feedback), then pull again at once: trainers never wait for each other. The actor
+/// message handler; with <c>local-time-budget</c>, only as many as fit in it), cut the update (the
+/// gradient, or θ_start − θ_end) into slices and send each to its region's aggregator encoded with
+/// the job's codec (a lossy codec's residual stays here, error feedback), then pull again at once:
+/// trainers never wait for each other (unless the job asks for <c>wait-for-merge</c>). Which replies
+/// to take, when a round is complete and what to ask again is decided by <see cref="PullRound"/>;
+/// this actor sends, schedules and trains. It reads the time from its <see cref="TimeProvider"/>,
 /// owns its module and runs on a pinned thread.
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
@@ -39,10 +41,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private readonly string node;
     private readonly SlicePlan plan;
     private readonly float[] current;
-    private readonly long[] versions;
-    private readonly bool[] received;
-    private readonly long[] contributedFrom;
     private readonly SliceEncoder encoder;
+    private readonly TimeProvider time;
+    private readonly long origin;
+    private PullRound pull;
     private nn.Module<Tensor, Tensor>? model;
     private optim.Optimizer? optimizer;
     private FlatParameterView? view;
@@ -51,8 +53,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private float[]? update;
     private Device? device;
     private MnistSet? all;
-    private int round;
-    private int outstanding;
     private long samples;
     private long contributions;
     private long bytesSent;
@@ -60,19 +60,24 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private double lossSum;
     private int lossCount;
     private double lastLoss = double.NaN;
-    private readonly Stopwatch busy = new();
-    private readonly Stopwatch waiting = new();
-    private TimeSpan roundStarted;
-    private static readonly TimeSpan MergeWaitPoll = TimeSpan.FromMilliseconds(20);
+    private TimeSpan busy;
+    private TimeSpan waiting;
+    private TimeSpan roundBegan;
+    private double roundTripMs;
 
-    /// <summary>Creates the trainer for <paramref name="start"/>.</summary>
-    public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node)
+    /// <summary>
+    /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
+    /// system's when null): round trips, busy and waiting time, the local time budget.
+    /// </summary>
+    public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null)
     {
         this.start = start;
         this.shards = shards;
         this.aggregators = aggregators;
         this.settings = settings;
         this.node = node;
+        this.time = time ?? TimeProvider.System;
+        origin = this.time.GetTimestamp();
         plan = new SlicePlan(start.SliceLengths.Sum(), start.Spec.SliceFloats);
         if (plan.Count != start.SliceLengths.Length)
         {
@@ -80,9 +85,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         current = new float[plan.TotalFloats];
-        versions = Enumerable.Repeat(-1L, plan.Count).ToArray();
-        received = new bool[plan.Count];
-        contributedFrom = Enumerable.Repeat(-1L, plan.Count).ToArray();
+        pull = new PullRound(plan.Count, Math.Max(1, start.Regions), start.Spec.Wire.WaitForMerge, settings.PullTimeout);
         encoder = new SliceEncoder(start.Spec.Wire.TrainerToAggregator, start.Spec.Wire.ErrorFeedback, start.SliceLengths);
 
         Receive<Begin>(_ =>
@@ -96,29 +99,29 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
         Receive<SliceChanges>(OnChanges);
-        Receive<SliceUnchanged>(u => Settle(u.Slice, u.Version));
-        Receive<SliceNotReady>(n => Timers.StartSingleTimer($"retry-{n.Slice}", new RetryPull(n.Slice, round), TimeSpan.FromMilliseconds(250)));
+        Receive<SliceUnchanged>(u => Then(u.Slice, pull.Unchanged(u.Slice, u.Version, Now)));
+        Receive<SliceNotReady>(n => Then(n.Slice, pull.NotReady(n.Slice, Now)));
         Receive<RetryPull>(r =>
         {
-            if (r.Round == round && !received[r.Slice])
+            (pull, var ask) = pull.Retry(r.Slice, r.Round, Now);
+            if (ask is { } a)
             {
-                shards.Tell(new PullSlice(start.JobId, r.Slice, versions[r.Slice]));
+                Ask(a);
             }
         });
         Receive<PullTimeout>(t =>
         {
-            if (t.Round == round && outstanding > 0)
+            var outstanding = pull.Outstanding;
+            (pull, var asks) = pull.TimedOut(t.Round, Now);
+            if (asks.Length > 0)
             {
                 log.Warning("trainer {0}: {1} slices did not answer within {2}; asking again", start.JobId, outstanding, settings.PullTimeout);
-                for (var i = 0; i < plan.Count; i++)
+                foreach (var ask in asks)
                 {
-                    if (!received[i])
-                    {
-                        shards.Tell(new PullSlice(start.JobId, i, versions[i]));
-                    }
+                    Ask(ask);
                 }
 
-                Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(round), settings.PullTimeout);
+                Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(pull.Round), settings.PullTimeout);
             }
         });
         Receive<ContributionRejected>(r => log.Error("trainer {0}: the aggregator refused slice {1}: {2}", start.JobId, r.Slice, r.Reason));
@@ -134,9 +137,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the trainer, on the pinned training dispatcher.</summary>
-    public static Props Props(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node) =>
-        Akka.Actor.Props.Create(() => new TrainerActor(start, shards, aggregators, settings, node)).WithDispatcher("edgetrain.training.dispatcher");
+    /// <summary>Props for the trainer, on the pinned training dispatcher; <paramref name="time"/> is its clock (the system's when null).</summary>
+    public static Props Props(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null) =>
+        Akka.Actor.Props.Create(() => new TrainerActor(start, shards, aggregators, settings, node, time)).WithDispatcher("edgetrain.training.dispatcher");
+
+    // time since this trainer was created, on its clock
+    private TimeSpan Now => time.GetElapsedTime(origin);
 
     /// <inheritdoc />
     protected override void PreStart() => Self.Tell(Begin.Instance);
@@ -186,6 +192,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         var moved = !again.Assigned.SequenceEqual(start.Assigned);
         start = again;
+        pull = pull with { Regions = Math.Max(1, again.Regions) };
         if (!moved)
         {
             return;
@@ -224,18 +231,17 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
     private void Pull()
     {
-        round++;
-        outstanding = plan.Count;
-        Array.Clear(received);
-        waiting.Start();
-        roundStarted = waiting.Elapsed;
-        for (var i = 0; i < plan.Count; i++)
+        roundBegan = Now;
+        (pull, var asks) = pull.Begin(roundBegan);
+        foreach (var ask in asks)
         {
-            shards.Tell(new PullSlice(start.JobId, i, versions[i]));
+            Ask(ask);
         }
 
-        Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(round), settings.PullTimeout);
+        Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(pull.Round), settings.PullTimeout);
     }
+
+    private void Ask(SliceAsk ask) => shards.Tell(new PullSlice(start.JobId, ask.Slice, ask.HaveVersion));
 
     private void OnSlice(SliceData data)
     {
@@ -246,91 +252,72 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         bytesPulled += TensorPayloadSerializer.PayloadBytes(data.Values);
-        if (data.Version >= versions[data.Slice])
+        var (next, verdict) = pull.Data(data.Slice, data.Version, Now);
+        if (verdict != PullVerdict.Ignore)
         {
             plan.CopyInto(current, data.Slice, data.Values);
         }
 
-        Settle(data.Slice, data.Version);
+        Then(data.Slice, (next, verdict));
     }
 
-    // only what changed since this trainer's copy: applied when the copy is the version it was
-    // computed against, otherwise (a late reply to an earlier pull) the whole slice is asked for
+    // only what changed since this trainer's copy: applied when the copy is at the version the
+    // changes start from (PullRound decides); a payload that does not apply asks for the whole slice
     private void OnChanges(SliceChanges changes)
     {
         var slice = changes.Slice;
-        if (slice < 0 || slice >= plan.Count || received[slice])
+        var (next, verdict) = pull.Changes(slice, changes.FromVersion, changes.Version, Now);
+        if (verdict != PullVerdict.Ignore)
         {
-            return;
+            try
+            {
+                SparseValues.ScatterInto(changes.Payload, plan.Of((Span<float>)current, slice), $"changes to slice {slice}");
+            }
+            catch (InvalidInputException e)
+            {
+                log.Error("trainer {0}: {1}; asking for the whole slice", start.JobId, e.Message);
+                (pull, var ask) = pull.Unusable(slice, Now);
+                if (ask is { } a)
+                {
+                    Ask(a);
+                }
+
+                return;
+            }
+
+            bytesPulled += changes.Payload.Length;
         }
 
-        if (changes.FromVersion != versions[slice])
-        {
-            shards.Tell(new PullSlice(start.JobId, slice, -1));
-            return;
-        }
-
-        try
-        {
-            SparseValues.ScatterInto(changes.Payload, plan.Of((Span<float>)current, slice), $"changes to slice {slice}");
-        }
-        catch (InvalidInputException e)
-        {
-            log.Error("trainer {0}: {1}; asking for the whole slice", start.JobId, e.Message);
-            shards.Tell(new PullSlice(start.JobId, slice, -1));
-            return;
-        }
-
-        bytesPulled += changes.Payload.Length;
-        Settle(slice, changes.Version);
+        Then(slice, (next, verdict));
     }
 
-    // the copy of the slice is at version: done for this round, unless the round must wait for a merge
-    private void Settle(int slice, long version)
+    // takes the pull state a reply led to, and does what it says about the slice
+    private void Then(int slice, (PullRound Next, PullVerdict Verdict) outcome)
     {
-        if (!KeepWaiting(slice, version))
+        pull = outcome.Next;
+        switch (outcome.Verdict)
         {
-            Arrived(slice, version);
-        }
-    }
-
-    // with wait-for-merge, a slice that has not taken one merged update per region since the
-    // version this trainer last contributed from is asked again shortly, until the round's merged
-    // updates arrive (or the pull timeout passes: a merge that never comes must not stop training)
-    private bool KeepWaiting(int slice, long version)
-    {
-        if (!start.Spec.Wire.WaitForMerge || slice < 0 || slice >= plan.Count || received[slice] || contributedFrom[slice] < 0
-            || version >= contributedFrom[slice] + start.Regions || waiting.Elapsed - roundStarted >= settings.PullTimeout)
-        {
-            return false;
-        }
-
-        versions[slice] = Math.Max(versions[slice], version);
-        Timers.StartSingleTimer($"retry-{slice}", new RetryPull(slice, round), MergeWaitPoll);
-        return true;
-    }
-
-    private void Arrived(int slice, long version)
-    {
-        if (slice < 0 || slice >= plan.Count || received[slice])
-        {
-            return;
-        }
-
-        versions[slice] = Math.Max(versions[slice], version);
-        received[slice] = true;
-        if (--outstanding == 0)
-        {
-            waiting.Stop();
-            Timers.Cancel(nameof(PullTimeout));
-            Train();
-            Pull();
+            case PullVerdict.AwaitMerge:
+                Timers.StartSingleTimer($"retry-{slice}", new RetryPull(slice, pull.Round), settings.MergeWaitPoll);
+                break;
+            case PullVerdict.RetryLater:
+                Timers.StartSingleTimer($"retry-{slice}", new RetryPull(slice, pull.Round), settings.NotReadyRetry);
+                break;
+            case PullVerdict.Complete:
+                Timers.Cancel(nameof(PullTimeout));
+                var began = Now;
+                waiting += began - roundBegan;
+                Train(began);
+                Pull();
+                break;
+            case PullVerdict.Settled:
+            case PullVerdict.Ignore:
+                break;
         }
     }
 
-    private void Train()
+    private void Train(TimeSpan began)
     {
-        busy.Start();
         var spec = start.Spec;
         view!.CopyFrom(current);
         var used = 0;
@@ -343,12 +330,16 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
         else
         {
-            for (var s = 0; s < spec.LocalSteps; s++)
+            // local-steps steps, or as many as fit in the local time budget (at least one)
+            var taken = 0;
+            do
             {
                 using var rows = batches!.Next();
                 AddLoss(step!.Run(batches.Inputs, batches.Targets, rows));
                 used += (int)rows.shape[0];
+                taken++;
             }
+            while (spec.TakesAnotherLocalStep(taken, Now - began));
 
             // update = θ_start − θ_end: the shards move against it
             view.CopyTo(update);
@@ -363,12 +354,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
             bytesSent += payload.Length;
-            aggregators.Tell(new Contribution(start.JobId, start.Region, i, versions[i], used, payload), Self);
-            contributedFrom[i] = versions[i];
+            aggregators.Tell(new Contribution(start.JobId, start.Region, i, pull.Versions[i], used, payload), Self);
         }
 
+        pull = pull.Contributed();
         contributions++;
-        busy.Stop();
+        busy += Now - began;
     }
 
     private void AddLoss(float loss)
@@ -389,8 +380,16 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             lossCount = 0;
         }
 
+        if (pull.ShortestRoundTrip is { } trip)
+        {
+            roundTripMs = trip.TotalMilliseconds;
+            pull = pull.RoundTripTaken();
+        }
+
+        // the round under way has waited since it began
+        var waited = pull.Round > 0 && !pull.IsComplete ? waiting + (Now - roundBegan) : waiting;
         start.Coordinator.Tell(new TrainerProgress(start.JobId, node, start.Region, samples, lastLoss, contributions, bytesSent,
-            busy.Elapsed.TotalSeconds, waiting.Elapsed.TotalSeconds, bytesPulled));
+            busy.TotalSeconds, waited.TotalSeconds, bytesPulled, roundTripMs));
     }
 
     private sealed class Begin

@@ -28,6 +28,13 @@ namespace EdgeTrain.Core.Jobs;
 /// <param name="Priority">The scheduler's priority: a higher one takes trainers first and may preempt a lower one (default 0; <c>submit --priority</c> overrides it).</param>
 /// <param name="MinTrainers">Trainers the job needs: it starts only when the scheduler can hold this many for it, and is preempted rather than run with fewer.</param>
 /// <param name="MaxTrainers">Trainers the job takes at most (0: as many as are free).</param>
+/// <param name="LocalTimeBudget">
+/// With <paramref name="LocalSteps"/> &gt; 1, how long a trainer takes local steps in one round: it stops
+/// once this much time has passed since its first step of the round (at least 1 step, at most
+/// <paramref name="LocalSteps"/>), so a faster node trains more samples a round and every trainer
+/// contributes after about the same time. <see cref="TimeSpan.Zero"/> (the default): off, always
+/// <paramref name="LocalSteps"/> steps.
+/// </param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -44,10 +51,20 @@ public sealed record JobSpec(
     CommunicationSpec? Communication = null,
     int Priority = 0,
     int MinTrainers = 1,
-    int MaxTrainers = 0)
+    int MaxTrainers = 0,
+    TimeSpan LocalTimeBudget = default)
 {
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;
+
+    /// <summary>
+    /// Whether a trainer that has taken <paramref name="taken"/> local steps of a round in
+    /// <paramref name="elapsed"/> takes another: always until 1 step, never beyond
+    /// <see cref="LocalSteps"/>, and with a <see cref="LocalTimeBudget"/> only while
+    /// <paramref name="elapsed"/> is below it.
+    /// </summary>
+    public bool TakesAnotherLocalStep(int taken, TimeSpan elapsed) =>
+        taken < 1 || (taken < LocalSteps && (LocalTimeBudget <= TimeSpan.Zero || elapsed < LocalTimeBudget));
 
     /// <summary>
     /// The optimizer the parameter shards apply merged updates with: with one local step the job's

@@ -254,4 +254,45 @@ public sealed class JobSpecReaderSpec
         Assert.Equal(key, refused.Key);
         Assert.Contains(problem, refused.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_local_time_budget_is_off_unless_the_job_sets_one()
+    {
+        Assert.Equal(TimeSpan.Zero, Parse(Minimal).LocalTimeBudget);
+        Assert.Equal(TimeSpan.Zero, Parse(Replace("batch-size = 32", "batch-size = 32\n local-steps = 8")).LocalTimeBudget);
+    }
+
+    [Theory]
+    [InlineData("local-time-budget = 500ms", 500)]
+    [InlineData("local-time-budget = 2s", 2_000)]
+    [InlineData("local-time-budget = off", 0)]
+    [InlineData("local-time-budget = 0", 0)]
+    [InlineData("local-time-budget = 0s", 0)]
+    public void A_local_time_budget_is_a_duration_or_off(string line, int milliseconds)
+    {
+        var spec = Parse(Replace("batch-size = 32", "batch-size = 32\n local-steps = 8\n " + line));
+
+        Assert.Equal(TimeSpan.FromMilliseconds(milliseconds), spec.LocalTimeBudget);
+        Assert.Equal(8, spec.LocalSteps);
+    }
+
+    [Theory]
+    [InlineData("local-steps = 8\n local-time-budget = soon", "off or a positive duration")]
+    [InlineData("local-steps = 8\n local-time-budget = -1s", "off or a positive duration")]
+    [InlineData("local-steps = 8\n local-time-budget = [1s]", "off or a positive duration")]
+    [InlineData("local-time-budget = 1s", "only with local-steps > 1")]
+    [InlineData("local-steps = 1\n local-time-budget = 250ms", "only with local-steps > 1")]
+    public void A_bad_local_time_budget_is_named(string lines, string problem)
+    {
+        var e = Refused(Replace("batch-size = 32", "batch-size = 32\n " + lines));
+
+        Assert.Equal("job.local-time-budget", e.Key);
+        Assert.Contains(problem, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Off_is_allowed_with_one_local_step()
+    {
+        Assert.Equal(TimeSpan.Zero, Parse(Replace("batch-size = 32", "batch-size = 32\n local-time-budget = off")).LocalTimeBudget);
+    }
 }

@@ -1,0 +1,127 @@
+using Akka.Actor;
+using Akka.TestKit;
+using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Training;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Tests;
+using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+
+namespace EdgeTrain.Actors.Tests.Training;
+
+/// <summary>One trainer against probes standing in for its shards, aggregator and coordinator, on a clock the test moves.</summary>
+public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
+{
+    private const string Job = "trainer-1";
+    private const int BatchSize = 16;
+
+    // an MLP 784 -> 8 -> 10: one slice
+    private const int Floats = (784 * 8) + 8 + (8 * 10) + 10;
+
+    private readonly TestProbe shards;
+    private readonly TestProbe aggregators;
+    private readonly TestProbe coordinator;
+
+    public TrainerActorSpec()
+        : base(EdgeTrainConfig.ReferenceConfig)
+    {
+        shards = CreateTestProbe("shards");
+        aggregators = CreateTestProbe("aggregators");
+        coordinator = CreateTestProbe("coordinator");
+    }
+
+    private static JobSpec Spec(int localSteps, TimeSpan budget) => new(
+        Job,
+        new ModelSpec(ModelKind.Mlp, [8], [], 0),
+        new DataSpec("mnist", RepoPaths.Mnist, PartitioningKind.Iid, 2),
+        new OptimizerSpec(OptimizerKind.Sgd, 0.05, 0, 0),
+        BatchSize: BatchSize,
+        MaxEpochs: 1,
+        TargetAccuracy: 0.9,
+        TimeLimit: TimeSpan.FromMinutes(1),
+        SliceFloats: 262_144,
+        Seed: 1,
+        LocalSteps: localSteps,
+        LocalTimeBudget: budget);
+
+    private IActorRef Trainer(JobSpec spec, TimeProvider clock)
+    {
+        var start = new StartTraining(Job, spec, [0], 1, "local", [Floats], coordinator.Ref);
+        var settings = EdgeTrainSettings.Create(Sys.Settings.Config);
+        return Sys.ActorOf(TrainerActor.Props(start, shards.Ref, aggregators.Ref, settings, "node-1", clock));
+    }
+
+    private PullSlice ExpectPull() => shards.ExpectMsg<PullSlice>(TimeSpan.FromSeconds(30));
+
+    [Theory]
+    [InlineData(0, 0, 6)]
+    [InlineData(0, 1_000, 6)]
+    [InlineData(35, 0, 6)]
+    [InlineData(35, 10, 4)]
+    [InlineData(35, 1_000, 1)]
+    public void A_local_time_budget_bounds_the_local_steps_and_the_weight_is_the_samples_trained(int budgetMs, int msPerClockRead, int steps)
+    {
+        var clock = new SteppingClock(TimeSpan.FromMilliseconds(msPerClockRead));
+        var trainer = Trainer(Spec(6, TimeSpan.FromMilliseconds(budgetMs)), clock);
+
+        var pull = ExpectPull();
+        Assert.Equal(new PullSlice(Job, 0, -1), pull);
+        trainer.Tell(new SliceData(Job, 0, 3, new float[Floats]), shards.Ref);
+
+        var contribution = aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30));
+        Assert.Equal(steps * BatchSize, contribution.Weight);
+        Assert.Equal(3, contribution.BaseVersion);
+        Assert.Equal(new PullSlice(Job, 0, 3), ExpectPull());
+    }
+
+    [Fact]
+    public void The_round_trip_reported_is_the_time_from_a_pull_to_its_unchanged_answer()
+    {
+        var clock = new SteppingClock(TimeSpan.Zero);
+        var trainer = Trainer(Spec(1, TimeSpan.Zero), clock);
+
+        Assert.Equal(-1, ExpectPull().HaveVersion);
+        clock.Advance(TimeSpan.FromMilliseconds(7));
+        trainer.Tell(new SliceUnchanged(Job, 0, -1), shards.Ref);
+        aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30));
+        ExpectPull();
+        trainer.Tell(new StopTraining(Job));
+
+        var progress = coordinator.FishForMessage<TrainerProgress>(p => p.Contributions == 1, TimeSpan.FromSeconds(10));
+        Assert.Equal(7, progress.RoundTripMs, 3);
+        Assert.Equal(BatchSize, progress.Samples);
+    }
+
+    [Fact]
+    public void A_slice_that_is_not_ready_is_asked_again_and_a_late_duplicate_is_not_trained_on()
+    {
+        var trainer = Trainer(Spec(1, TimeSpan.Zero), new SteppingClock(TimeSpan.Zero));
+
+        ExpectPull();
+        trainer.Tell(new SliceNotReady(Job, 0), shards.Ref);
+        Assert.Equal(new PullSlice(Job, 0, -1), ExpectPull());
+        trainer.Tell(new SliceData(Job, 0, 2, new float[Floats]), shards.Ref);
+        Assert.Equal(2, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
+        Assert.Equal(new PullSlice(Job, 0, 2), ExpectPull());
+
+        // an answer to an ask of another version changes nothing; the round still waits for its own
+        trainer.Tell(new SliceUnchanged(Job, 0, -1), shards.Ref);
+        trainer.Tell(new SliceChanges(Job, 0, 1, 5, []), shards.Ref);
+        aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        trainer.Tell(new SliceUnchanged(Job, 0, 2), shards.Ref);
+        Assert.Equal(2, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
+    }
+
+    /// <summary>A clock that moves by a fixed step each time it is read, and when the test moves it.</summary>
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long ticks = TimeSpan.TicksPerDay;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref ticks, step.Ticks) - step.Ticks;
+
+        public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
+    }
+}
