@@ -78,10 +78,13 @@ public sealed class CommandLine
             ? values.SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToArray()
             : [];
 
+    /// <summary>Every value of a repeatable option, in order, each as given (not split at commas: paths).</summary>
+    public IReadOnlyList<string> Values(string name) => options.TryGetValue(name, out var values) ? [.. values] : [];
+
     /// <summary>True when switch <paramref name="name"/> was given.</summary>
     public bool Flag(string name) => flags.Contains(name);
 
-    /// <summary>A whole-number option from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent.</summary>
+    /// <summary>A whole-number option (signed where <paramref name="min"/> is negative) from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/> when absent.</summary>
     /// <exception cref="InvalidInputException">the value is not such a number.</exception>
     public int Int(string name, int fallback, int min, int max)
     {
@@ -91,7 +94,7 @@ public sealed class CommandLine
             return fallback;
         }
 
-        if (!int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
+        if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) || value < min || value > max)
         {
             throw new InvalidInputException("command line", name, $"expected a whole number from {min} to {max}, found '{text}'");
         }

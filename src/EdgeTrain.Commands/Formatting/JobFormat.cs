@@ -18,7 +18,7 @@ public static class JobFormat
     {
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(Invariant,
-            $"{s.JobId} | {State(s.State)} | {s.ElapsedSeconds:0} s | {s.Samples:N0} samples | accuracy {s.Accuracy:P2} | loss {s.Loss:0.000} | {s.Updates:N0} updates");
+            $"{s.JobId} | {State(s.State)} | {s.ElapsedSeconds:0} s | {s.Samples:N0} samples | accuracy {s.Accuracy:P2} | loss {s.Loss:0.000} | {s.Updates:N0} updates | priority {s.Priority}");
     }
 
     /// <summary>A state as a word: running, paused, cancelled, timed-out …</summary>
@@ -28,12 +28,95 @@ public static class JobFormat
         _ => state.ToString().ToLowerInvariant(),
     };
 
+    /// <summary>Trainers held against a job's reservation: <c>2/1/4</c> (held/min/max; max <c>any</c> for a job that takes every free one).</summary>
+    public static string Trainers(int held, int min, int max) =>
+        string.Create(Invariant, $"{held}/{min}/{(max == 0 ? "any" : max.ToString(Invariant))}");
+
+    /// <summary>
+    /// Why a job waits, or null when it does not: for a queued, preempted or starting job the
+    /// scheduler's reason from its <paramref name="entry"/> in the queue, else the job's own message.
+    /// </summary>
+    public static string? Waiting(JobStatus s, QueueEntry? entry)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return s.State is JobState.Queued or JobState.Preempted or JobState.Starting ? entry?.Reason ?? s.Message : null;
+    }
+
+    /// <summary>
+    /// The lines of <c>job queue</c>: a table of the unfinished jobs in the scheduler's order of service
+    /// (position, job, priority, state, trainers held/min/max, submitted, why it waits), the trainer
+    /// slots in all and free, and the count.
+    /// </summary>
+    public static IEnumerable<string> QueueLines(JobQueue queue, DateTime nowUtc)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        if (queue.Jobs.Length > 0)
+        {
+            string[] header = ["#", "JOB", "PRIORITY", "STATE", "TRAINERS", "SUBMITTED", "WAITING"];
+            var rows = queue.Jobs.OrderBy(j => j.Position).Select(j => new[]
+            {
+                j.Position.ToString(Invariant),
+                j.JobId,
+                j.Priority.ToString(Invariant),
+                State(j.State),
+                Trainers(j.Trainers, j.MinTrainers, j.MaxTrainers),
+                Ages.Ago(j.SubmittedUtc, nowUtc),
+                j.Reason ?? "",
+            }).ToList();
+            bool[] right = [true, false, true, false, false, false, false];
+            var widths = header.Select((h, c) => Math.Max(h.Length, rows.Max(r => r[c].Length))).ToArray();
+            foreach (var row in rows.Prepend(header))
+            {
+                var cells = row.Select((text, c) => c == row.Length - 1 ? text : right[c] ? text.PadLeft(widths[c]) : text.PadRight(widths[c]));
+                yield return string.Join("  ", cells).TrimEnd();
+            }
+        }
+
+        yield return string.Create(Invariant, $"Slots: {queue.TotalSlots} trainer slots, {queue.FreeSlots} free");
+        yield return $"Count: {queue.Jobs.Length} unfinished {(queue.Jobs.Length == 1 ? "job" : "jobs")}";
+    }
+
+    /// <summary>The answer to <c>job priority</c>: the job, its priority now and what the scheduler did about it.</summary>
+    public static string PrioritySet(JobPrioritySet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var priority = string.Create(Invariant, $"{set.JobId}: priority {set.Priority}");
+        return string.IsNullOrWhiteSpace(set.Message) ? priority : $"{priority}; {set.Message}";
+    }
+
+    /// <summary>The answer to <c>node drain</c>: the node, what the coordinator said, and the jobs it still trains.</summary>
+    public static IEnumerable<string> Draining(NodeDraining draining)
+    {
+        ArgumentNullException.ThrowIfNull(draining);
+        yield return string.IsNullOrWhiteSpace(draining.Message) ? $"Draining {draining.Address}" : $"Draining {draining.Address}: {draining.Message}";
+        yield return draining.Jobs.Length == 0
+            ? "No job trains there: it takes no new trainer"
+            : $"Still training there until they end or move: {string.Join(", ", draining.Jobs)}";
+    }
+
     /// <summary>The lines of <c>job show</c>: status, trainers, slices per node, the audit (when given) and the latest events.</summary>
-    public static IEnumerable<string> JobDetail(JobStatus s, UpdateAudit? audit, int events = 10)
+    /// <param name="s">The job's status.</param>
+    /// <param name="audit">The audit of its acknowledged updates, when asked for.</param>
+    /// <param name="entry">Its entry in the scheduler's queue (null for a finished job, or when the queue did not answer).</param>
+    /// <param name="events">How many of the latest events to show.</param>
+    public static IEnumerable<string> JobDetail(JobStatus s, UpdateAudit? audit, QueueEntry? entry = null, int events = 10)
     {
         ArgumentNullException.ThrowIfNull(s);
         yield return $"Job: {s.JobId}";
         yield return $"State: {State(s.State)}";
+        yield return string.Create(Invariant, $"Priority: {s.Priority}");
+        yield return string.Create(Invariant, $"Reservation: min {s.MinTrainers}, max {(s.MaxTrainers == 0 ? "any" : s.MaxTrainers.ToString(Invariant))} trainers");
+        if (entry is not null)
+        {
+            yield return string.Create(Invariant, $"Queue: position {entry.Position}, {entry.Trainers} trainers held");
+        }
+
+        var waiting = Waiting(s, entry);
+        if (waiting is not null)
+        {
+            yield return $"Waiting: {waiting}";
+        }
+
         yield return string.Create(Invariant, $"Elapsed: {s.ElapsedSeconds:0.0} s");
         yield return string.Create(Invariant, $"Accuracy: {s.Accuracy:P2}");
         yield return string.Create(Invariant, $"Loss: {s.Loss:0.0000}");
@@ -47,10 +130,16 @@ public static class JobFormat
                 : $"Audit: not available ({audit.Problem})";
         }
 
-        if (s.Message is not null)
+        if (s.Message is not null && s.Message != waiting)
         {
             // why a job failed, was cancelled or timed out; what one that starts waits for
             yield return $"{(s.Finished && s.State != JobState.Completed ? "Reason" : "Message")}: {s.Message}";
+        }
+
+        if (s.TrainersOverTime.Count > 0)
+        {
+            var changes = s.TrainersOverTime.TakeLast(12).Select(c => string.Create(Invariant, $"{c.Seconds:0.0} s: {c.Trainers}"));
+            yield return $"Trainers over time: {(s.TrainersOverTime.Count > 12 ? "… " : "")}{string.Join(", ", changes)}";
         }
 
         yield return $"Trainers: {s.Trainers.Count}";
@@ -84,12 +173,12 @@ public static class JobFormat
             $"slice {slice.Slice} | {slice.Node ?? "(not placed yet)"} | version {slice.Version} | updated {Ages.Ago(slice.LastUpdatedUtc, nowUtc)} | answered {Ages.Ago(slice.LastAnsweredUtc, nowUtc)}");
     }
 
-    /// <summary>One node of <c>node list</c>: address, region, roles, capabilities, slices hosted, last contribution.</summary>
+    /// <summary>One node of <c>node list</c>: address, region, roles, capabilities, slices hosted, last contribution, then the jobs it trains and <c>draining</c> where so.</summary>
     public static string NodeLine(NodeActivity node, int slices, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(node);
         return string.Create(Invariant,
-            $"{node.Address} | {node.Region} | {ClusterFormat.Roles(node.Roles)} | {CapabilityScore.Describe(node.Capabilities)} | {slices} slices | last contribution {Ages.Ago(node.LastContributionUtc, nowUtc)} ({node.Contributions:N0} in all)");
+            $"{node.Address} | {node.Region} | {ClusterFormat.Roles(node.Roles)} | {CapabilityScore.Describe(node.Capabilities)} | {slices} slices | last contribution {Ages.Ago(node.LastContributionUtc, nowUtc)} ({node.Contributions:N0} in all){(node.Jobs.Length > 0 ? " | jobs " + string.Join(", ", node.Jobs) : "")}{(node.Draining ? " | draining" : "")}");
     }
 
     /// <summary>One checkpoint of <c>checkpoint list</c>.</summary>

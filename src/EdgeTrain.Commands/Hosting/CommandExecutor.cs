@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Event;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Commands.Logging;
@@ -18,13 +19,18 @@ public sealed class CommandExecutor
     private readonly TokenCheck token;
     private readonly LogRing logs;
     private readonly ILoggingAdapter log;
+    private readonly IActorRef coordinator;
 
-    /// <summary>An executor for <paramref name="node"/>.</summary>
-    public CommandExecutor(EdgeTrainNode node, CommandHostSettings settings, LogRing logs)
+    /// <summary>
+    /// An executor for <paramref name="node"/>; its job and node commands ask the node's JobCoordinator
+    /// proxy, or <paramref name="coordinator"/> when given (a stand-in that answers as the coordinator would).
+    /// </summary>
+    public CommandExecutor(EdgeTrainNode node, CommandHostSettings settings, LogRing logs, IActorRef? coordinator = null)
     {
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(settings);
         this.node = node;
+        this.coordinator = coordinator ?? node.Coordinator;
         this.settings = settings;
         this.logs = logs;
         token = new TokenCheck(settings.Token);
@@ -64,7 +70,7 @@ public sealed class CommandExecutor
             }
 
             var command = AllPalettes.Commands.First(c => c.Spec == parsed.Spec);
-            var context = new CommandContext(node, settings, logs, peer, line, error, cancellation);
+            var context = new CommandContext(node, settings, logs, peer, line, error, cancellation) { Coordinator = coordinator };
             return await command.Run(parsed, context).ConfigureAwait(false);
         }
         catch (CommandUsageException e)

@@ -13,7 +13,8 @@ namespace EdgeTrain.Commands.Palettes;
 /// </summary>
 public static class ClusterPalette
 {
-    private static readonly SwitchSpec Address = new("-a", "--address", "ADDRESS", "a member's address: akka.tcp://edgetrain@HOST:PORT or HOST:PORT", Required: true);
+    /// <summary>The <c>-a|--address ADDRESS</c> switch: a member, as <see cref="ClusterAddresses.Parse"/> reads it.</summary>
+    public static readonly SwitchSpec Address = new("-a", "--address", "ADDRESS", "a member's address: akka.tcp://edgetrain@HOST:PORT or HOST:PORT", Required: true);
     private static readonly TimeSpan LeaveTimeout = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(30);
 

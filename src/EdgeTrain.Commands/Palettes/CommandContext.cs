@@ -17,7 +17,9 @@ public sealed class CommandContext
     /// <summary>Creates the context.</summary>
     public CommandContext(EdgeTrainNode node, CommandHostSettings settings, LogRing logs, string peer, Func<string, Task> line, Func<string, Task> error, CancellationToken cancellation)
     {
+        ArgumentNullException.ThrowIfNull(node);
         Node = node;
+        Coordinator = node.Coordinator;
         Settings = settings;
         Logs = logs;
         Peer = peer;
@@ -28,6 +30,12 @@ public sealed class CommandContext
 
     /// <summary>The node the host runs in.</summary>
     public EdgeTrainNode Node { get; }
+
+    /// <summary>
+    /// Where the job and node commands send their questions: the node's proxy to the JobCoordinator
+    /// singleton, unless the creator of the context names another actor (a stand-in in tests).
+    /// </summary>
+    public IActorRef Coordinator { get; init; }
 
     /// <summary>The node's ActorSystem.</summary>
     public ActorSystem System => Node.System;

@@ -9,21 +9,23 @@ namespace EdgeTrain.Commands.Palettes;
 
 /// <summary>
 /// EdgeTrain's <c>node</c>, <c>shards</c> and <c>checkpoint</c> palettes: the registered nodes with
-/// their slices and contributions, where each slice of a job lives, and a job's checkpoints.
+/// their slices, contributions and jobs, draining a node (with the token), where each slice of a job
+/// lives, and a job's checkpoints.
 /// </summary>
 public static class EdgeTrainPalettes
 {
     /// <summary>The palettes' commands.</summary>
     public static IEnumerable<PaletteCommand> Commands =>
     [
-        new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution", []), Nodes),
+        new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution, jobs, draining", []), Nodes),
+        new(new("node drain", "the node finishes the jobs it trains and the scheduler places no new trainer on it; it stays a member", [ClusterPalette.Address], Mutating: true), Drain),
         new(new("shards list", "every parameter slice of a job: its node, version and last update", [JobPalette.Job]), Slices),
         new(new("checkpoint list", "a job's checkpoints: id, time, label, slice versions, size, CRC-32C", [JobPalette.Job]), Checkpoints),
     ];
 
     private static async Task<int> Nodes(ParsedCommand command, CommandContext context)
     {
-        if (await context.Ask(context.Node.Coordinator, GetNodeActivity.Instance, "the job coordinator").ConfigureAwait(false) is not NodeActivityList list)
+        if (await context.Ask(context.Coordinator, GetNodeActivity.Instance, "the job coordinator").ConfigureAwait(false) is not NodeActivityList list)
         {
             throw new CommandFailedException("unexpected answer from the job coordinator");
         }
@@ -42,10 +44,32 @@ public static class EdgeTrainPalettes
         return ExitCodes.Success;
     }
 
+    private static async Task<int> Drain(ParsedCommand command, CommandContext context)
+    {
+        var address = ClusterAddresses.Parse(command.Value("--address")!).ToString();
+        var answer = await context.Ask(context.Coordinator, new DrainNode(address, $"edgetrain-cmd ({context.Peer})"), "the job coordinator").ConfigureAwait(false);
+        switch (answer)
+        {
+            case NodeDraining draining:
+                foreach (var line in JobFormat.Draining(draining))
+                {
+                    await context.Line(line).ConfigureAwait(false);
+                }
+
+                return ExitCodes.Success;
+            case NodeUnknown unknown:
+                throw new CommandFailedException(unknown.Known.Length == 0
+                    ? $"the coordinator knows no node at {unknown.Address}; no node has registered"
+                    : $"the coordinator knows no node at {unknown.Address}; it knows {string.Join(", ", unknown.Known)} ('node list' shows them)");
+            default:
+                throw new CommandFailedException($"unexpected answer {answer.GetType().Name} from the job coordinator");
+        }
+    }
+
     private static async Task<int> Slices(ParsedCommand command, CommandContext context)
     {
         var jobId = command.Value("--job")!;
-        var report = await context.Ask(context.Node.Coordinator, new GetSliceHealth(jobId), "the job coordinator").ConfigureAwait(false) switch
+        var report = await context.Ask(context.Coordinator, new GetSliceHealth(jobId), "the job coordinator").ConfigureAwait(false) switch
         {
             SliceHealthReport r => r,
             JobUnknown => throw JobPalette.UnknownJob(jobId),
@@ -63,7 +87,7 @@ public static class EdgeTrainPalettes
     private static async Task<int> Checkpoints(ParsedCommand command, CommandContext context)
     {
         var jobId = command.Value("--job")!;
-        var list = await context.Ask(context.Node.Coordinator, new ListCheckpoints(jobId), "the job coordinator").ConfigureAwait(false) switch
+        var list = await context.Ask(context.Coordinator, new ListCheckpoints(jobId), "the job coordinator").ConfigureAwait(false) switch
         {
             CheckpointList l => l,
             CheckpointUnknown => throw JobPalette.UnknownJob(jobId),

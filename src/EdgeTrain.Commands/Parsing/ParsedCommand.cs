@@ -32,7 +32,7 @@ public sealed class ParsedCommand
     /// <summary>True when flag <paramref name="longName"/> was given.</summary>
     public bool Flag(string longName) => flags.Contains(longName);
 
-    /// <summary>A whole-number switch from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>.</summary>
+    /// <summary>A whole-number switch (signed where <paramref name="min"/> is negative) from <paramref name="min"/> to <paramref name="max"/>, or <paramref name="fallback"/>.</summary>
     /// <exception cref="CommandUsageException">the value is not such a number.</exception>
     public int Int(string longName, int fallback, int min, int max)
     {
@@ -41,7 +41,7 @@ public sealed class ParsedCommand
             return fallback;
         }
 
-        return int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+        return int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
             ? value
             : throw new CommandUsageException($"{Spec.Name}: {longName} expects a whole number from {min} to {max}, found '{text}'");
     }

@@ -27,14 +27,18 @@ public static class SeedCli
                [--cmd-port P] [--cmd-host H]
                       run a seed node (the JobCoordinator) with a console and a command host for
                       edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C
-          submit JOB.conf --seed HOST:PORT [--wait] [--json]
-                      submit a job to a cluster; --wait follows it to the end
+          submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
+                      submit a job to a cluster; --priority overrides the job file's priority
+                      (higher is served first); --wait follows it to the end
           status --seed HOST:PORT [--job ID] [--json]
-                      show the cluster's jobs
-          demo --nodes N --job JOB.conf [--json] [--regions K] [--out DIR] [--chaos PLAN] [--cmd-port P]
-                      start a seed and N nodes on this machine, train the job, stop them all;
-                      the seed's command host listens on --cmd-port (default 9110 when free);
-                      PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s]
+                      show the cluster's jobs and the scheduler's queue (priority, why a job waits)
+          demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--out DIR]
+               [--chaos PLAN] [--cmd-port P]
+                      start a seed and N nodes on this machine, submit every job (each with its
+                      file's priority), train until all have ended, stop them all; the seed's
+                      command host listens on --cmd-port (default 9110 when free);
+                      PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
+                      and measured on, the first job)
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv

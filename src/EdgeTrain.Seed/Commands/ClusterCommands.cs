@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Commands.Palettes;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Seed.Cli;
@@ -12,12 +13,15 @@ namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// The researcher's client commands against a running cluster, through a seed's receptionist:
-/// <c>submit JOB.conf --seed HOST:PORT [--wait] [--json]</c> and
+/// <c>submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]</c> and
 /// <c>status --seed HOST:PORT [--job ID] [--json]</c>.
 /// </summary>
 internal static class ClusterCommands
 {
     private static readonly TimeSpan AskTimeout = TimeSpan.FromSeconds(30);
+
+    // the queue is extra: a coordinator that does not answer it in this time leaves it out
+    private static readonly TimeSpan QueueTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>JSON as the other commands print it: camelCase names, enums as their names, NaN as "NaN".</summary>
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
@@ -28,10 +32,10 @@ internal static class ClusterCommands
 
     public static async Task<int> SubmitAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, ["--seed"], ["--wait", "--json"]);
-        line.AllowPositionals(1, "submit JOB.conf --seed HOST:PORT [--wait] [--json]");
+        var line = CommandLine.Parse(args, ["--seed", "--priority"], ["--wait", "--json"]);
+        line.AllowPositionals(1, "submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]");
         var jobPath = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "JOB.conf", "missing; expected the path of a job file");
-        var spec = JobSpecReader.Load(jobPath);
+        var spec = WithPriority(JobSpecReader.Load(jobPath), line);
         var seeds = Seeds(line);
         await using var client = EdgeTrainClient.Connect(seeds);
         var answer = await Ask(client, new SubmitJob(spec), seeds).ConfigureAwait(false);
@@ -41,7 +45,8 @@ internal static class ClusterCommands
                 error.WriteLine($"edgetrain: job {rejected.JobId} rejected: {rejected.Reason}");
                 return SeedCli.Failure;
             case JobAccepted accepted:
-                output.WriteLine($"submitted {spec.Name} as {accepted.JobId}");
+                // the job id stays the last word: scripts take it from there
+                output.WriteLine(line.Option("--priority") is null ? $"submitted {spec.Name} as {accepted.JobId}" : $"submitted {spec.Name} with priority {spec.Priority} as {accepted.JobId}");
                 if (!line.Flag("--wait"))
                 {
                     return SeedCli.Success;
@@ -80,9 +85,10 @@ internal static class ClusterCommands
             JobUnknown => throw new InvalidInputException("command line", "--job", $"no job '{job}' on this cluster"),
             _ => [],
         };
+        var queue = jobs.Any(j => !j.Finished) ? await TryQueueAsync(client).ConfigureAwait(false) : null;
         if (line.Flag("--json"))
         {
-            output.WriteLine(JsonSerializer.Serialize(jobs, Json));
+            output.WriteLine(QueueReport.StatusJson(jobs, queue, Json));
         }
         else if (jobs.Count == 0)
         {
@@ -94,9 +100,42 @@ internal static class ClusterCommands
             {
                 output.WriteLine(Describe(status));
             }
+
+            if (queue is not null)
+            {
+                foreach (var text in QueueReport.StatusLines(queue, job is null ? null : [job]))
+                {
+                    output.WriteLine(text);
+                }
+            }
+            else if (jobs.Any(j => !j.Finished))
+            {
+                output.WriteLine($"queue: no answer from the coordinator within {QueueTimeout.TotalSeconds:0} s");
+            }
         }
 
         return SeedCli.Success;
+    }
+
+    /// <summary>
+    /// <paramref name="spec"/> with the priority of <c>--priority N</c> when given (a whole number from
+    /// <see cref="JobPalette.MinPriority"/> to <see cref="JobPalette.MaxPriority"/>), else as the job file says.
+    /// </summary>
+    /// <exception cref="InvalidInputException">the value is not such a number.</exception>
+    public static JobSpec WithPriority(JobSpec spec, CommandLine line) =>
+        line.Option("--priority") is null ? spec : spec with { Priority = line.Int("--priority", spec.Priority, JobPalette.MinPriority, JobPalette.MaxPriority) };
+
+    /// <summary>The scheduler's queue, or null when the coordinator does not answer it within a few seconds.</summary>
+    public static async Task<JobQueue?> TryQueueAsync(EdgeTrainClient client)
+    {
+        try
+        {
+            return await client.Ask(GetJobQueue.Instance, QueueTimeout).ConfigureAwait(false) as JobQueue;
+        }
+        catch (Exception e) when (e is Akka.Actor.AskTimeoutException or TaskCanceledException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Polls a job's status every second until it finishes; reports each one.</summary>
@@ -132,7 +171,7 @@ internal static class ClusterCommands
     }
 
     public static string Describe(JobStatus s) => string.Create(CultureInfo.InvariantCulture,
-        $"{s.JobId} {s.State}: {s.ElapsedSeconds:0}s, {s.Samples:N0} samples ({s.SamplesPerSecond:N0}/s), loss {s.Loss:0.000}, accuracy {s.Accuracy:P2}, {s.Updates} updates, {s.BytesSent / 1e6:0.0} MB sent{(s.Message is null ? "" : "; " + s.Message)}");
+        $"{s.JobId} {s.State}: {s.ElapsedSeconds:0}s, {s.Samples:N0} samples ({s.SamplesPerSecond:N0}/s), loss {s.Loss:0.000}, accuracy {s.Accuracy:P2}, {s.Updates} updates, {s.BytesSent / 1e6:0.0} MB sent, priority {s.Priority}{(s.Message is null ? "" : "; " + s.Message)}");
 
     public static IReadOnlyList<string> Seeds(CommandLine line)
     {

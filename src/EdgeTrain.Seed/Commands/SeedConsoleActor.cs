@@ -7,11 +7,14 @@ namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// The seed's console: one line per membership change, every few seconds one line per job that is
-/// starting (with what it waits for) or running, and once a job's end and why.
+/// queued, starting (with what it waits for) or running, and once a job's end and why; and the
+/// scheduler's queue — the jobs waiting for trainers, with their priority and why they wait —
+/// whenever it changes.
 /// </summary>
 internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
 {
     private readonly HashSet<string> ended = new(StringComparer.Ordinal);
+    private IReadOnlyList<string> queuePrinted = [];
 
     public SeedConsoleActor(TextWriter output, IActorRef coordinator)
     {
@@ -22,7 +25,11 @@ internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.UnreachableMember>(e => output.WriteLine($"[member] unreachable {e.Member.Address}"));
         Receive<ClusterEvent.ReachableMember>(e => output.WriteLine($"[member] reachable   {e.Member.Address}"));
         Receive<ClusterEvent.IClusterDomainEvent>(_ => { });
-        Receive<Tick>(_ => coordinator.Tell(ListJobs.Instance));
+        Receive<Tick>(_ =>
+        {
+            coordinator.Tell(ListJobs.Instance);
+            coordinator.Tell(GetJobQueue.Instance);
+        });
         Receive<JobList>(list =>
         {
             foreach (var job in list.Jobs)
@@ -34,8 +41,23 @@ internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
                 }
 
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates{(job.Message is null ? "" : "; " + job.Message)}"));
+                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates, priority {job.Priority}{(job.Message is null ? "" : "; " + job.Message)}"));
             }
+        });
+        Receive<JobQueue>(queue =>
+        {
+            var lines = QueueReport.ConsoleLines(queue);
+            if (lines.SequenceEqual(queuePrinted, StringComparer.Ordinal))
+            {
+                return;
+            }
+
+            foreach (var text in lines.Count > 0 ? lines : ["[queue] no job waits for trainers"])
+            {
+                output.WriteLine(text);
+            }
+
+            queuePrinted = lines;
         });
     }
 

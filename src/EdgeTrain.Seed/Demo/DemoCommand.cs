@@ -2,13 +2,9 @@ using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
-using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Hosting;
-using EdgeTrain.Core;
-using EdgeTrain.Core.Codecs;
-using EdgeTrain.Core.Jobs;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Output;
@@ -18,32 +14,35 @@ using static EdgeTrain.Actors.Membership.MembershipProtocol;
 namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
-/// <c>edgetrain demo --nodes N --job JOB.conf [--json] [--regions K] [--port P] [--out DIR] [--cmd-port P]</c>:
+/// <c>edgetrain demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--port P] [--out DIR] [--cmd-port P]</c>:
 /// starts a seed and N node processes on loopback (SQLite persistence in one run folder), submits
-/// the job, shows a live view (members and roles, slices per node, samples/s, loss, accuracy),
-/// writes <c>metrics.csv</c>, <c>curves.png</c> and the trained model into the run folder, ends
-/// with one JSON line, and stops every process it started, also on Ctrl-C.
+/// every job in order (each with its file's priority), shows a live view (every job's state,
+/// priority, trainers and why it waits; members and roles, slices per node, samples/s, loss,
+/// accuracy) until all have ended, writes each job's <c>metrics.csv</c> and <c>curves.png</c> (in the
+/// run folder for one job, in <c>RUN/JOB-ID/</c> for several) beside the trained models, ends with one
+/// JSON line, and stops every process it started, also on Ctrl-C. Exit code 0 only when every job
+/// completed. A chaos plan is timed by, and its recoveries measured on, the first job.
 /// </summary>
 internal static class DemoCommand
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port"];
-    private static readonly string[] Switches = ["--json"];
     private static readonly TimeSpan JoinTimeout = TimeSpan.FromSeconds(120);
+
+    // a coordinator that leaves the queue unanswered this many times in a row is not asked again
+    private const int QueueMisses = 3;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, Valued, Switches);
-        line.AllowPositionals(0, "demo --nodes N --job JOB.conf [--json]");
-        var jobPath = line.Option("--job") ?? throw new InvalidInputException("command line", "--job", "missing; expected the path of a job file");
-        var spec = JobSpecReader.Load(jobPath);
-        var count = line.Int("--nodes", 3, 1, 64);
-        var regions = line.Int("--regions", Math.Min(2, count), 1, count);
-        var runDir = Path.GetFullPath(line.Option("--out") ?? Path.Combine("runs", spec.Name));
-        var port = line.Int("--port", 0, 0, 65535) is var p && p > 0 ? p : FreePort();
-        var chaosPlan = line.Option("--chaos") is { } chaosText ? ChaosPlan.Parse(chaosText) : null;
+        var options = DemoOptions.Parse(args);
+        var jobs = options.JobPaths.Select(path => (Path: path, Spec: JobSpecReader.Load(path))).ToList();
+        DemoOptions.CheckNames(jobs);
+        var specs = jobs.Select(j => j.Spec).ToList();
+        var count = options.Nodes;
+        var regions = options.Regions;
+        var runDir = options.RunFolder(specs);
+        var port = options.Port > 0 ? options.Port : FreePort();
         // the seed's command host: 9110 when free (or --cmd-port; 0: none), and a token for the
         // commands that change things: the caller's EDGETRAIN_CMD_TOKEN, else a fresh one printed below
-        var cmdPort = line.Option("--cmd-port") is null ? (PortFree(CommandHostSettings.DefaultPort) ? CommandHostSettings.DefaultPort : FreePort()) : line.Int("--cmd-port", 0, 0, 65535);
+        var cmdPort = options.CmdPort ?? (PortFree(CommandHostSettings.DefaultPort) ? CommandHostSettings.DefaultPort : FreePort());
         var cmdToken = Environment.GetEnvironmentVariable(CommandHostSettings.TokenVariable) is { Length: > 0 } given ? given : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         Fresh(runDir);
         var logs = Directory.CreateDirectory(Path.Combine(runDir, "logs")).FullName;
@@ -55,9 +54,9 @@ internal static class DemoCommand
         using var children = new ChildProcesses();
         using var cancelRegistration = stop.Register(children.Dispose);
         var live = new LiveView(output, Console.IsOutputRedirected);
-        live.Note($"demo {spec.Name}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
+        live.Note($"demo {string.Join(", ", specs.Select(s => s.Name))}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
         // --config (e.g. hocon/postgres.conf) goes to every process
-        var configs = line.Options("--config").SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
+        var configs = options.Configs.SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
         children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), .. configs],
             Path.Combine(logs, "seed.log"), new Dictionary<string, string> { [CommandHostSettings.TokenVariable] = cmdToken });
         if (cmdPort > 0)
@@ -80,17 +79,27 @@ internal static class DemoCommand
             return SeedCli.Failure;
         }
 
-        var answer = await ClusterCommands.Ask(client, new SubmitJob(spec), [seedAddress]).ConfigureAwait(false);
-        if (answer is not JobAccepted accepted)
+        var ids = new List<string>();
+        foreach (var spec in specs)
         {
-            error.WriteLine($"edgetrain demo: the job was not accepted: {(answer as JobRejected)?.Reason ?? answer.GetType().Name}");
-            return SeedCli.Failure;
+            var answer = await ClusterCommands.Ask(client, new SubmitJob(spec), [seedAddress]).ConfigureAwait(false);
+            if (answer is not JobAccepted accepted)
+            {
+                error.WriteLine($"edgetrain demo: the job{(specs.Count > 1 ? " " + spec.Name : "")} was not accepted: {(answer as JobRejected)?.Reason ?? answer.GetType().Name}");
+                return SeedCli.Failure;
+            }
+
+            ids.Add(accepted.JobId);
+            live.Note(string.Create(CultureInfo.InvariantCulture,
+                $"submitted {spec.Name} as {accepted.JobId} (priority {spec.Priority}, trainers min {spec.MinTrainers}, max {(spec.MaxTrainers == 0 ? "any" : spec.MaxTrainers.ToString(CultureInfo.InvariantCulture))})"));
         }
 
-        live.Note($"submitted {spec.Name} as {accepted.JobId}");
-        var chaos = chaosPlan is null ? null : new ChaosMonkey(chaosPlan, children, logs, live.Note);
-        JobStatus? final = null;
-        while (final is null)
+        // the chaos plan follows the first job: its time, its slices, its recoveries
+        var first = ids[0];
+        var chaos = options.Chaos is null ? null : new ChaosMonkey(options.Chaos, children, logs, live.Note);
+        var latest = new Dictionary<string, JobStatus>(StringComparer.Ordinal);
+        var queueMisses = 0;
+        while (!ids.All(id => latest.TryGetValue(id, out var s) && s.Finished))
         {
             if (children.FirstExited() is { } exited)
             {
@@ -98,14 +107,26 @@ internal static class DemoCommand
                 return SeedCli.Failure;
             }
 
-            if (await ClusterCommands.Ask(client, new GetJobStatus(accepted.JobId), [seedAddress]).ConfigureAwait(false) is JobStatus status)
+            foreach (var id in ids.Where(id => !(latest.TryGetValue(id, out var known) && known.Finished)))
             {
-                live.Show(status, nodes);
-                final = status.Finished ? status : null;
-                if (chaos is not null && await ClusterCommands.Ask(client, new GetSliceHealth(accepted.JobId), [seedAddress]).ConfigureAwait(false) is SliceHealthReport health)
+                if (await ClusterCommands.Ask(client, new GetJobStatus(id), [seedAddress]).ConfigureAwait(false) is JobStatus status)
                 {
-                    chaos.Step(status, health, nodeNames);
+                    latest[id] = status;
                 }
+            }
+
+            JobQueue? queue = null;
+            if (queueMisses < QueueMisses && ids.Any(latest.ContainsKey))
+            {
+                queue = await ClusterCommands.TryQueueAsync(client).ConfigureAwait(false);
+                queueMisses = queue is null ? queueMisses + 1 : 0;
+            }
+
+            live.Show([.. ids.Where(latest.ContainsKey).Select(id => latest[id])], queue, nodes);
+            if (chaos is not null && latest.TryGetValue(first, out var followed)
+                && await ClusterCommands.Ask(client, new GetSliceHealth(first), [seedAddress]).ConfigureAwait(false) is SliceHealthReport health)
+            {
+                chaos.Step(followed, health, nodeNames);
             }
 
             if (stop.IsCancellationRequested)
@@ -114,43 +135,54 @@ internal static class DemoCommand
                 return SeedCli.Failure;
             }
 
-            if (final is null)
+            if (!ids.All(id => latest.TryGetValue(id, out var s) && s.Finished))
             {
                 await Task.Delay(TimeSpan.FromSeconds(1), stop).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             }
         }
 
-        var model = JobFiles.ModelPath(runDir, accepted.JobId);
-        for (var waited = 0; waited < 30 && !File.Exists(model); waited++)
+        // the coordinator saves each model as its job ends; give the last ones a moment
+        var models = ids.Select(id => JobFiles.ModelPath(runDir, id)).ToList();
+        for (var waited = 0; waited < 30 && !models.All(File.Exists); waited++)
         {
             await Task.Delay(500, CancellationToken.None).ConfigureAwait(false);
         }
 
-        var rows = MetricRow.From(final.Curve);
-        var csv = Path.Combine(runDir, "metrics.csv");
-        var png = Path.Combine(runDir, "curves.png");
-        MetricsCsv.Write(csv, "evaluation", rows);
-        if (rows.Count > 0)
+        var runs = new List<DemoJobRun>();
+        for (var i = 0; i < ids.Count; i++)
         {
-            CurvesChart.Write(png, $"{spec.Name} on {count} nodes", rows);
-        }
+            var (spec, final, model) = (specs[i], latest[ids[i]], models[i]);
+            var folder = Directory.CreateDirectory(DemoOptions.JobFolder(runDir, final.JobId, ids.Count)).FullName;
+            var rows = MetricRow.From(final.Curve);
+            var csv = Path.Combine(folder, "metrics.csv");
+            var png = Path.Combine(folder, "curves.png");
+            MetricsCsv.Write(csv, "evaluation", rows);
+            if (rows.Count > 0)
+            {
+                CurvesChart.Write(png, $"{spec.Name} on {count} nodes", rows);
+            }
 
-        live.Note(string.Create(CultureInfo.InvariantCulture,
-            $"{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}{(rows.Count > 0 ? ", " + png : "")}{(File.Exists(model) ? ", " + model : "")}"));
-        if (final.State != JobState.Completed)
-        {
-            live.Note($"{final.JobId} {final.State}: {final.Message ?? "the coordinator gave no reason"}");
-        }
-        if (final.Trainers.Count > 0 && final.ElapsedSeconds > 0)
-        {
+            var run = new DemoJobRun(spec, final, csv, rows.Count > 0 ? png : null, File.Exists(model) ? model : null);
+            runs.Add(run);
+            var who = ids.Count > 1 ? final.JobId + " " : "";
             live.Note(string.Create(CultureInfo.InvariantCulture,
-                $"trainers: {final.Trainers.Average(t => t.BusySeconds) / final.ElapsedSeconds:P0} of the time computing, {final.Trainers.Average(t => t.PullSeconds) / final.ElapsedSeconds:P0} waiting for slices, {final.Trainers.Sum(t => t.Contributions):N0} contributions"));
+                $"{who}{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}{(run.Curves is null ? "" : ", " + png)}{(run.Model is null ? "" : ", " + model)}"));
+            if (!run.Completed)
+            {
+                live.Note($"{final.JobId} {final.State}: {final.Message ?? "the coordinator gave no reason"}");
+            }
+
+            if (final.Trainers.Count > 0 && final.ElapsedSeconds > 0)
+            {
+                live.Note(string.Create(CultureInfo.InvariantCulture,
+                    $"{who}trainers: {final.Trainers.Average(t => t.BusySeconds) / final.ElapsedSeconds:P0} of the time computing, {final.Trainers.Average(t => t.PullSeconds) / final.ElapsedSeconds:P0} waiting for slices, {final.Trainers.Sum(t => t.Contributions):N0} contributions"));
+            }
         }
 
         object? chaosReport = null;
         if (chaos is not null)
         {
-            var audit = await ClusterCommands.Ask(client, new AuditUpdates(accepted.JobId), [seedAddress]).ConfigureAwait(false) as UpdateAudit;
+            var audit = await ClusterCommands.Ask(client, new AuditUpdates(first), [seedAddress]).ConfigureAwait(false) as UpdateAudit;
             live.Note($"chaos: {chaos.Kills} kill(s); longest recovery {chaos.MaxRecoverySeconds?.ToString("0.0", CultureInfo.InvariantCulture) ?? "never"} s; " +
                 $"{audit?.Acknowledged ?? 0} acknowledged updates, {audit?.Lost.ToString(CultureInfo.InvariantCulture) ?? "?"} lost{(audit?.Problem is { } problem ? " (" + problem + ")" : "")}");
             foreach (var kill in chaos.Breakdown)
@@ -159,7 +191,7 @@ internal static class DemoCommand
                     $"chaos: {kill.Node} (slices [{string.Join(",", kill.Slices)}]): detected {Seconds(kill.DetectedSeconds)}{(kill.DetectedBy is null ? "" : $" ({kill.DetectedBy})")}, downed {Seconds(kill.DownedSeconds)}, serving again {Seconds(kill.ServingSeconds)} after the kill"));
             }
 
-            foreach (var e in final.Events)
+            foreach (var e in runs[0].Final.Events)
             {
                 live.Note($"  {e}");
             }
@@ -182,43 +214,15 @@ internal static class DemoCommand
             };
         }
 
-        if (line.Flag("--json"))
+        if (options.Json)
         {
-            var target = final.Curve.FirstOrDefault(c => c.Accuracy >= spec.TargetAccuracy);
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                mode = "cluster",
-                job = accepted.JobId,
-                nodes = count,
-                accuracy = Math.Round(final.Accuracy, 5),
-                seconds = Math.Round(final.ElapsedSeconds, 2),
-                samples = final.Samples,
-                samplesPerSecond = Math.Round(final.SamplesPerSecond, 1),
-                bytesSent = final.BytesSent,
-                bytesPerSample = final.Samples > 0 ? Math.Round((double)final.BytesSent / final.Samples, 2) : (double?)null,
-                bytesPulled = final.Trainers.Sum(t => t.BytesPulled),
-                codecs = $"{Codec(spec.Wire.TrainerToAggregator)}/{Codec(spec.Wire.AggregatorToShard)}",
-                localSteps = spec.LocalSteps,
-                shardsPerNode = final.SlicesPerNode,
-                updates = final.Updates,
-                secondsToTarget = target is null ? (double?)null : Math.Round(target.Seconds, 2),
-                state = final.State.ToString(),
-                reason = final.Message,
-                model = File.Exists(model) ? model : null,
-                chaos = chaosReport,
-            }, new JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+            output.WriteLine(DemoJson.Line(count, runs, chaosReport));
         }
 
-        return final.State == JobState.Completed ? SeedCli.Success : SeedCli.Failure;
+        return DemoJson.ExitCode(runs);
     }
 
     private static string Seconds(double? seconds) => seconds is { } s ? s.ToString("0.00 's'", CultureInfo.InvariantCulture) : "never";
-
-    private static string Codec(CodecSpec codec) => codec.Kind switch
-    {
-        CodecKind.TopK or CodecKind.TopKInt8 => string.Create(CultureInfo.InvariantCulture, $"{codec.Kind.ToString().ToLowerInvariant()}:{codec.TopKFraction:0.####}"),
-        _ => codec.Kind.ToString().ToLowerInvariant(),
-    };
 
     private static async Task<IReadOnlyList<NodeInfo>?> WaitForNodesAsync(EdgeTrainClient client, int count, ChildProcesses children, LiveView live, CancellationToken stop)
     {

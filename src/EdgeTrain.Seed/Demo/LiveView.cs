@@ -1,15 +1,18 @@
 using System.Globalization;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
-/// The demo's live view: on a terminal it redraws one block (members and roles, slices per node,
-/// samples/s, loss, test accuracy) every second; with redirected output it prints one line per
-/// update instead, so logs stay readable.
+/// The demo's live view: on a terminal it redraws one block every second — a line per job (state,
+/// time, samples/s, loss, test accuracy, priority, trainers held/min/max, why it waits) and a line
+/// per node (region, roles, slices of every job, samples); with redirected output it prints one line
+/// per job and update instead, so logs stay readable.
 /// </summary>
 internal sealed class LiveView(TextWriter output, bool redirected)
 {
@@ -21,22 +24,27 @@ internal sealed class LiveView(TextWriter output, bool redirected)
         output.WriteLine(text);
     }
 
-    public void Show(JobStatus status, IReadOnlyList<NodeInfo> nodes)
+    /// <summary>Shows <paramref name="jobs"/> (in the order they were submitted) with their <paramref name="queue"/> entries, when the queue answered.</summary>
+    public void Show(IReadOnlyList<JobStatus> jobs, JobQueue? queue, IReadOnlyList<NodeInfo> nodes)
     {
-        var summary = string.Create(CultureInfo.InvariantCulture,
-            $"{status.JobId} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB{(status.State == JobState.Starting && status.Message is { } waiting ? "  " + waiting : "")}");
+        var width = jobs.Count == 0 ? 0 : jobs.Max(j => j.JobId.Length);
+        var lines = jobs.Select(j => JobLine(j, queue?.Jobs.FirstOrDefault(e => e.JobId == j.JobId), width)).ToList();
         if (redirected)
         {
-            output.WriteLine(summary);
+            foreach (var text in lines)
+            {
+                output.WriteLine(text);
+            }
+
             return;
         }
 
-        var lines = new List<string> { summary };
         foreach (var node in nodes)
         {
-            var trainer = status.Trainers.FirstOrDefault(t => t.Node == node.Address);
+            var slices = jobs.Sum(j => j.SlicesPerNode.GetValueOrDefault(node.Address));
+            var samples = jobs.Sum(j => j.Trainers.Where(t => t.Node == node.Address).Sum(t => t.Samples));
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"  {node.Address,-34} {node.Region,-9} [{string.Join(",", node.Roles),-24}] slices {status.SlicesPerNode.GetValueOrDefault(node.Address),3}  samples {trainer?.Samples ?? 0,9:N0}  {CapabilityScore.Describe(node.Capabilities)}"));
+                $"  {node.Address,-34} {node.Region,-9} [{string.Join(",", node.Roles),-24}] slices {slices,3}  samples {samples,9:N0}  {CapabilityScore.Describe(node.Capabilities)}"));
         }
 
         if (drawnLines > 0)
@@ -50,5 +58,20 @@ internal sealed class LiveView(TextWriter output, bool redirected)
         }
 
         drawnLines = lines.Count;
+    }
+
+    /// <summary>
+    /// One job's line: id (padded to <paramref name="idWidth"/>), state, training time, samples, samples/s,
+    /// loss, accuracy, updates, MB sent, priority, trainers held/min/max, then why it waits (queued,
+    /// preempted or starting: the scheduler's reason), is paused, or ended without reaching its target.
+    /// </summary>
+    public static string JobLine(JobStatus status, QueueEntry? entry, int idWidth = 0)
+    {
+        ArgumentNullException.ThrowIfNull(status);
+        var held = entry?.Trainers ?? (status.TrainersOverTime.Count > 0 ? status.TrainersOverTime[^1].Trainers : status.Trainers.Count);
+        var reason = JobFormat.Waiting(status, entry)
+            ?? (status.State == JobState.Paused || (status.Finished && status.State != JobState.Completed) ? status.Message : null);
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{status.JobId.PadRight(idWidth)} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB  priority {status.Priority}  trainers {JobFormat.Trainers(held, status.MinTrainers, status.MaxTrainers)}{(reason is null ? "" : "  " + reason)}");
     }
 }

@@ -2,7 +2,10 @@ using Akka.Cluster;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Commands.Tests.Formatting;
 
@@ -72,5 +75,89 @@ public sealed class FormatSpec
         Assert.Contains("Audit: 120 acknowledged updates, 0 lost", lines);
         Assert.Contains("  n1 | 3 slices", lines);
         Assert.StartsWith("mlp-1 | paused | 40 s | 4,000 samples", JobFormat.JobLine(status), StringComparison.Ordinal);
+    }
+
+    private const string HeldByBig = "needs 1 trainer(s); 0 of 2 slot(s) free for it; held by big-1 (priority 10, 2)";
+
+    private static readonly JobQueue Queue = new(
+        [
+            new QueueEntry(1, "big-1", 10, JobState.Running, 2, 2, 4, Now.AddMinutes(-10), null),
+            new QueueEntry(2, "small-2", 0, JobState.Queued, 0, 1, 0, Now.AddSeconds(-30), HeldByBig),
+        ],
+        TotalSlots: 2,
+        FreeSlots: 0);
+
+    [Fact]
+    public void The_queue_is_a_table_in_the_order_of_service_with_the_slots_and_the_count()
+    {
+        var lines = JobFormat.QueueLines(Queue, Now).ToList();
+        var empty = JobFormat.QueueLines(new JobQueue([], 3, 3), Now).ToList();
+
+        Assert.Equal(
+            [
+                "#  JOB      PRIORITY  STATE    TRAINERS  SUBMITTED   WAITING",
+                "1  big-1          10  running  2/2/4     10 min ago",
+                "2  small-2         0  queued   0/1/any   30 s ago    " + HeldByBig,
+                "Slots: 2 trainer slots, 0 free",
+                "Count: 2 unfinished jobs",
+            ],
+            lines);
+        Assert.Equal(["Slots: 3 trainer slots, 3 free", "Count: 0 unfinished jobs"], empty);
+    }
+
+    [Fact]
+    public void A_waiting_job_shows_its_priority_reservation_place_in_the_queue_and_why_it_waits()
+    {
+        var queued = new JobStatus("small-2", JobState.Queued, 0, double.NaN, 0, 0, 0, 0, 0, [], [], new Dictionary<string, int>(), "waiting for the scheduler")
+        {
+            Priority = 0,
+            MinTrainers = 1,
+            MaxTrainers = 0,
+        };
+        var running = new JobStatus("big-1", JobState.Running, 0.5, 0.9, 100, 10, 0, 3, 12, [], [], new Dictionary<string, int>(), null)
+        {
+            Priority = 10,
+            MinTrainers = 2,
+            MaxTrainers = 4,
+            TrainersOverTime = [new TrainerCount(0.5, 2), new TrainerCount(20.26, 3)],
+        };
+
+        var waiting = JobFormat.JobDetail(queued, null, Queue.Jobs[1]).ToList();
+        var withoutQueue = JobFormat.JobDetail(queued, null).ToList();
+        var busy = JobFormat.JobDetail(running, null, Queue.Jobs[0]).ToList();
+
+        Assert.Contains("State: queued", waiting);
+        Assert.Contains("Priority: 0", waiting);
+        Assert.Contains("Reservation: min 1, max any trainers", waiting);
+        Assert.Contains("Queue: position 2, 0 trainers held", waiting);
+        Assert.Contains("Waiting: " + HeldByBig, waiting);
+        Assert.Contains("Message: waiting for the scheduler", waiting); // the job's own message differs from the scheduler's reason
+        Assert.Contains("Waiting: waiting for the scheduler", withoutQueue);
+        Assert.DoesNotContain(withoutQueue, l => l.StartsWith("Message:", StringComparison.Ordinal));
+        Assert.Contains("Priority: 10", busy);
+        Assert.Contains("Reservation: min 2, max 4 trainers", busy);
+        Assert.Contains("Trainers over time: 0.5 s: 2, 20.3 s: 3", busy);
+        Assert.DoesNotContain(busy, l => l.StartsWith("Waiting:", StringComparison.Ordinal));
+        Assert.EndsWith("| priority 10", JobFormat.JobLine(running), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Priority_and_drain_answers_and_a_draining_node_read_plainly()
+    {
+        var node = new NodeActivity("akka.tcp://edgetrain@127.0.0.1:5", "local", ["trainer"], new NodeCapabilities(2, 8L << 30, true, null, false, 0, 10, 10L << 30, "test"), 3, null)
+        {
+            Jobs = ["big-1", "small-2"],
+            Draining = true,
+        };
+
+        Assert.Equal("big-1: priority -3; preempted small-2", JobFormat.PrioritySet(new JobPrioritySet("big-1", -3, "preempted small-2")));
+        Assert.Equal("big-1: priority 4", JobFormat.PrioritySet(new JobPrioritySet("big-1", 4, "")));
+        Assert.Equal(
+            ["Draining akka.tcp://edgetrain@127.0.0.1:5: no new trainer goes there", "Still training there until they end or move: big-1, small-2"],
+            JobFormat.Draining(new NodeDraining("akka.tcp://edgetrain@127.0.0.1:5", ["big-1", "small-2"], "no new trainer goes there")));
+        Assert.Equal("No job trains there: it takes no new trainer", JobFormat.Draining(new NodeDraining("a", [], "")).Last());
+        Assert.EndsWith("(3 in all) | jobs big-1, small-2 | draining", JobFormat.NodeLine(node, 2, Now), StringComparison.Ordinal);
+        Assert.EndsWith("(3 in all)", JobFormat.NodeLine(node with { Jobs = [], Draining = false }, 2, Now), StringComparison.Ordinal);
+        Assert.Equal("2/1/any", JobFormat.Trainers(2, 1, 0));
     }
 }

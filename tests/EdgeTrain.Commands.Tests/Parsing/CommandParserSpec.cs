@@ -64,11 +64,35 @@ public sealed class CommandParserSpec
     [InlineData("job show -j", "--job expects ID")]
     [InlineData("cluster leave a:1 b:2", "unexpected argument 'b:2'")]
     [InlineData("actor hierarchy --system=yes", "--system takes no value")]
+    [InlineData("job priority -j a-1", "--priority is required")]
+    [InlineData("job priority -p 3", "--job is required")]
+    [InlineData("node drain", "--address is required")]
+    [InlineData("job queue -j a-1", "unknown switch '-j'")]
+    [InlineData("job prio -j a-1 -p 1", "did you mean 'job priority'")]
+    [InlineData("node drian -a 10.0.0.7:4053", "did you mean 'node drain'")]
     public void Misuse_of_a_command_is_a_usage_error_naming_what_is_wrong(string line, string expected)
     {
         var e = Assert.Throws<CommandUsageException>(() => Parser.Parse(line.Split(' ')));
 
         Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Job_priority_takes_a_signed_priority_and_node_drain_an_address()
+    {
+        var lower = Parser.Parse(["job", "priority", "-j", "mnist-mlp-1", "-p", "-5"]);
+        var higher = Parser.Parse(["job", "priority", "--job=mnist-mlp-1", "--priority=12"]);
+        var drain = Parser.Parse(["node", "drain", "-a", "10.0.0.7:4053"]);
+        var queue = Parser.Parse(["job", "queue"]);
+
+        Assert.Equal("mnist-mlp-1", lower.Value("--job"));
+        Assert.Equal(-5, lower.Int("--priority", 0, -1_000_000, 1_000_000));
+        Assert.Equal(12, higher.Int("--priority", 0, -1_000_000, 1_000_000));
+        Assert.Equal("10.0.0.7:4053", drain.Value("--address"));
+        Assert.True(drain.Spec.Mutating);
+        Assert.False(queue.Spec.Mutating);
+        Assert.Throws<CommandUsageException>(() => Parser.Parse(["job", "priority", "-j", "a", "-p", "x"]).Int("--priority", 0, -1_000_000, 1_000_000));
+        Assert.Throws<CommandUsageException>(() => Parser.Parse(["job", "priority", "-j", "a", "-p", "2000000"]).Int("--priority", 0, -1_000_000, 1_000_000));
     }
 
     [Fact]
@@ -85,7 +109,7 @@ public sealed class CommandParserSpec
         var mutating = Parser.Commands.Where(c => c.Mutating).Select(c => c.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["cluster down", "cluster down-unreachable", "cluster join", "cluster leave", "job cancel", "job pause", "job resume"],
+            ["cluster down", "cluster down-unreachable", "cluster join", "cluster leave", "job cancel", "job pause", "job priority", "job resume", "node drain"],
             mutating);
     }
 
@@ -101,6 +125,9 @@ public sealed class CommandParserSpec
         }
 
         Assert.Contains(cluster, l => l.Contains("cluster down -a|--address ADDRESS", StringComparison.Ordinal) && l.EndsWith("[needs token]", StringComparison.Ordinal));
+        Assert.Contains(help, l => l.Contains("job priority -j|--job ID -p|--priority N", StringComparison.Ordinal) && l.EndsWith("[needs token]", StringComparison.Ordinal));
+        Assert.Contains(help, l => l.Contains("node drain -a|--address ADDRESS", StringComparison.Ordinal) && l.EndsWith("[needs token]", StringComparison.Ordinal));
+        Assert.Contains(help, l => l.TrimStart().StartsWith("job queue ", StringComparison.Ordinal) && !l.EndsWith("[needs token]", StringComparison.Ordinal));
         Assert.DoesNotContain(cluster, l => l.StartsWith("job:", StringComparison.Ordinal));
         Assert.Throws<CommandUsageException>(() => AllPalettes.HelpLines("jobs").ToList());
     }

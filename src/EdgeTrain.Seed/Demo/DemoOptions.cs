@@ -1,0 +1,85 @@
+using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Seed.Demo;
+
+/// <summary>
+/// The demo's command line: <c>--nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
+/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P]</c>, and where its run folder
+/// and each job's outputs go.
+/// </summary>
+/// <param name="JobPaths">The job files, in the order they are submitted (at least one).</param>
+/// <param name="Nodes">How many node processes to start.</param>
+/// <param name="Regions">How many regions the nodes are spread over.</param>
+/// <param name="Out">The run folder as given (null: under <c>runs/</c>, named after the jobs).</param>
+/// <param name="Port">The seed's port (0: any free one).</param>
+/// <param name="Chaos">The chaos plan, if any.</param>
+/// <param name="CmdPort">The seed's command host port as given (null: 9110 when free; 0: none).</param>
+/// <param name="Configs">Extra HOCON files for every process.</param>
+/// <param name="Json">Whether to end with one JSON line.</param>
+internal sealed record DemoOptions(
+    IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json)
+{
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port"];
+    private static readonly string[] Switches = ["--json"];
+
+    /// <summary>Reads the demo's arguments (the job files are not read here).</summary>
+    /// <exception cref="InvalidInputException">an unknown or malformed switch, or no <c>--job</c>.</exception>
+    public static DemoOptions Parse(IReadOnlyList<string> args)
+    {
+        var line = CommandLine.Parse(args, Valued, Switches);
+        line.AllowPositionals(0, "demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json]");
+        var jobs = line.Values("--job");
+        if (jobs.Count == 0)
+        {
+            throw new InvalidInputException("command line", "--job", "missing; expected the path of a job file");
+        }
+
+        var nodes = line.Int("--nodes", 3, 1, 64);
+        return new DemoOptions(
+            jobs,
+            nodes,
+            line.Int("--regions", Math.Min(2, nodes), 1, nodes),
+            line.Option("--out"),
+            line.Int("--port", 0, 0, 65535),
+            line.Option("--chaos") is { } chaos ? ChaosPlan.Parse(chaos) : null,
+            line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535),
+            line.Options("--config"),
+            line.Flag("--json"));
+    }
+
+    /// <summary>
+    /// Refuses two job files that name the same job: the coordinator runs one job of a name at a time,
+    /// so the second would be rejected after the cluster had started.
+    /// </summary>
+    /// <exception cref="InvalidInputException">naming the second file and the first.</exception>
+    public static void CheckNames(IReadOnlyList<(string Path, JobSpec Spec)> jobs)
+    {
+        ArgumentNullException.ThrowIfNull(jobs);
+        var seen = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (path, spec) in jobs)
+        {
+            if (!seen.TryAdd(spec.Name, path))
+            {
+                throw new InvalidInputException(path, "job.name", $"'{spec.Name}' is also the name of the job in {seen[spec.Name]}; the coordinator runs one job of a name at a time, so give each --job its own job.name");
+            }
+        }
+    }
+
+    /// <summary>
+    /// The run folder: <see cref="Out"/> when given, else <c>runs/NAME</c> for one job and
+    /// <c>runs/NAME1+NAME2…</c> for several; a full path.
+    /// </summary>
+    public string RunFolder(IReadOnlyList<JobSpec> specs)
+    {
+        ArgumentNullException.ThrowIfNull(specs);
+        return Path.GetFullPath(Out ?? Path.Combine("runs", string.Join("+", specs.Select(s => s.Name))));
+    }
+
+    /// <summary>
+    /// Where a job's <c>metrics.csv</c> and <c>curves.png</c> go: the run folder itself when the demo
+    /// runs one job (as it always has), else the job's own folder <c>RUN/JOB-ID/</c>.
+    /// </summary>
+    public static string JobFolder(string runFolder, string jobId, int jobs) => jobs == 1 ? runFolder : Path.Combine(runFolder, jobId);
+}
