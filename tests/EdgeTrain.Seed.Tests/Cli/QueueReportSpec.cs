@@ -3,6 +3,7 @@ using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Scheduling;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Demo;
 using EdgeTrain.Seed.Tests.Demo;
