@@ -39,6 +39,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="Scheduler">The scheduler's straggler and preemption rules.</param>
 /// <param name="MergeWaitPoll">With wait-for-merge, how soon a trainer asks again for a slice that has not taken its round's merged updates yet.</param>
 /// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
+/// <param name="TrimRetryAfter">When a failed trim of a slice's journal and old snapshots is tried again.</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -71,7 +72,8 @@ public sealed record EdgeTrainSettings(
     TimeSpan SchedulerInterval,
     SchedulerOptions Scheduler,
     TimeSpan MergeWaitPoll,
-    TimeSpan NotReadyRetry)
+    TimeSpan NotReadyRetry,
+    TimeSpan TrimRetryAfter)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -114,6 +116,7 @@ public sealed record EdgeTrainSettings(
                 c.GetTimeSpan("scheduler.straggler-grace"),
                 c.GetTimeSpan("scheduler.preemption-cooldown")),
             c.GetTimeSpan("training.merge-wait-poll"),
-            c.GetTimeSpan("training.not-ready-retry"));
+            c.GetTimeSpan("training.not-ready-retry"),
+            c.GetTimeSpan("parameters.trim-retry-after"));
     }
 }

@@ -57,7 +57,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             var unfinished = state.Jobs.Where(j => !j.Finished).ToList();
             foreach (var job in unfinished)
             {
-                log.Info("coordinator: job {0} ({1}) taken up; the scheduler places it once the nodes have registered", job.JobId, job.State);
+                log.Info("coordinator: taking up unfinished job {0} ({1}); the scheduler places it once the nodes have registered", job.JobId, job.State);
                 Watch(job);
             }
 

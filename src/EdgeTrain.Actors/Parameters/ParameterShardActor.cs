@@ -30,13 +30,14 @@ namespace EdgeTrain.Actors.Parameters;
 /// pulls with <see cref="SliceNotReady"/> and refuses to be created anew, rather than make up values.
 /// </para>
 /// </summary>
-public sealed class ParameterShardActor : ReceivePersistentActor
+public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly string entityId;
 
     // the node's edgetrain.parameters.snapshot-every: what a slice created without a (valid) interval of its own takes
     private readonly int nodeSnapshotEvery;
+    private readonly TimeSpan trimRetryAfter;
     private SliceState? state;
     private int snapshotEvery;
     private long applied;
@@ -75,6 +76,7 @@ public sealed class ParameterShardActor : ReceivePersistentActor
         ArgumentNullException.ThrowIfNull(settings);
         this.entityId = entityId;
         nodeSnapshotEvery = settings.SnapshotEvery;
+        trimRetryAfter = settings.TrimRetryAfter;
         snapshotEvery = nodeSnapshotEvery;
         Recover<SnapshotOffer>(offer =>
         {
@@ -174,16 +176,42 @@ public sealed class ParameterShardActor : ReceivePersistentActor
             previousSnapshot = saved.Metadata.SequenceNr;
         });
         Command<DeleteMessagesSuccess>(_ => { });
-        Command<DeleteMessagesFailure>(f => log.Warning("slice {0}: trimming the journal failed: {1}", entityId, f.Cause.Message));
+        // SQLite refuses a write at once (no waiting) when another connection of the node is writing
+        // and this transaction has read first: the snapshot store's delete beside the journal's
+        Command<DeleteMessagesFailure>(f =>
+        {
+            log.Warning("slice {0}: trimming the journal up to {1} failed, trying again in {2}: {3}", entityId, f.ToSequenceNr, trimRetryAfter, f.Cause.Message);
+            Timers.StartSingleTimer("trim-journal", new TrimAgain(f.ToSequenceNr, Snapshots: false), trimRetryAfter);
+        });
+        Command<DeleteSnapshotsFailure>(f =>
+        {
+            log.Warning("slice {0}: deleting snapshots up to {1} failed, trying again in {2}: {3}", entityId, f.Criteria.MaxSequenceNr, trimRetryAfter, f.Cause.Message);
+            Timers.StartSingleTimer("trim-snapshots", new TrimAgain(f.Criteria.MaxSequenceNr, Snapshots: true), trimRetryAfter);
+        });
+
+        // idempotent, and a later snapshot's trim covers an older one anyway
+        Command<TrimAgain>(again =>
+        {
+            if (again.Snapshots)
+            {
+                DeleteSnapshots(new SnapshotSelectionCriteria(again.ToSequenceNr));
+            }
+            else
+            {
+                DeleteMessages(again.ToSequenceNr);
+            }
+        });
         Command<DeleteSnapshotsSuccess>(_ => { });
         Command<DeleteSnapshotSuccess>(d => log.Info("slice {0}: corrupt snapshot {1} deleted", entityId, d.Metadata.SequenceNr));
         Command<DeleteSnapshotFailure>(f => log.Warning("slice {0}: deleting corrupt snapshot {1} failed: {2}", entityId, f.Metadata.SequenceNr, f.Cause.Message));
-        Command<DeleteSnapshotsFailure>(f => log.Warning("slice {0}: deleting old snapshots failed: {1}", entityId, f.Cause.Message));
         Command<SaveSnapshotFailure>(f => log.Warning("slice {0}: snapshot failed: {1}", entityId, f.Cause.Message));
     }
 
     /// <inheritdoc />
     public override string PersistenceId => "slice-" + entityId;
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>
     /// Recovers from the newest snapshot, or, in the incarnation after a damaged snapshot, from the
@@ -505,4 +533,6 @@ public sealed class ParameterShardActor : ReceivePersistentActor
 
         public long StartedAt { get; } = startedAt;
     }
+
+    private sealed record TrimAgain(long ToSequenceNr, bool Snapshots);
 }
