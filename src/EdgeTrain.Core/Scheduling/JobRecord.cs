@@ -230,11 +230,12 @@ public sealed class JobRecord
 
     internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
 
-    internal void End(JobState state, string? message, DateTime nowUtc)
+    internal void End(JobState state, string? message, double accuracy, DateTime nowUtc)
     {
         StopWaiting(nowUtc);
         MoveTo(state, nowUtc);
         Message = message;
+        Accuracy = accuracy;
         placement.Clear();
         CountTrainers(nowUtc);
     }
@@ -336,6 +337,19 @@ public sealed class JobRecord
         var changed = Adopt(to);
         CountTrainers(nowUtc);
         return changed;
+    }
+
+    // Straggler migration: trainer node `from` hands all its partitions to `to` (which joins the job
+    // when it is new to it) and leaves the job. Returns the trainers whose partitions changed.
+    internal IReadOnlyList<string> Hand(string from, string to, DateTime nowUtc)
+    {
+        if (!placement.ContainsKey(from))
+        {
+            return [];
+        }
+
+        placement.TryAdd(to, []);
+        return Remove(from, nowUtc, to);
     }
 
     // A trainer node joins the job: it takes the orphaned partitions, or else one partition from the

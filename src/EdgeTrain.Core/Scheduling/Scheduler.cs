@@ -11,7 +11,8 @@ namespace EdgeTrain.Core.Scheduling;
 /// then by preempting whole jobs of strictly lower priority (lowest and newest first) — only when that
 /// is enough to reach the minimum. A placed job then grows up to <c>max-trainers</c> from free slots.
 /// A trainer that stays far below its job's median speed migrates its partitions to a faster trainer.
-/// Jobs end at their target or time limit. Pure: the same state and time give the same decisions.
+/// Jobs end at their target or time limit, and a job whose every trainer failed ends when no registered
+/// trainer node is left that could train it. Pure: the same state and time give the same decisions.
 /// </summary>
 public static class Scheduler
 {
@@ -28,12 +29,17 @@ public static class Scheduler
             if (next != job.State)
             {
                 finishing.Add(job.JobId);
-                decisions.Add(new FinishJob(job.JobId, next, next == JobState.Failed ? job.StartFailure() : ""));
+                decisions.Add(new FinishJob(job.JobId, next, next switch
+                {
+                    JobState.Failed => job.StartFailure(),
+                    JobState.Completed => $"reached its target accuracy {job.Spec.TargetAccuracy:0.####} ({job.Accuracy:0.####})",
+                    _ => $"reached its time limit of {job.Spec.TimeLimit}",
+                }));
             }
         }
 
         var plan = new Allocation(state, finishing, options);
-        foreach (var job in Served(state).Where(j => !finishing.Contains(j.JobId)))
+        foreach (var job in Served(state).Where(j => !plan.Out(j.JobId)))
         {
             if (job.HoldsTrainers)
             {
@@ -41,16 +47,17 @@ public static class Scheduler
             }
             else
             {
-                TryPlace(plan, job, nowUtc, options, decisions);
+                TryPlace(plan, state, job, nowUtc, options, decisions);
             }
         }
 
-        foreach (var job in Served(state).Where(j => j.HoldsTrainers && !finishing.Contains(j.JobId)))
+        // jobs preempted above hold nothing any more: they neither grow nor migrate in this round
+        foreach (var job in Served(state).Where(j => j.HoldsTrainers && !plan.Out(j.JobId)))
         {
             Grow(plan, job, job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers, "free capacity", decisions);
         }
 
-        foreach (var job in state.Jobs.Where(j => j.State == JobState.Running && !finishing.Contains(j.JobId)))
+        foreach (var job in state.Jobs.Where(j => j.State == JobState.Running && !plan.Out(j.JobId)))
         {
             Migrate(plan, job, nowUtc, options, decisions);
         }
@@ -126,54 +133,96 @@ public static class Scheduler
         }
     }
 
-    private static void TryPlace(Allocation plan, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
+    private static void TryPlace(Allocation plan, CoordinatorState state, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
     {
         if (job.State == JobState.Preempted && nowUtc - job.StateSinceUtc < options.PreemptionCooldown)
         {
             return;
         }
 
-        var min = job.Spec.MinTrainers;
-        var max = job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers;
+        if (job.NoTrainerLeft() is { } none && !state.AnyTrainerFor(job))
+        {
+            // every trainer it had failed, and no registered trainer node is left that could train it
+            plan.Finish(job.JobId);
+            decisions.Add(new FinishJob(job.JobId, JobState.Failed, none));
+            return;
+        }
+
+        var min = Math.Max(1, job.Spec.MinTrainers);
+        var max = Math.Max(min, job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers);
         if (job.Partitions > 0)
         {
             max = Math.Min(max, job.Partitions);
         }
 
         var free = plan.FreeFor(job);
-        var shortBy = min - free.Count;
         var taken = new List<SchedulerDecision>();
-        if (shortBy > 0)
+        if (free.Count < min)
         {
-            // trainers above their minimum from running jobs of the same or lower priority, then whole lower jobs
-            var extras = plan.Holders(job).Where(h => h.Priority <= job.Priority && h.State == JobState.Running)
-                .OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc)
-                .SelectMany(h => plan.Extras(h, job).Select(node => (Job: h, Node: node)))
-                .Take(shortBy).ToList();
-            shortBy -= extras.Count;
-            var victims = new List<JobRecord>();
-            if (shortBy > 0)
+            // the nodes the job would get: the free ones, then trainers that running jobs of the same or
+            // lower priority hold above their minimum, then every node of whole jobs of lower priority;
+            // a node counts once (a node with two slots may be free and held at once)
+            var gained = new HashSet<string>(free, StringComparer.Ordinal);
+            var extras = new List<(JobRecord Job, string Node)>();
+            foreach (var holder in plan.Holders(job).Where(h => h.Priority <= job.Priority && h.State == JobState.Running).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal))
             {
-                foreach (var victim in plan.Holders(job).Where(h => h.Priority < job.Priority).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc))
+                var spare = plan.Count(holder.JobId) - Math.Max(1, holder.Spec.MinTrainers);
+                foreach (var node in plan.Usable(holder.JobId, job))
                 {
-                    if (shortBy <= 0)
+                    if (spare <= 0 || gained.Count >= min)
                     {
                         break;
                     }
 
-                    var gain = plan.Nodes(victim.JobId).Count(n => plan.Eligible(job, n) && !extras.Any(e => e.Node == n) && !free.Contains(n));
-                    if (gain > 0)
+                    if (gained.Add(node))
                     {
-                        victims.Add(victim);
-                        shortBy -= gain;
+                        extras.Add((holder, node));
+                        spare--;
                     }
+                }
+
+                if (gained.Count >= min)
+                {
+                    break;
                 }
             }
 
-            if (shortBy > 0)
+            var victims = new List<JobRecord>();
+            foreach (var victim in plan.Holders(job).Where(h => h.Priority < job.Priority).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal))
+            {
+                if (gained.Count >= min)
+                {
+                    break;
+                }
+
+                var before = gained.Count;
+                gained.UnionWith(plan.Usable(victim.JobId, job));
+                if (gained.Count > before)
+                {
+                    victims.Add(victim);
+                }
+            }
+
+            if (gained.Count < min)
             {
                 decisions.Add(new QueueJob(job.JobId, Waiting(plan, job, free.Count)));
                 return;
+            }
+
+            // no shrinking that a preemption made needless: of a preempted job (it gives up every trainer
+            // anyway), on a node a preempted job frees too, or beyond what the minimum needs
+            var freed = new HashSet<string>(victims.SelectMany(v => plan.Usable(v.JobId, job)), StringComparer.Ordinal);
+            for (var i = extras.Count - 1; i >= 0 && victims.Count > 0; i--)
+            {
+                if (victims.Contains(extras[i].Job) || freed.Contains(extras[i].Node))
+                {
+                    extras.RemoveAt(i);
+                }
+                else if (gained.Count > min)
+                {
+                    gained.Remove(extras[i].Node);
+                    extras.RemoveAt(i);
+                }
             }
 
             foreach (var (holder, node) in extras)
@@ -184,8 +233,8 @@ public static class Scheduler
 
             foreach (var victim in victims)
             {
-                plan.ReleaseAll(victim.JobId);
-                taken.Add(new PreemptJob(victim.JobId, $"preempted by {job.JobId} (priority {job.Priority} over {victim.Priority}); resumes when {min} trainer(s) can be held again"));
+                plan.Preempt(victim.JobId);
+                taken.Add(new PreemptJob(victim.JobId, $"preempted by {job.JobId} (priority {job.Priority} over {victim.Priority}); resumes when {Math.Max(1, victim.Spec.MinTrainers)} trainer(s) can be held again"));
             }
         }
 
@@ -214,33 +263,31 @@ public static class Scheduler
 
     private static void Migrate(Allocation plan, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
     {
-        if (job.Placement.Count < 2)
+        var held = plan.Nodes(job.JobId);
+        if (held.Count < 2)
         {
             return;
         }
 
-        var median = MedianSpeed(job, options);
-        var slow = job.Speeds.Where(s => s.Value.SlowSinceUtc is { } since && nowUtc - since >= options.StragglerWindow && job.Placement.ContainsKey(s.Key))
-            .OrderBy(s => s.Value.SamplesPerSecond).Select(s => s.Key).FirstOrDefault();
+        var slow = job.Speeds.Where(s => s.Value.SlowSinceUtc is { } since && nowUtc - since >= options.StragglerWindow && held.Contains(s.Key))
+            .OrderBy(s => s.Value.SamplesPerSecond).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).FirstOrDefault();
         if (slow is null)
         {
             return;
         }
 
+        var median = MedianSpeed(job, options);
         var rate = job.Speeds[slow].SamplesPerSecond;
-        var fastest = job.Speeds.Where(s => s.Key != slow && job.Placement.ContainsKey(s.Key)).MaxBy(s => s.Value.SamplesPerSecond).Key;
-        var to = job.Placement.Count - 1 >= job.Spec.MinTrainers ? fastest : plan.BestFree(job);
+        var fastest = job.Speeds.Where(s => s.Key != slow && held.Contains(s.Key))
+            .OrderByDescending(s => s.Value.SamplesPerSecond).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).FirstOrDefault();
+        var to = held.Count - 1 >= Math.Max(1, job.Spec.MinTrainers) ? fastest : plan.BestFree(job);
         if (to is null)
         {
             return;
         }
 
         plan.Release(job.JobId, slow);
-        if (!plan.Nodes(job.JobId).Contains(to))
-        {
-            plan.Take(job.JobId, to);
-        }
-
+        plan.Take(job.JobId, to);
         decisions.Add(new MigrateTrainer(job.JobId, slow, to,
             $"{rate:0.#} samples/s against the job's median {median:0.#} for {options.StragglerWindow.TotalSeconds:0} s"));
     }
@@ -251,11 +298,14 @@ public static class Scheduler
         private readonly CoordinatorState state;
         private readonly Dictionary<string, HashSet<string>> held = new(StringComparer.Ordinal);
         private readonly Dictionary<string, int> used = new(StringComparer.Ordinal);
+        private readonly HashSet<string> gone = new(StringComparer.Ordinal);
+        private readonly HashSet<(string Job, string Node)> released = [];
         private readonly List<TrainerNode> ranked;
 
         public Allocation(CoordinatorState state, HashSet<string> finishing, SchedulerOptions options)
         {
             this.state = state;
+            gone.UnionWith(finishing);
             foreach (var job in state.Jobs.Where(j => j.HoldsTrainers && !finishing.Contains(j.JobId)))
             {
                 held[job.JobId] = new HashSet<string>(job.Placement.Keys, StringComparer.Ordinal);
@@ -274,11 +324,18 @@ public static class Scheduler
 
         public int TotalSlots { get; }
 
+        // a job that finishes or was preempted in this round: it takes no trainers
+        public bool Out(string jobId) => gone.Contains(jobId);
+
+        public void Finish(string jobId) => gone.Add(jobId);
+
         public int Count(string jobId) => held.TryGetValue(jobId, out var nodes) ? nodes.Count : 0;
 
         public IReadOnlyCollection<string> Nodes(string jobId) => held.TryGetValue(jobId, out var nodes) ? nodes : [];
 
-        public bool Eligible(JobRecord job, string node) => !job.CannotTrainOn(node) && !Nodes(job.JobId).Contains(node);
+        // `job` may train on `node`: it did not fail there, does not hold it, and did not give it up in this round
+        public bool Eligible(JobRecord job, string node) =>
+            !job.CannotTrainOn(node) && !Nodes(job.JobId).Contains(node) && !released.Contains((job.JobId, node));
 
         public List<string> FreeFor(JobRecord job) => [.. ranked.Where(n => Free(n) && Eligible(job, n.Address)).Select(n => n.Address)];
 
@@ -288,9 +345,19 @@ public static class Scheduler
         public IEnumerable<JobRecord> Holders(JobRecord job) =>
             held.Where(h => h.Key != job.JobId && h.Value.Count > 0).Select(h => state.Job(h.Key)!);
 
-        // nodes that `holder` holds above its minimum and `job` could use
-        public IEnumerable<string> Extras(JobRecord holder, JobRecord job) =>
-            Nodes(holder.JobId).Where(n => Eligible(job, n)).Reverse().Take(Math.Max(0, Count(holder.JobId) - holder.Spec.MinTrainers)).ToList();
+        // the nodes `holder` holds that `job` could train on once `holder` lets them go (not drained), worst-ranked first
+        public IEnumerable<string> Usable(string holder, JobRecord job)
+        {
+            var nodes = Nodes(holder);
+            for (var i = ranked.Count - 1; i >= 0; i--)
+            {
+                var address = ranked[i].Address;
+                if (nodes.Contains(address) && !state.Draining(address) && Eligible(job, address))
+                {
+                    yield return address;
+                }
+            }
+        }
 
         public void Take(string jobId, string node)
         {
@@ -311,15 +378,18 @@ public static class Scheduler
             if (held.TryGetValue(jobId, out var nodes) && nodes.Remove(node))
             {
                 used[node]--;
+                released.Add((jobId, node));
             }
         }
 
-        public void ReleaseAll(string jobId)
+        public void Preempt(string jobId)
         {
             foreach (var node in Nodes(jobId).ToList())
             {
                 Release(jobId, node);
             }
+
+            gone.Add(jobId);
         }
 
         private bool Free(TrainerNode node) => !state.Draining(node.Address) && used.GetValueOrDefault(node.Address) < node.Slots;
