@@ -64,7 +64,8 @@ public sealed class CoordinatorState
                 record.Wait(JobState.Queued, "waiting for the scheduler", s.SubmittedUtc);
                 break;
             case JobEnded ended when Job(ended.JobId) is { Finished: false } job:
-                job.End(ended.State, ended.Message, ended.Accuracy, nowUtc);
+                job.End(ended.State, ended.Message, nowUtc);
+                job.SetAccuracy(ended.Accuracy);
                 break;
             case JobPaused paused when Job(paused.JobId) is { Finished: false } job:
                 job.Paused(paused.AtUtc, paused.By);
@@ -211,21 +212,6 @@ public sealed class CoordinatorState
         }
 
         return new TrainerChanges(jobId, job.State == JobState.Running ? changed : [], []);
-    }
-
-    /// <summary>Whether some registered trainer node that is not drained could still train the job (it did not report that it cannot).</summary>
-    public bool AnyTrainerFor(JobRecord job)
-    {
-        ArgumentNullException.ThrowIfNull(job);
-        foreach (var node in nodes.Values)
-        {
-            if (node.Trains && !drained.Contains(node.Address) && !job.CannotTrainOn(node.Address))
-            {
-                return true;
-            }
-        }
-
-        return false;
     }
 
     /// <summary>Records an evaluation of a running job.</summary>

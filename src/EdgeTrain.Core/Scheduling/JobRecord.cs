@@ -228,14 +228,16 @@ public sealed class JobRecord
 
     internal void SetPriority(int priority) => Priority = priority;
 
+    // the accuracy a job ended at, as its JobEnded event says (a replay has no evaluations)
+    internal void SetAccuracy(double accuracy) => Accuracy = accuracy;
+
     internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
 
-    internal void End(JobState state, string? message, double accuracy, DateTime nowUtc)
+    internal void End(JobState state, string? message, DateTime nowUtc)
     {
         StopWaiting(nowUtc);
         MoveTo(state, nowUtc);
         Message = message;
-        Accuracy = accuracy;
         placement.Clear();
         CountTrainers(nowUtc);
     }

@@ -10,7 +10,8 @@ namespace EdgeTrain.Core.Scheduling;
 /// from the trainers that running jobs of the same or lower priority hold above their own minimum,
 /// then by preempting whole jobs of strictly lower priority (lowest and newest first) — only when that
 /// is enough to reach the minimum. A placed job then grows up to <c>max-trainers</c> from free slots.
-/// A trainer that stays far below its job's median speed migrates its partitions to a faster trainer.
+/// A trainer that stays far below its job's median speed hands its partitions to a free node, or else
+/// to the job's fastest trainer.
 /// Jobs end at their target or time limit, and a job whose every trainer failed ends when no registered
 /// trainer node is left that could train it. Pure: the same state and time give the same decisions.
 /// </summary>
@@ -29,12 +30,8 @@ public static class Scheduler
             if (next != job.State)
             {
                 finishing.Add(job.JobId);
-                decisions.Add(new FinishJob(job.JobId, next, next switch
-                {
-                    JobState.Failed => job.StartFailure(),
-                    JobState.Completed => $"reached its target accuracy {job.Spec.TargetAccuracy:0.####} ({job.Accuracy:0.####})",
-                    _ => $"reached its time limit of {job.Spec.TimeLimit}",
-                }));
+                // at the target or the time limit the coordinator words the end itself (with the model's file)
+                decisions.Add(new FinishJob(job.JobId, next, next == JobState.Failed ? job.StartFailure() : ""));
             }
         }
 
@@ -140,7 +137,7 @@ public static class Scheduler
             return;
         }
 
-        if (job.NoTrainerLeft() is { } none && !state.AnyTrainerFor(job))
+        if (job.NoTrainerLeft() is { } none && !AnyTrainerFor(state, job))
         {
             // every trainer it had failed, and no registered trainer node is left that could train it
             plan.Finish(job.JobId);
@@ -252,6 +249,20 @@ public static class Scheduler
         decisions.Add(new PlaceJob(job.JobId, nodes, partitions, $"priority {job.Priority}, {nodes.Count} trainer(s) of min {min}"));
     }
 
+    // whether some registered trainer node that is not drained could still train the job (it did not fail there)
+    private static bool AnyTrainerFor(CoordinatorState state, JobRecord job)
+    {
+        foreach (var node in state.Nodes.Values)
+        {
+            if (node.Trains && !state.Draining(node.Address) && !job.CannotTrainOn(node.Address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string Waiting(Allocation plan, JobRecord job, int free)
     {
         var holders = plan.Holders(job).Select(h => $"{h.JobId} (priority {h.Priority}, {plan.Count(h.JobId)})").ToList();
@@ -278,9 +289,11 @@ public static class Scheduler
 
         var median = MedianSpeed(job, options);
         var rate = job.Speeds[slow].SamplesPerSecond;
-        var fastest = job.Speeds.Where(s => s.Key != slow && held.Contains(s.Key))
+        var fastest = job.Speeds.Where(s => s.Key != slow && held.Contains(s.Key) && !plan.Draining(s.Key))
             .OrderByDescending(s => s.Value.SamplesPerSecond).ThenBy(s => s.Key, StringComparer.Ordinal).Select(s => s.Key).FirstOrDefault();
-        var to = held.Count - 1 >= Math.Max(1, job.Spec.MinTrainers) ? fastest : plan.BestFree(job);
+        // to a free node (the job keeps its trainer count), else to its fastest other trainer (not a
+        // drained one) when the job may shrink by one
+        var to = plan.BestFree(job) ?? (held.Count - 1 >= Math.Max(1, job.Spec.MinTrainers) ? fastest : null);
         if (to is null)
         {
             return;
@@ -391,6 +404,9 @@ public static class Scheduler
 
             gone.Add(jobId);
         }
+
+        // a drained node keeps its trainers but takes no more work
+        public bool Draining(string node) => state.Draining(node);
 
         private bool Free(TrainerNode node) => !state.Draining(node.Address) && used.GetValueOrDefault(node.Address) < node.Slots;
     }
