@@ -243,7 +243,7 @@ public sealed class CoordinatorState
         {
             case PlaceJob place when place.Nodes.Count > 0 && !job.HoldsTrainers:
                 job.Place([.. place.Nodes.Select(n => (n, nodes.TryGetValue(n, out var node) ? node.Region : "local"))], place.Partitions, nowUtc);
-                job.Note(nowUtc, $"placed on {string.Join(", ", place.Nodes)}: {place.Why}");
+                job.Note(nowUtc, $"placed on {Names(place.Nodes)}: {place.Why}");
                 return new TrainerChanges(job.JobId, [], [], StartJob: true);
             case GrowJob grow:
                 {
@@ -299,10 +299,25 @@ public sealed class CoordinatorState
         }
     }
 
-    /// <summary>A job's placement as text: each trainer node with its partitions.</summary>
+    /// <summary>
+    /// A job's placement as text: each trainer node with its partitions, the first
+    /// <see cref="DescribedTrainers"/> trainers and of each the first <see cref="DescribedTrainers"/>
+    /// partitions, then how many more (a job's events stay short when it trains on thousands of nodes).
+    /// </summary>
     public static string Describe(JobRecord job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return string.Join("; ", job.Placement.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"));
+        var text = string.Join("; ", job.Placement.Take(DescribedTrainers).Select(p => p.Value.Count <= DescribedTrainers
+            ? $"{p.Key} [{string.Join(",", p.Value)}]"
+            : $"{p.Key} [{string.Join(",", p.Value.Take(DescribedTrainers))},… {p.Value.Count} in all]"));
+        return job.Placement.Count <= DescribedTrainers ? text : $"{text}; and {job.Placement.Count - DescribedTrainers} more trainers";
     }
+
+    /// <summary>How many trainers, and partitions of each, <see cref="Describe"/> names.</summary>
+    public const int DescribedTrainers = 16;
+
+    // node addresses as text, the first DescribedTrainers of them and then how many more
+    private static string Names(IReadOnlyList<string> nodes) => nodes.Count <= DescribedTrainers
+        ? string.Join(", ", nodes)
+        : $"{string.Join(", ", nodes.Take(DescribedTrainers))} and {nodes.Count - DescribedTrainers} more";
 }

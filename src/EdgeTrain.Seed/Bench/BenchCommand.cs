@@ -32,14 +32,18 @@ internal static class BenchCommand
             line.Int("--jobs", 20, 1, 10_000),
             line.Int("--seconds", 120, 10, 86_400),
             line.Int("--seed", 1, 0, int.MaxValue));
-        // a smaller run first, so that the measured one runs compiled and tiered-up code
-        SchedulerSimulation.Run(settings with { Trainers = Math.Min(settings.Trainers, 300), Seconds = 60, Seed = settings.Seed + 1 });
+        // A run of the same size first (another seed, at most 60 s), and a second's rest, so that the
+        // measured run finds the runtime's tiered JIT done: while it is at work, a round now and then
+        // waits 10-20 ms for it (measured: none with DOTNET_TieredCompilation=0), which is the start-up
+        // of a coordinator, not its steady state.
+        SchedulerSimulation.Run(settings with { Seconds = Math.Min(settings.Seconds, 60), Seed = settings.Seed + 1 });
+        Thread.Sleep(TimeSpan.FromSeconds(1));
         var trace = line.Flag("--trace");
-        var result = SchedulerSimulation.Run(settings, round: (second, seconds, decisions) =>
+        var result = SchedulerSimulation.Run(settings, round: (second, decide, execute, collections, decisions) =>
         {
-            if (trace && decisions.Count > 0)
+            if (trace && (decisions.Count > 0 || collections > 0))
             {
-                output.WriteLine(Text($"t={second,4}s {seconds * 1e3,9:0.000} ms: {string.Join("; ", decisions.Select(SchedulerSimulation.Describe))}"));
+                output.WriteLine(Text($"t={second,4}s {(decide + execute) * 1e3,9:0.000} ms (decide {decide * 1e3:0.000}, execute {execute * 1e3:0.000}{(collections > 0 ? $", {collections} GC" : "")}): {string.Join("; ", decisions.Select(SchedulerSimulation.Describe))}"));
             }
         });
         Print(result, output);
@@ -83,6 +87,10 @@ internal static class BenchCommand
             recordMaxUs = Round(result.Records.MaxSeconds * 1e6, 3),
             stateBytes = result.StateBytes,
             allocatedBytesPerRound = (long)result.AllocatedPerRound,
+            gcGen0 = result.Collected.Gen0,
+            gcGen1 = result.Collected.Gen1,
+            gcGen2 = result.Collected.Gen2,
+            gcDuringRounds = result.Collected.DuringRounds,
             peakTrainers = result.PeakTrainers,
             decisionsByKind = result.Decisions,
             jobEnds = result.Ends.ToDictionary(e => e.Key.ToString(), e => e.Value),
@@ -103,6 +111,7 @@ internal static class BenchCommand
             $"| {s.Trainers:N0} | {s.Jobs} | {result.Rounds.Count:N0} | {PerSecond(result.Rounds.Count, result.Rounds.TotalSeconds):N0} | {total:N0} | {PerSecond(total, result.Rounds.TotalSeconds):N0} | {result.Rounds.Percentile(0.5) * 1e3:0.000} | {result.Rounds.Percentile(0.99) * 1e3:0.000} | {result.Rounds.MaxSeconds * 1e3:0.000} | {result.Records.Percentile(0.5) * 1e6:0.00} | {result.Records.Percentile(0.99) * 1e6:0.00} | {result.StateBytes / 1048576.0:0.0} |"));
         output.WriteLine();
         output.WriteLine(Text($"Decide alone: p50 {result.DecideOnly.Percentile(0.5) * 1e3:0.000} ms, p99 {result.DecideOnly.Percentile(0.99) * 1e3:0.000} ms; {result.AllocatedPerRound / 1024:N0} KiB allocated per round; {result.Records.Count:N0} reports recorded; at most {result.PeakTrainers:N0} trainers placed at once"));
+        output.WriteLine(Text($"garbage collections: {result.Collected.Gen0} gen 0, {result.Collected.Gen1} gen 1, {result.Collected.Gen2} gen 2 ({result.Collected.DuringRounds} within a timed round)"));
         output.WriteLine(Text($"decisions: {string.Join(", ", result.Decisions.Select(d => $"{d.Value:N0} {d.Key}"))}"));
         output.WriteLine(Text($"jobs: {string.Join(", ", result.Ends.OrderBy(e => e.Key).Select(e => $"{e.Value} {e.Key.ToString().ToLowerInvariant()}"))}; invariants: {(result.Violations.Count == 0 ? "held" : $"{result.Violations.Count} broken")}; decision digest {result.Digest}"));
     }

@@ -25,6 +25,7 @@ internal sealed record SimulationSettings(int Trainers, int Jobs, int Seconds = 
 /// <param name="Ends">How the jobs ended, by state (Running, Queued… for a job that did not end).</param>
 /// <param name="Violations">Broken invariants (a node above its slots, a job that did not end, …), at most 20, each with its time.</param>
 /// <param name="Digest">A hash of every decision with its reason and time: equal digests, equal decisions.</param>
+/// <param name="Collected">The garbage collections of the run (the two taken to measure the state's memory among them).</param>
 internal sealed record SimulationResult(
     SimulationSettings Settings,
     int SimulatedSeconds,
@@ -37,7 +38,11 @@ internal sealed record SimulationResult(
     int PeakTrainers,
     IReadOnlyDictionary<JobState, int> Ends,
     IReadOnlyList<string> Violations,
-    string Digest);
+    string Digest,
+    Collections Collected);
+
+/// <summary>Garbage collections of each generation during a run, and how many of the gen-0 ones fell within a timed round.</summary>
+internal sealed record Collections(int Gen0, int Gen1, int Gen2, int DuringRounds);
 
 /// <summary>
 /// The coordinator's scheduling loop without network or actors: the real <see cref="CoordinatorState"/>
@@ -57,9 +62,10 @@ internal static class SchedulerSimulation
 
     /// <summary>
     /// Runs the simulation; <paramref name="observe"/> sees the state after every tick, and
-    /// <paramref name="round"/> each round: its simulated second, its wall-clock seconds and its decisions.
+    /// <paramref name="round"/> each round: its simulated second, the wall-clock seconds of its Decide and of
+    /// carrying its decisions out, the garbage collections during it, and its decisions.
     /// </summary>
-    public static SimulationResult Run(SimulationSettings settings, Action<DateTime, CoordinatorState>? observe = null, Action<int, double, IReadOnlyList<SchedulerDecision>>? round = null)
+    public static SimulationResult Run(SimulationSettings settings, Action<DateTime, CoordinatorState>? observe = null, Action<int, double, double, int, IReadOnlyList<SchedulerDecision>>? round = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var options = SchedulerOptions.Default;
@@ -73,6 +79,8 @@ internal static class SchedulerSimulation
         var toStart = new List<string>();
         var digest = 14695981039346656037UL;
         long allocated = 0;
+        var roundCollections = 0;
+        var collectionsAtStart = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
         var peak = 0;
         var memoryTick = (settings.Seconds + 1) / 2;
         var lastTick = settings.Seconds * 20;
@@ -114,6 +122,7 @@ internal static class SchedulerSimulation
 
             // one round: decide, carry out, persist the ends (timed); then check and count (not timed)
             var allocatedBefore = GC.GetAllocatedBytesForCurrentThread();
+            var collectionsBefore = GC.CollectionCount(0);
             var started = Stopwatch.GetTimestamp();
             var made = Scheduler.Decide(state, now, options);
             var decided = Stopwatch.GetTimestamp();
@@ -130,7 +139,9 @@ internal static class SchedulerSimulation
             allocated += GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
             decideOnly.Add(decided - started);
             rounds.Add(done - started);
-            round?.Invoke(tick, (done - started) / (double)Stopwatch.Frequency, made);
+            var collections = GC.CollectionCount(0) - collectionsBefore;
+            roundCollections += collections;
+            round?.Invoke(tick, (decided - started) / (double)Stopwatch.Frequency, (done - decided) / (double)Stopwatch.Frequency, collections, made);
             foreach (var decision in made)
             {
                 var text = Describe(decision);
@@ -187,8 +198,13 @@ internal static class SchedulerSimulation
         }
 
         GC.KeepAlive(state);
+        var collected = new Collections(
+            GC.CollectionCount(0) - collectionsAtStart.Item1,
+            GC.CollectionCount(1) - collectionsAtStart.Item2,
+            GC.CollectionCount(2) - collectionsAtStart.Item3,
+            roundCollections);
         return new SimulationResult(settings, simulated, rounds, decideOnly, records, decisions, stateBytes,
-            rounds.Count == 0 ? 0 : allocated / (double)rounds.Count, peak, ends, violations, digest.ToString("x16", CultureInfo.InvariantCulture));
+            rounds.Count == 0 ? 0 : allocated / (double)rounds.Count, peak, ends, violations, digest.ToString("x16", CultureInfo.InvariantCulture), collected);
     }
 
     /// <summary>A decision as one line: its kind, job and nodes.</summary>

@@ -476,6 +476,25 @@ public sealed class CoordinatorStateSpec
     }
 
     [Fact]
+    public void A_placement_is_described_by_its_first_trainers_and_how_many_more()
+    {
+        var h = new SchedulerHarness();
+        for (var i = 0; i < 20; i++)
+        {
+            h.Node($"n{i:00}", probe: 100 - i);
+        }
+
+        h.Submit("a");
+        h.Step();
+
+        var text = CoordinatorState.Describe(h.State.Job("a")!);
+
+        Assert.StartsWith("n00 [0]; n01 [1]; ", text, StringComparison.Ordinal);
+        Assert.EndsWith("n15 [15]; and 4 more trainers", text, StringComparison.Ordinal);
+        Assert.Contains(h.State.Job("a")!.Events, e => e.Contains("placed on n00, n01,", StringComparison.Ordinal) && e.Contains("n15 and 4 more:", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Time_queued_does_not_count_against_the_time_limit()
     {
         var h = new SchedulerHarness();
