@@ -56,19 +56,21 @@ public sealed class CoordinatorState
     {
         switch (e)
         {
-            case JobSubmitted s:
+            // a job id is submitted once; a repeated event (a journal written twice) changes nothing
+            case JobSubmitted s when !jobs.ContainsKey(s.JobId):
                 var record = new JobRecord(s.JobId, s.Spec, s.SliceLengths, s.SubmittedUtc);
                 jobs[s.JobId] = record;
                 order.Add(record);
                 record.Wait(JobState.Queued, "waiting for the scheduler", s.SubmittedUtc);
                 break;
-            case JobEnded ended when Job(ended.JobId) is { } job:
+            case JobEnded ended when Job(ended.JobId) is { Finished: false } job:
                 job.End(ended.State, ended.Message, nowUtc);
+                job.SetAccuracy(ended.Accuracy);
                 break;
-            case JobPaused paused when Job(paused.JobId) is { } job:
+            case JobPaused paused when Job(paused.JobId) is { Finished: false } job:
                 job.Paused(paused.AtUtc, paused.By);
                 break;
-            case JobResumed resumed when Job(resumed.JobId) is { } job:
+            case JobResumed resumed when Job(resumed.JobId) is { State: JobState.Paused } job:
                 job.Note(resumed.AtUtc, $"resumed by {resumed.By}");
                 job.Resumed(resumed.AtUtc);
                 break;
@@ -200,8 +202,10 @@ public sealed class CoordinatorState
 
     /// <summary>
     /// Trainer node <paramref name="node"/> cannot train the job (its data or model does not load): its
-    /// partitions move to the other trainers, and it gets none of this job again. Returns the trainers
-    /// whose partitions changed.
+    /// partitions move to the other trainers, and it gets none of this job again. A job left without
+    /// trainers goes back to the queue (the scheduler places it on other nodes, or fails it with
+    /// <see cref="JobRecord.NoTrainerLeft"/> when no registered trainer node can train it). Returns the
+    /// trainers whose partitions changed.
     /// </summary>
     public TrainerChanges TrainerFailed(string jobId, string node, string reason, DateTime nowUtc)
     {
@@ -213,9 +217,10 @@ public sealed class CoordinatorState
         job.Note(nowUtc, $"trainer on {node} cannot train: {reason}");
         job.RecordFailure(node, reason);
         var changed = job.Remove(node, nowUtc);
-        if (job.Placement.Count == 0 && job.NoTrainerLeft() is null)
+        if (job.Placement.Count == 0 && job.HoldsTrainers)
         {
-            job.Unplace(JobState.Queued, "waiting for a trainer that can train it", nowUtc);
+            job.Unplace(JobState.Queued, $"no trainer left ({job.NoTrainerLeft()}); waiting for a trainer node that can train it", nowUtc);
+            return TrainerChanges.None(jobId);
         }
 
         return new TrainerChanges(jobId, job.State == JobState.Running ? changed : [], []);
@@ -252,15 +257,6 @@ public sealed class CoordinatorState
     /// <summary>An evaluation of the job answered (or failed): the next one may be asked.</summary>
     public void EvaluationDone(string jobId) => Job(jobId)?.EvaluationAsked(null);
 
-    /// <summary>
-    /// Why job <paramref name="jobId"/> can never train on the nodes registered now: it has no trainer,
-    /// and every trainer node reported that it cannot load the job (or lost it to migration); null otherwise.
-    /// </summary>
-    public string? NoTrainerCanTrain(string jobId) =>
-        Job(jobId) is { Finished: false } job && job.NoTrainerLeft() is { } reason && !nodes.Values.Any(n => n.Trains && !job.CannotTrainOn(n.Address))
-            ? reason
-            : null;
-
     /// <summary>Where a job's slices live now (slices per node address).</summary>
     public void Homed(string jobId, IReadOnlyDictionary<string, int> slicesPerNode) => Job(jobId)?.Homed(slicesPerNode);
 
@@ -279,9 +275,9 @@ public sealed class CoordinatorState
 
         switch (decision)
         {
-            case PlaceJob place:
+            case PlaceJob place when place.Nodes.Count > 0 && !job.HoldsTrainers:
                 job.Place([.. place.Nodes.Select(n => (n, nodes.TryGetValue(n, out var node) ? node.Region : "local"))], place.Partitions, nowUtc);
-                job.Note(nowUtc, $"placed on {string.Join(", ", place.Nodes)}: {place.Why}");
+                job.Note(nowUtc, $"placed on {Names(place.Nodes)}: {place.Why}");
                 return new TrainerChanges(job.JobId, [], [], StartJob: true);
             case GrowJob grow:
                 {
@@ -300,28 +296,27 @@ public sealed class CoordinatorState
                     return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [], StartJob: job.State == JobState.Starting);
                 }
 
-            case ShrinkJob shrink:
+            case ShrinkJob shrink when job.Placement.ContainsKey(shrink.Node):
                 {
                     var changed = job.Remove(shrink.Node, nowUtc);
                     job.Note(nowUtc, $"trainer node {shrink.Node} taken away ({shrink.Why}); partitions now {Describe(job)}");
                     return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [shrink.Node]);
                 }
 
-            case MigrateTrainer migrate:
+            case MigrateTrainer migrate when job.Placement.ContainsKey(migrate.From) && migrate.From != migrate.To:
                 {
-                    var grew = job.Placement.ContainsKey(migrate.To) ? [] : job.Join(migrate.To, nowUtc);
+                    var changed = job.Hand(migrate.From, migrate.To, nowUtc);
                     if (nodes.TryGetValue(migrate.To, out var node))
                     {
                         job.AddRegion(node.Region);
                     }
 
-                    var changed = job.Remove(migrate.From, nowUtc, migrate.To);
                     job.MigratedAway(migrate.From);
                     job.Note(nowUtc, $"migrated: {migrate.From} -> {migrate.To} ({migrate.Why}); partitions now {Describe(job)}");
-                    return new TrainerChanges(job.JobId, job.State == JobState.Running ? [.. changed.Union(grew, StringComparer.Ordinal)] : [], [migrate.From]);
+                    return new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], [migrate.From]);
                 }
 
-            case PreemptJob preempt:
+            case PreemptJob preempt when job.HoldsTrainers:
                 {
                     var stop = job.Placement.Keys.ToList();
                     job.Unplace(JobState.Preempted, preempt.Why, nowUtc);
@@ -338,10 +333,25 @@ public sealed class CoordinatorState
         }
     }
 
-    /// <summary>A job's placement as text: each trainer node with its partitions.</summary>
+    /// <summary>
+    /// A job's placement as text: each trainer node with its partitions, the first
+    /// <see cref="DescribedTrainers"/> trainers and of each the first <see cref="DescribedTrainers"/>
+    /// partitions, then how many more (a job's events stay short when it trains on thousands of nodes).
+    /// </summary>
     public static string Describe(JobRecord job)
     {
         ArgumentNullException.ThrowIfNull(job);
-        return string.Join("; ", job.Placement.Select(p => $"{p.Key} [{string.Join(",", p.Value)}]"));
+        var text = string.Join("; ", job.Placement.Take(DescribedTrainers).Select(p => p.Value.Count <= DescribedTrainers
+            ? $"{p.Key} [{string.Join(",", p.Value)}]"
+            : $"{p.Key} [{string.Join(",", p.Value.Take(DescribedTrainers))},… {p.Value.Count} in all]"));
+        return job.Placement.Count <= DescribedTrainers ? text : $"{text}; and {job.Placement.Count - DescribedTrainers} more trainers";
     }
+
+    /// <summary>How many trainers, and partitions of each, <see cref="Describe"/> names.</summary>
+    public const int DescribedTrainers = 16;
+
+    // node addresses as text, the first DescribedTrainers of them and then how many more
+    private static string Names(IReadOnlyList<string> nodes) => nodes.Count <= DescribedTrainers
+        ? string.Join(", ", nodes)
+        : $"{string.Join(", ", nodes.Take(DescribedTrainers))} and {nodes.Count - DescribedTrainers} more";
 }

@@ -27,6 +27,11 @@ public sealed class JobRecord
     private readonly HashSet<int> slicesCreated = [];
     private readonly Dictionary<string, string> trainerFailures = new(StringComparer.Ordinal);
     private readonly HashSet<string> migratedAway = new(StringComparer.Ordinal);
+
+    // the samples/s of the speeds that count towards the median (trained at least `rateGrace`, above
+    // 0), kept sorted as speeds change, so that the median costs nothing to read
+    private readonly List<double> rates = [];
+    private TimeSpan? rateGrace;
     private TimeSpan countedAtStart;
 
     internal JobRecord(string jobId, JobSpec spec, int[] sliceLengths, DateTime submittedUtc)
@@ -234,6 +239,9 @@ public sealed class JobRecord
 
     internal void SetPriority(int priority) => Priority = priority;
 
+    // the accuracy a job ended at, as its JobEnded event says (a replay has no evaluations)
+    internal void SetAccuracy(double accuracy) => Accuracy = accuracy;
+
     internal void AddCheckpoint(CheckpointRecord checkpoint) => checkpoints.Add(checkpoint);
 
     internal void EvaluationAsked(DateTime? atUtc) => EvaluationAskedUtc = atUtc;
@@ -291,7 +299,7 @@ public sealed class JobRecord
         }
 
         Regions = [.. nodes.Select(n => n.Region).Distinct(StringComparer.Ordinal)];
-        speeds.Clear();
+        ClearSpeeds();
         MoveTo(JobState.Starting, nowUtc);
         WaitingFor = "creating its slices and configuring its aggregators";
         CountTrainers(nowUtc);
@@ -317,7 +325,7 @@ public sealed class JobRecord
         placement.Clear();
         orphans.Clear();
         Regions = [];
-        speeds.Clear();
+        ClearSpeeds();
         Wait(state, reason, nowUtc);
         CountTrainers(nowUtc);
     }
@@ -339,11 +347,28 @@ public sealed class JobRecord
             return [];
         }
 
-        speeds.Remove(address);
+        if (speeds.Remove(address, out var gone))
+        {
+            Uncount(gone);
+        }
+
         orphans.AddRange(lost);
         var changed = Adopt(to);
         CountTrainers(nowUtc);
         return changed;
+    }
+
+    // Straggler migration: trainer node `from` hands all its partitions to `to` (which joins the job
+    // when it is new to it) and leaves the job. Returns the trainers whose partitions changed.
+    internal IReadOnlyList<string> Hand(string from, string to, DateTime nowUtc)
+    {
+        if (!placement.ContainsKey(from))
+        {
+            return [];
+        }
+
+        placement.TryAdd(to, []);
+        return Remove(from, nowUtc, to);
     }
 
     // A trainer node joins the job: it takes the orphaned partitions, or else one partition from the
@@ -363,7 +388,16 @@ public sealed class JobRecord
         }
         else
         {
-            var richest = placement.Where(p => p.Key != address).MaxBy(p => p.Value.Count);
+            var richest = default(KeyValuePair<string, List<int>>);
+            foreach (var trainer in placement)
+            {
+                // the first trainer with the most partitions
+                if (trainer.Key != address && (richest.Value is null || trainer.Value.Count > richest.Value.Count))
+                {
+                    richest = trainer;
+                }
+            }
+
             if (richest.Value is { Count: > 1 } parts)
             {
                 placement[address].Add(parts[^1]);
@@ -399,7 +433,7 @@ public sealed class JobRecord
 
         foreach (var partition in orphans)
         {
-            var target = to is not null && placement.TryGetValue(to, out var chosen) ? new KeyValuePair<string, List<int>>(to, chosen) : placement.MinBy(p => p.Value.Count);
+            var target = to is not null && placement.TryGetValue(to, out var chosen) ? new KeyValuePair<string, List<int>>(to, chosen) : Poorest();
             target.Value.Add(partition);
             if (!changed.Contains(target.Key))
             {
@@ -409,6 +443,21 @@ public sealed class JobRecord
 
         orphans.Clear();
         return changed;
+    }
+
+    // the first trainer with the fewest partitions
+    private KeyValuePair<string, List<int>> Poorest()
+    {
+        var poorest = default(KeyValuePair<string, List<int>>);
+        foreach (var trainer in placement)
+        {
+            if (poorest.Value is null || trainer.Value.Count < poorest.Value.Count)
+            {
+                poorest = trainer;
+            }
+        }
+
+        return poorest;
     }
 
     internal void Record(TrainerReport report, string incarnation, DateTime nowUtc)
@@ -426,16 +475,31 @@ public sealed class JobRecord
 
         var before = trainers.GetValueOrDefault(report.Node)?.Contributions ?? 0;
         reports[incarnation] = report;
-        var all = reports.Values;
+        long samples = 0, contributions = 0, bytesSent = 0, bytesPulled = 0;
+        double busy = 0, pull = 0, roundTrip = double.PositiveInfinity;
+        foreach (var r in reports.Values)
+        {
+            samples += r.Samples;
+            contributions += r.Contributions;
+            bytesSent += r.BytesSent;
+            busy += r.BusySeconds;
+            pull += r.PullSeconds;
+            bytesPulled += r.BytesPulled;
+            if (r.RoundTripMs > 0)
+            {
+                roundTrip = Math.Min(roundTrip, r.RoundTripMs);
+            }
+        }
+
         var total = report with
         {
-            Samples = all.Sum(r => r.Samples),
-            Contributions = all.Sum(r => r.Contributions),
-            BytesSent = all.Sum(r => r.BytesSent),
-            BusySeconds = all.Sum(r => r.BusySeconds),
-            PullSeconds = all.Sum(r => r.PullSeconds),
-            BytesPulled = all.Sum(r => r.BytesPulled),
-            RoundTripMs = all.Select(r => r.RoundTripMs).Where(r => r > 0).DefaultIfEmpty(0).Min(),
+            Samples = samples,
+            Contributions = contributions,
+            BytesSent = bytesSent,
+            BusySeconds = busy,
+            PullSeconds = pull,
+            BytesPulled = bytesPulled,
+            RoundTripMs = double.IsPositiveInfinity(roundTrip) ? 0 : roundTrip,
         };
         trainers[report.Node] = total;
         if (total.Contributions > before)
@@ -445,10 +509,66 @@ public sealed class JobRecord
 
         if (placement.ContainsKey(report.Node))
         {
-            speeds[report.Node] = speeds.TryGetValue(report.Node, out var speed)
-                ? speed with { LastUtc = nowUtc, LastSamples = total.Samples, RoundTripMs = total.RoundTripMs }
-                : new TrainerSpeed(nowUtc, total.Samples, nowUtc, total.Samples, total.RoundTripMs);
+            if (speeds.TryGetValue(report.Node, out var speed))
+            {
+                Uncount(speed);
+                speed = speed with { LastUtc = nowUtc, LastSamples = total.Samples, RoundTripMs = total.RoundTripMs };
+            }
+            else
+            {
+                speed = new TrainerSpeed(nowUtc, total.Samples, nowUtc, total.Samples, total.RoundTripMs);
+            }
+
+            speeds[report.Node] = speed;
+            Count(speed);
         }
+    }
+
+    // The median samples/s of the trainers that trained at least `grace` (0 with fewer than two).
+    internal double MedianRate(TimeSpan grace)
+    {
+        if (rateGrace != grace)
+        {
+            rateGrace = grace;
+            rates.Clear();
+            foreach (var speed in speeds.Values)
+            {
+                Count(speed);
+            }
+        }
+
+        if (rates.Count < 2)
+        {
+            return 0;
+        }
+
+        return rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[(rates.Count / 2) - 1] + rates[rates.Count / 2]) / 2;
+    }
+
+    private bool Counts(TrainerSpeed speed) => rateGrace is { } grace && speed.Trained >= grace && speed.SamplesPerSecond > 0;
+
+    private void Count(TrainerSpeed speed)
+    {
+        if (Counts(speed))
+        {
+            var rate = speed.SamplesPerSecond;
+            var at = rates.BinarySearch(rate);
+            rates.Insert(at < 0 ? ~at : at, rate);
+        }
+    }
+
+    private void Uncount(TrainerSpeed speed)
+    {
+        if (Counts(speed) && rates.BinarySearch(speed.SamplesPerSecond) is var at && at >= 0)
+        {
+            rates.RemoveAt(at);
+        }
+    }
+
+    private void ClearSpeeds()
+    {
+        speeds.Clear();
+        rates.Clear();
     }
 
     internal void MarkSlow(string node, DateTime? since)

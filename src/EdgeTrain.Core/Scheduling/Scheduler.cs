@@ -9,12 +9,20 @@ namespace EdgeTrain.Core.Scheduling;
 /// trainers when its <c>min-trainers</c> can be held: from free slots (best-scoring nodes first), then
 /// from the trainers that running jobs of the same or lower priority hold above their own minimum,
 /// then by preempting whole jobs of strictly lower priority (lowest and newest first) — only when that
-/// is enough to reach the minimum. A placed job then grows up to <c>max-trainers</c> from free slots.
-/// A trainer that stays far below its job's median speed migrates its partitions to a faster trainer.
-/// Jobs end at their target or time limit. Pure: the same state and time give the same decisions.
+/// is enough to reach the minimum. A job that holds fewer than its minimum (a node was lost) takes them
+/// the same way, or is preempted rather than run with fewer. A placed job then grows up to
+/// <c>max-trainers</c> from free slots, then from what jobs of strictly lower priority hold above their
+/// minimum: a reservation is kept unless a job of higher priority needs it for its own.
+/// A trainer that stays far below its job's median speed hands its partitions to a free node, or else
+/// to the job's fastest trainer.
+/// Jobs end at their target or time limit, and a job whose every trainer failed ends when no registered
+/// trainer node is left that could train it. Pure: the same state and time give the same decisions.
 /// </summary>
 public static class Scheduler
 {
+    /// <summary>The most trainers one job takes from jobs of lower priority in one round (beyond its minimum).</summary>
+    public const int RebalanceStep = 16;
+
     /// <summary>The decisions for <paramref name="state"/> at <paramref name="nowUtc"/>, in the order to carry them out.</summary>
     public static IReadOnlyList<SchedulerDecision> Decide(CoordinatorState state, DateTime nowUtc, SchedulerOptions options)
     {
@@ -28,39 +36,41 @@ public static class Scheduler
             if (next != job.State)
             {
                 finishing.Add(job.JobId);
+                // at the target or the time limit the coordinator words the end itself (with the model's file)
                 decisions.Add(new FinishJob(job.JobId, next, next == JobState.Failed ? job.StartFailure() : ""));
             }
         }
 
-        // a job that every registered trainer node refused (its data or model does not load there) fails, naming each
-        foreach (var job in state.Jobs.Where(j => j.Schedulable && !finishing.Contains(j.JobId)))
-        {
-            if (state.NoTrainerCanTrain(job.JobId) is { } reason)
-            {
-                finishing.Add(job.JobId);
-                decisions.Add(new FinishJob(job.JobId, JobState.Failed, reason));
-            }
-        }
-
         var plan = new Allocation(state, finishing, options);
-        foreach (var job in Served(state).Where(j => !finishing.Contains(j.JobId)))
+        var served = Served(state).ToList();
+        foreach (var job in served)
         {
+            if (plan.Out(job.JobId))
+            {
+                continue;
+            }
+
             if (job.HoldsTrainers)
             {
                 TopUp(plan, job, decisions);
             }
             else
             {
-                TryPlace(plan, job, nowUtc, options, decisions);
+                TryPlace(plan, state, job, nowUtc, options, decisions);
             }
         }
 
-        foreach (var job in Served(state).Where(j => j.HoldsTrainers && !finishing.Contains(j.JobId)))
+        // jobs preempted above hold nothing any more: they neither grow nor migrate in this round; a job
+        // grows up to its max-trainers from free slots, then from what jobs of lower priority hold above
+        // their own minimum (their reservation stays theirs unless a higher job needs it for its own)
+        foreach (var job in served.Where(j => !plan.Out(j.JobId) && plan.Count(j) > 0))
         {
-            Grow(plan, job, job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers, "free capacity", decisions);
+            var max = job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers;
+            Grow(plan, job, max, "free capacity", decisions);
+            GrowFromLower(plan, job, max, decisions);
         }
 
-        foreach (var job in state.Jobs.Where(j => j.State == JobState.Running && !finishing.Contains(j.JobId)))
+        foreach (var job in state.Jobs.Where(j => j.State == JobState.Running && !plan.Out(j.JobId)))
         {
             Migrate(plan, job, nowUtc, options, decisions);
         }
@@ -83,13 +93,7 @@ public static class Scheduler
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(options);
-        var rates = job.Speeds.Values.Where(s => s.Trained >= options.StragglerGrace).Select(s => s.SamplesPerSecond).Where(r => r > 0).Order().ToList();
-        if (rates.Count < 2)
-        {
-            return 0;
-        }
-
-        return rates.Count % 2 == 1 ? rates[rates.Count / 2] : (rates[(rates.Count / 2) - 1] + rates[rates.Count / 2]) / 2;
+        return job.MedianRate(options.StragglerGrace);
     }
 
     /// <summary>
@@ -102,107 +106,145 @@ public static class Scheduler
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(node);
         ArgumentNullException.ThrowIfNull(options);
-        var ratios = new List<double>();
-        var roundTrip = 0.0;
+        var measure = new Measure();
         foreach (var job in state.Jobs)
         {
             if (job.HoldsTrainers && job.Speeds.TryGetValue(node.Address, out var speed))
             {
-                var median = MedianSpeed(job, options);
-                if (median > 0 && speed.Trained >= options.StragglerGrace)
-                {
-                    ratios.Add(speed.SamplesPerSecond / median);
-                }
-
-                roundTrip = Math.Max(roundTrip, speed.RoundTripMs);
+                measure = measure.Add(speed, MedianSpeed(job, options), options);
             }
         }
 
-        var measured = ratios.Count == 0 ? 1 : ratios.Average();
-        return Math.Max(node.ProbeScore, 1e-3) * measured / (1 + (roundTrip / 250));
+        return measure.Score(node);
     }
 
-    private static void TopUp(Allocation plan, JobRecord job, List<SchedulerDecision> decisions) =>
-        Grow(plan, job, job.Spec.MinTrainers, "back to its min-trainers", decisions);
+    // Every node's measure at once: each job's median once, each trainer's speed once, in the order of
+    // the jobs, so that each node's ratios add up exactly as Score adds them.
+    private static Dictionary<string, Measure> Measures(CoordinatorState state, SchedulerOptions options)
+    {
+        var measures = new Dictionary<string, Measure>(state.Nodes.Count, StringComparer.Ordinal);
+        foreach (var job in state.Jobs)
+        {
+            if (!job.HoldsTrainers || job.Speeds.Count == 0)
+            {
+                continue;
+            }
+
+            var median = MedianSpeed(job, options);
+            foreach (var (address, speed) in job.Speeds)
+            {
+                measures[address] = measures.GetValueOrDefault(address).Add(speed, median, options);
+            }
+        }
+
+        return measures;
+    }
+
+    // A job that holds fewer trainers than its minimum (a node was lost, or failed it) takes free slots,
+    // then what a placement would take from others; when even that does not reach the minimum it is
+    // preempted rather than run with fewer, and resumes like any preempted job.
+    private static void TopUp(Allocation plan, JobRecord job, List<SchedulerDecision> decisions)
+    {
+        var min = Math.Max(1, job.Spec.MinTrainers);
+        Grow(plan, job, min, "back to its min-trainers", decisions);
+        var cap = Math.Min(min, job.Partitions == 0 ? int.MaxValue : job.Partitions);
+        if (plan.Count(job) >= cap)
+        {
+            return;
+        }
+
+        var taken = new List<SchedulerDecision>();
+        if (MakeRoom(plan, job, cap - plan.Count(job), taken))
+        {
+            decisions.AddRange(taken);
+            Grow(plan, job, cap, "back to its min-trainers", decisions);
+            return;
+        }
+
+        plan.Preempt(job);
+        decisions.Add(new PreemptJob(job.JobId, $"holds {job.Placement.Count} of its min-trainers {min}; waits until {min} can be held again"));
+    }
+
+    // Trainers that running jobs of strictly lower priority hold above their minimum move to `job`, up to
+    // `upTo`, at most RebalanceStep of them a round: each move stops a trainer and moves its partitions, so
+    // a large rebalance goes on over a few rounds rather than in one burst.
+    private static void GrowFromLower(Allocation plan, JobRecord job, int upTo, List<SchedulerDecision> decisions)
+    {
+        var cap = Math.Min(Math.Min(upTo, job.Partitions == 0 ? int.MaxValue : job.Partitions), plan.Count(job) + RebalanceStep);
+        if (plan.Count(job) >= cap)
+        {
+            return;
+        }
+
+        foreach (var holder in plan.Holders(job).Where(h => h.Priority < job.Priority && h.State == JobState.Running).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal).ToList())
+        {
+            var spare = plan.Count(holder) - Math.Max(1, holder.Spec.MinTrainers);
+            if (spare <= 0)
+            {
+                continue;
+            }
+
+            foreach (var node in plan.Worst(holder, job, Math.Min(spare, cap - plan.Count(job))))
+            {
+                if (spare <= 0 || plan.Count(job) >= cap)
+                {
+                    break;
+                }
+
+                plan.Release(holder, node);
+                plan.Take(job, node);
+                spare--;
+                decisions.Add(new ShrinkJob(holder.JobId, node, $"for {job.JobId} (priority {job.Priority} over {holder.Priority})"));
+                decisions.Add(new GrowJob(job.JobId, node, $"from {holder.JobId} (priority {holder.Priority})"));
+            }
+        }
+    }
 
     private static void Grow(Allocation plan, JobRecord job, int upTo, string why, List<SchedulerDecision> decisions)
     {
         // a job grows only once it holds its partitions' worth of trainers or fewer; more trainers than partitions would idle
         var cap = Math.Min(upTo, job.Partitions == 0 ? int.MaxValue : job.Partitions);
-        while (plan.Count(job.JobId) < cap && plan.BestFree(job) is { } node)
+        while (plan.Count(job) < cap && plan.BestFree(job) is { } node)
         {
-            plan.Take(job.JobId, node);
+            plan.Take(job, node);
             decisions.Add(new GrowJob(job.JobId, node, why));
         }
     }
 
-    private static void TryPlace(Allocation plan, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
+    private static void TryPlace(Allocation plan, CoordinatorState state, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
     {
         if (job.State == JobState.Preempted && nowUtc - job.StateSinceUtc < options.PreemptionCooldown)
         {
             return;
         }
 
-        var min = job.Spec.MinTrainers;
-        var max = job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers;
+        if (job.NoTrainerLeft() is { } none && !AnyTrainerFor(state, job))
+        {
+            // every trainer it had failed, and no registered trainer node is left that could train it
+            plan.Finish(job.JobId);
+            decisions.Add(new FinishJob(job.JobId, JobState.Failed, none));
+            return;
+        }
+
+        var min = Math.Max(1, job.Spec.MinTrainers);
+        var max = Math.Max(min, job.Spec.MaxTrainers == 0 ? int.MaxValue : job.Spec.MaxTrainers);
         if (job.Partitions > 0)
         {
             max = Math.Min(max, job.Partitions);
         }
 
-        var free = plan.FreeFor(job);
-        var shortBy = min - free.Count;
+        var free = plan.FreeFor(job, min);
         var taken = new List<SchedulerDecision>();
-        if (shortBy > 0)
+        if (free.Count < min && !MakeRoom(plan, job, min, taken))
         {
-            // trainers above their minimum from running jobs of the same or lower priority, then whole lower jobs
-            var extras = plan.Holders(job).Where(h => h.Priority <= job.Priority && h.State == JobState.Running)
-                .OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc)
-                .SelectMany(h => plan.Extras(h, job).Select(node => (Job: h, Node: node)))
-                .Take(shortBy).ToList();
-            shortBy -= extras.Count;
-            var victims = new List<JobRecord>();
-            if (shortBy > 0)
-            {
-                foreach (var victim in plan.Holders(job).Where(h => h.Priority < job.Priority).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc))
-                {
-                    if (shortBy <= 0)
-                    {
-                        break;
-                    }
-
-                    var gain = plan.Nodes(victim.JobId).Count(n => plan.Eligible(job, n) && !extras.Any(e => e.Node == n) && !free.Contains(n));
-                    if (gain > 0)
-                    {
-                        victims.Add(victim);
-                        shortBy -= gain;
-                    }
-                }
-            }
-
-            if (shortBy > 0)
-            {
-                decisions.Add(new QueueJob(job.JobId, Waiting(plan, job, free.Count)));
-                return;
-            }
-
-            foreach (var (holder, node) in extras)
-            {
-                plan.Release(holder.JobId, node);
-                taken.Add(new ShrinkJob(holder.JobId, node, $"for {job.JobId} (priority {job.Priority})"));
-            }
-
-            foreach (var victim in victims)
-            {
-                plan.ReleaseAll(victim.JobId);
-                taken.Add(new PreemptJob(victim.JobId, $"preempted by {job.JobId} (priority {job.Priority} over {victim.Priority}); resumes when {min} trainer(s) can be held again"));
-            }
+            decisions.Add(new QueueJob(job.JobId, Waiting(plan, job, free.Count)));
+            return;
         }
 
         var nodes = new List<string>();
         while (nodes.Count < max && plan.BestFree(job) is { } node)
         {
-            plan.Take(job.JobId, node);
+            plan.Take(job, node);
             nodes.Add(node);
         }
 
@@ -213,9 +255,133 @@ public static class Scheduler
         decisions.Add(new PlaceJob(job.JobId, nodes, partitions, $"priority {job.Priority}, {nodes.Count} trainer(s) of min {min}"));
     }
 
+    // Makes `need` nodes free for `job` (counting those free already): the trainers that running jobs of
+    // the same or lower priority hold above their minimum, then every node of whole jobs of strictly lower
+    // priority (lowest and newest first), releasing them in the plan and adding the shrinks and preemptions
+    // to `taken`. Changes nothing and returns false when even that is not enough.
+    private static bool MakeRoom(Allocation plan, JobRecord job, int need, List<SchedulerDecision> taken)
+    {
+        // a node counts once (a node with two slots may be free and held at once); when even every
+        // trainer it could take from others would not do, there is no need to pick them
+        var gained = new HashSet<string>(plan.FreeFor(job, need), StringComparer.Ordinal);
+        if (gained.Count + Obtainable(plan, job) < need)
+        {
+            return false;
+        }
+
+        var extras = new List<(JobRecord Job, string Node)>();
+        foreach (var holder in plan.Holders(job).Where(h => h.Priority <= job.Priority && h.State == JobState.Running).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal))
+        {
+            var spare = plan.Count(holder) - Math.Max(1, holder.Spec.MinTrainers);
+            foreach (var node in plan.Usable(holder, job))
+            {
+                if (spare <= 0 || gained.Count >= need)
+                {
+                    break;
+                }
+
+                if (gained.Add(node))
+                {
+                    extras.Add((holder, node));
+                    spare--;
+                }
+            }
+
+            if (gained.Count >= need)
+            {
+                break;
+            }
+        }
+
+        var victims = new List<JobRecord>();
+        foreach (var victim in plan.Holders(job).Where(h => h.Priority < job.Priority).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal))
+        {
+            if (gained.Count >= need)
+            {
+                break;
+            }
+
+            var before = gained.Count;
+            gained.UnionWith(plan.Usable(victim, job));
+            if (gained.Count > before)
+            {
+                victims.Add(victim);
+            }
+        }
+
+        if (gained.Count < need)
+        {
+            return false;
+        }
+
+        // no shrinking that a preemption made needless: of a preempted job (it gives up every trainer
+        // anyway), on a node a preempted job frees too, or beyond what the need asks
+        var freed = new HashSet<string>(victims.SelectMany(v => plan.Usable(v, job)), StringComparer.Ordinal);
+        for (var i = extras.Count - 1; i >= 0 && victims.Count > 0; i--)
+        {
+            if (victims.Contains(extras[i].Job) || freed.Contains(extras[i].Node))
+            {
+                extras.RemoveAt(i);
+            }
+            else if (gained.Count > need)
+            {
+                gained.Remove(extras[i].Node);
+                extras.RemoveAt(i);
+            }
+        }
+
+        foreach (var (holder, node) in extras)
+        {
+            plan.Release(holder, node);
+            taken.Add(new ShrinkJob(holder.JobId, node, $"for {job.JobId} (priority {job.Priority})"));
+        }
+
+        foreach (var victim in victims)
+        {
+            plan.Preempt(victim);
+            taken.Add(new PreemptJob(victim.JobId, $"preempted by {job.JobId} (priority {job.Priority} over {victim.Priority}); resumes when {Math.Max(1, victim.Spec.MinTrainers)} trainer(s) can be held again"));
+        }
+
+        return true;
+    }
+
+    // At most how many trainers `job` could take from other jobs: those above their minimum of the
+    // running jobs of its priority, and every one of the jobs of lower priority.
+    private static int Obtainable(Allocation plan, JobRecord job)
+    {
+        var obtainable = 0;
+        foreach (var holder in plan.Holders(job))
+        {
+            if (holder.Priority < job.Priority)
+            {
+                obtainable += plan.Count(holder);
+            }
+            else if (holder.Priority == job.Priority && holder.State == JobState.Running)
+            {
+                obtainable += Math.Max(0, plan.Count(holder) - Math.Max(1, holder.Spec.MinTrainers));
+            }
+        }
+
+        return obtainable;
+    }
+
+    // whether some registered trainer node that is not drained could still train the job (it did not fail there)
+    private static bool AnyTrainerFor(CoordinatorState state, JobRecord job)
+    {
+        foreach (var node in state.Nodes.Values)
+        {
+            if (node.Trains && !state.Draining(node.Address) && !job.CannotTrainOn(node.Address))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     private static string Waiting(Allocation plan, JobRecord job, int free)
     {
-        var holders = plan.Holders(job).Select(h => $"{h.JobId} (priority {h.Priority}, {plan.Count(h.JobId)})").ToList();
+        var holders = plan.Holders(job).Select(h => $"{h.JobId} (priority {h.Priority}, {plan.Count(h)})").ToList();
         var why = plan.TrainerNodes == 0
             ? "no node with the trainer role has registered"
             : $"needs {job.Spec.MinTrainers} trainer(s); {free} of {plan.TotalSlots} slot(s) free for it";
@@ -224,114 +390,346 @@ public static class Scheduler
 
     private static void Migrate(Allocation plan, JobRecord job, DateTime nowUtc, SchedulerOptions options, List<SchedulerDecision> decisions)
     {
-        if (job.Placement.Count < 2)
+        if (plan.Count(job) < 2)
         {
             return;
         }
 
-        var median = MedianSpeed(job, options);
-        var slow = job.Speeds.Where(s => s.Value.SlowSinceUtc is { } since && nowUtc - since >= options.StragglerWindow && job.Placement.ContainsKey(s.Key))
-            .OrderBy(s => s.Value.SamplesPerSecond).Select(s => s.Key).FirstOrDefault();
+        // the slowest straggler past its window, and the fastest other trainer (ties: the first address)
+        string? slow = null;
+        var slowest = double.PositiveInfinity;
+        foreach (var (address, speed) in job.Speeds)
+        {
+            if (speed.SlowSinceUtc is { } since && nowUtc - since >= options.StragglerWindow && plan.Holds(job, address)
+                && (speed.SamplesPerSecond < slowest || (speed.SamplesPerSecond == slowest && string.CompareOrdinal(address, slow) < 0)))
+            {
+                (slow, slowest) = (address, speed.SamplesPerSecond);
+            }
+        }
+
         if (slow is null)
         {
             return;
         }
 
-        var rate = job.Speeds[slow].SamplesPerSecond;
-        var fastest = job.Speeds.Where(s => s.Key != slow && job.Placement.ContainsKey(s.Key)).MaxBy(s => s.Value.SamplesPerSecond).Key;
-        var to = job.Placement.Count - 1 >= job.Spec.MinTrainers ? fastest : plan.BestFree(job);
+        string? fastest = null;
+        var best = double.NegativeInfinity;
+        foreach (var (address, speed) in job.Speeds)
+        {
+            // the cheap test first: only a faster one is looked up
+            var rate = speed.SamplesPerSecond;
+            if ((rate > best || (rate == best && string.CompareOrdinal(address, fastest) < 0))
+                && address != slow && plan.Holds(job, address) && !plan.Draining(address))
+            {
+                (fastest, best) = (address, rate);
+            }
+        }
+
+        var median = MedianSpeed(job, options);
+        // to a free node (the job keeps its trainer count), else to its fastest other trainer (not a
+        // drained one) when the job may shrink by one
+        var to = plan.BestFree(job) ?? (plan.Count(job) - 1 >= Math.Max(1, job.Spec.MinTrainers) ? fastest : null);
         if (to is null)
         {
             return;
         }
 
-        plan.Release(job.JobId, slow);
-        if (!plan.Nodes(job.JobId).Contains(to))
-        {
-            plan.Take(job.JobId, to);
-        }
-
+        plan.Release(job, slow);
+        plan.Take(job, to);
         decisions.Add(new MigrateTrainer(job.JobId, slow, to,
-            $"{rate:0.#} samples/s against the job's median {median:0.#} for {options.StragglerWindow.TotalSeconds:0} s"));
+            $"{slowest:0.#} samples/s against the job's median {median:0.#} for {options.StragglerWindow.TotalSeconds:0} s"));
     }
 
-    // The slots as the decisions so far leave them: which jobs hold which nodes, and what is free.
+    // A node's measured speed over the jobs it trains: the sum and number of its speed ratios to each
+    // job's median (where both are known), and its longest round trip.
+    private readonly record struct Measure(double Ratios, int Count, double RoundTripMs)
+    {
+        public Measure Add(TrainerSpeed speed, double median, SchedulerOptions options) => new(
+            median > 0 && speed.Trained >= options.StragglerGrace ? Ratios + (speed.SamplesPerSecond / median) : Ratios,
+            median > 0 && speed.Trained >= options.StragglerGrace ? Count + 1 : Count,
+            Math.Max(RoundTripMs, speed.RoundTripMs));
+
+        public double Score(TrainerNode node) =>
+            Math.Max(node.ProbeScore, 1e-3) * (Count == 0 ? 1 : Ratios / Count) / (1 + (RoundTripMs / 250));
+    }
+
+    // The slots as the decisions so far leave them: which jobs hold which nodes, and what is free. Only
+    // the nodes with a free slot are ranked (best score first, then address), those free when the round
+    // begins and those a release frees: a node that is full now never becomes free by a take, so the
+    // best free node is always among them. Per job a cursor marks the rank below which no node is free
+    // for it; only a release moves it back.
     private sealed class Allocation
     {
         private readonly CoordinatorState state;
-        private readonly Dictionary<string, HashSet<string>> held = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, int> used = new(StringComparer.Ordinal);
-        private readonly List<TrainerNode> ranked;
+        private readonly SchedulerOptions options;
+        private readonly HashSet<string> finishing;
+        private readonly HashSet<string> gone = new(StringComparer.Ordinal);
+        private readonly List<JobRecord> holders = [];
+        private readonly Dictionary<string, HashSet<string>> changed = new(StringComparer.Ordinal);
+        private readonly HashSet<(string Job, string Node)> released = [];
+        private readonly Dictionary<string, int> used;
+        private readonly Dictionary<string, double> scores = new(StringComparer.Ordinal);
+        private readonly List<TrainerNode> free = [];
+        private readonly Dictionary<string, Cursor> cursors = new(StringComparer.Ordinal);
+        private readonly Comparer<TrainerNode> ranking;
+        private int? totalSlots;
+        private bool measuredAll;
 
         public Allocation(CoordinatorState state, HashSet<string> finishing, SchedulerOptions options)
         {
             this.state = state;
-            foreach (var job in state.Jobs.Where(j => j.HoldsTrainers && !finishing.Contains(j.JobId)))
+            this.options = options;
+            this.finishing = finishing;
+            used = new Dictionary<string, int>(state.Nodes.Count, StringComparer.Ordinal);
+            ranking = Comparer<TrainerNode>.Create((a, b) => Score(b).CompareTo(Score(a)) is var order && order != 0 ? order : string.CompareOrdinal(a.Address, b.Address));
+            gone.UnionWith(finishing);
+            foreach (var job in state.Jobs)
             {
-                held[job.JobId] = new HashSet<string>(job.Placement.Keys, StringComparer.Ordinal);
-                foreach (var node in job.Placement.Keys)
+                if (job.HoldsTrainers && !finishing.Contains(job.JobId))
                 {
-                    used[node] = used.GetValueOrDefault(node) + 1;
+                    holders.Add(job);
+                    foreach (var node in job.Placement.Keys)
+                    {
+                        used[node] = used.GetValueOrDefault(node) + 1;
+                    }
                 }
             }
 
-            ranked = [.. state.Nodes.Values.Where(n => n.Trains).OrderByDescending(n => Score(state, n, options)).ThenBy(n => n.Address, StringComparer.Ordinal)];
-            TrainerNodes = ranked.Count;
-            TotalSlots = ranked.Where(n => !state.Draining(n.Address)).Sum(n => n.Slots);
+            foreach (var node in state.Nodes.Values)
+            {
+                if (node.Trains)
+                {
+                    TrainerNodes++;
+                    if (Free(node))
+                    {
+                        free.Add(node);
+                    }
+                }
+            }
+
+            Rank(free);
         }
 
         public int TrainerNodes { get; }
 
-        public int TotalSlots { get; }
+        public int TotalSlots => totalSlots ??= state.Nodes.Values.Where(n => n.Trains && !state.Draining(n.Address)).Sum(n => n.Slots);
 
-        public int Count(string jobId) => held.TryGetValue(jobId, out var nodes) ? nodes.Count : 0;
+        // a job that finishes or was preempted in this round: it takes no trainers
+        public bool Out(string jobId) => gone.Contains(jobId);
 
-        public IReadOnlyCollection<string> Nodes(string jobId) => held.TryGetValue(jobId, out var nodes) ? nodes : [];
+        public void Finish(string jobId) => gone.Add(jobId);
 
-        public bool Eligible(JobRecord job, string node) => !job.CannotTrainOn(node) && !Nodes(job.JobId).Contains(node);
+        public int Count(JobRecord job) => changed.TryGetValue(job.JobId, out var nodes) ? nodes.Count : Holding(job) ? job.Placement.Count : 0;
 
-        public List<string> FreeFor(JobRecord job) => [.. ranked.Where(n => Free(n) && Eligible(job, n.Address)).Select(n => n.Address)];
+        public bool Holds(JobRecord job, string node) => changed.TryGetValue(job.JobId, out var nodes) ? nodes.Contains(node) : Holding(job) && job.Placement.ContainsKey(node);
 
-        public string? BestFree(JobRecord job) => ranked.FirstOrDefault(n => Free(n) && Eligible(job, n.Address))?.Address;
+        // a drained node keeps its trainers but takes no more work
+        public bool Draining(string node) => state.Draining(node);
 
-        // the jobs other than `job` that hold trainers now, by the decisions so far
-        public IEnumerable<JobRecord> Holders(JobRecord job) =>
-            held.Where(h => h.Key != job.JobId && h.Value.Count > 0).Select(h => state.Job(h.Key)!);
+        // `job` may train on `node`: it did not fail there, does not hold it, and did not give it up in this round
+        public bool Eligible(JobRecord job, string node) =>
+            !job.CannotTrainOn(node) && !Holds(job, node) && (released.Count == 0 || !released.Contains((job.JobId, node)));
 
-        // nodes that `holder` holds above its minimum and `job` could use
-        public IEnumerable<string> Extras(JobRecord holder, JobRecord job) =>
-            Nodes(holder.JobId).Where(n => Eligible(job, n)).Reverse().Take(Math.Max(0, Count(holder.JobId) - holder.Spec.MinTrainers)).ToList();
-
-        public void Take(string jobId, string node)
+        // the best free nodes `job` may train on, at most `limit` of them
+        public List<string> FreeFor(JobRecord job, int limit)
         {
-            if (!held.TryGetValue(jobId, out var nodes))
+            var found = new List<string>();
+            for (var i = Cursor(job).At; i < free.Count && found.Count < limit; i++)
             {
-                nodes = new HashSet<string>(StringComparer.Ordinal);
-                held[jobId] = nodes;
+                if (Free(free[i]) && Eligible(job, free[i].Address))
+                {
+                    found.Add(free[i].Address);
+                }
             }
 
-            if (nodes.Add(node))
+            return found;
+        }
+
+        public string? BestFree(JobRecord job)
+        {
+            var cursor = Cursor(job);
+            while (cursor.At < free.Count && !(Free(free[cursor.At]) && Eligible(job, free[cursor.At].Address)))
+            {
+                cursor.At++;
+            }
+
+            return cursor.At < free.Count ? free[cursor.At].Address : null;
+        }
+
+        // the jobs other than `job` that hold trainers now, by the decisions so far
+        public IEnumerable<JobRecord> Holders(JobRecord job) => holders.Where(h => h != job && Count(h) > 0);
+
+        // the trainer nodes `holder` holds that `job` could train on once `holder` lets them go (not drained), worst first
+        public IEnumerable<string> Usable(JobRecord holder, JobRecord job)
+        {
+            var usable = new List<TrainerNode>(Count(holder));
+            foreach (var address in Nodes(holder))
+            {
+                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.Draining(address) && Eligible(job, address))
+                {
+                    usable.Add(node);
+                }
+            }
+
+            Rank(usable);
+            usable.Reverse();
+            return usable.Select(n => n.Address);
+        }
+
+        // the `count` nodes of Usable(holder, job) that come first in its order (worst first), without sorting them all
+        public List<string> Worst(JobRecord holder, JobRecord job, int count)
+        {
+            if (count <= 0)
+            {
+                return [];
+            }
+
+            // a heap of the worst `count` seen so far, its root the best of them (the first to give way)
+            var kept = new PriorityQueue<TrainerNode, TrainerNode>(count + 1, ranking);
+            foreach (var address in Nodes(holder))
+            {
+                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.Draining(address) && Eligible(job, address))
+                {
+                    kept.Enqueue(node, node);
+                    if (kept.Count > count)
+                    {
+                        kept.Dequeue();
+                    }
+                }
+            }
+
+            var worst = new List<string>(kept.Count);
+            while (kept.Count > 0)
+            {
+                worst.Add(kept.Dequeue().Address);
+            }
+
+            worst.Reverse();
+            return worst;
+        }
+
+        public void Take(JobRecord job, string node)
+        {
+            if (!Holding(job) && !changed.ContainsKey(job.JobId))
+            {
+                holders.Add(job);
+            }
+
+            if (Changing(job).Add(node))
             {
                 used[node] = used.GetValueOrDefault(node) + 1;
             }
         }
 
-        public void Release(string jobId, string node)
+        public void Release(JobRecord job, string node)
         {
-            if (held.TryGetValue(jobId, out var nodes) && nodes.Remove(node))
+            if (!Changing(job).Remove(node))
             {
-                used[node]--;
+                return;
+            }
+
+            released.Add((job.JobId, node));
+            used[node] = used.GetValueOrDefault(node) - 1;
+            if (!state.Nodes.TryGetValue(node, out var trainer) || !trainer.Trains || !Free(trainer))
+            {
+                return;
+            }
+
+            // the node is free now: list it in its place, and no cursor stays past it
+            var at = free.BinarySearch(trainer, ranking);
+            if (at < 0)
+            {
+                at = ~at;
+                free.Insert(at, trainer);
+            }
+
+            foreach (var cursor in cursors.Values)
+            {
+                cursor.At = Math.Min(cursor.At, at);
             }
         }
 
-        public void ReleaseAll(string jobId)
+        public void Preempt(JobRecord job)
         {
-            foreach (var node in Nodes(jobId).ToList())
+            foreach (var node in Nodes(job).ToList())
             {
-                Release(jobId, node);
+                Release(job, node);
             }
+
+            gone.Add(job.JobId);
+        }
+
+        // sorts nodes best first: by score (higher first), then by address
+        private void Rank(List<TrainerNode> nodes)
+        {
+            // score them one by one when they are few, else every measured node at once
+            if (!measuredAll && nodes.Count * holders.Count > used.Count)
+            {
+                measuredAll = true;
+                foreach (var (address, measure) in Measures(state, options))
+                {
+                    scores[address] = state.Nodes.TryGetValue(address, out var node) ? measure.Score(node) : 0;
+                }
+            }
+
+            var keyed = new (double Score, TrainerNode Node)[nodes.Count];
+            for (var i = 0; i < keyed.Length; i++)
+            {
+                keyed[i] = (Score(nodes[i]), nodes[i]);
+            }
+
+            Array.Sort(keyed, static (a, b) => b.Score.CompareTo(a.Score) is var order && order != 0 ? order : string.CompareOrdinal(a.Node.Address, b.Node.Address));
+            for (var i = 0; i < keyed.Length; i++)
+            {
+                nodes[i] = keyed[i].Node;
+            }
+        }
+
+        // a node's score, once per round (Scheduler.Score; a node no job measured scores its probe alone)
+        private double Score(TrainerNode node)
+        {
+            if (!scores.TryGetValue(node.Address, out var score))
+            {
+                score = measuredAll ? default(Measure).Score(node) : Scheduler.Score(state, node, options);
+                scores[node.Address] = score;
+            }
+
+            return score;
+        }
+
+        // whether the job held its placement when the round began (and does not finish in it)
+        private bool Holding(JobRecord job) => job.HoldsTrainers && !finishing.Contains(job.JobId);
+
+        private IEnumerable<string> Nodes(JobRecord job) => changed.TryGetValue(job.JobId, out var nodes) ? nodes : Holding(job) ? job.Placement.Keys : [];
+
+        // the job's nodes as this round changes them: a copy of its placement on its first change
+        private HashSet<string> Changing(JobRecord job)
+        {
+            if (!changed.TryGetValue(job.JobId, out var nodes))
+            {
+                nodes = new HashSet<string>(Nodes(job), StringComparer.Ordinal);
+                changed[job.JobId] = nodes;
+            }
+
+            return nodes;
+        }
+
+        private Cursor Cursor(JobRecord job)
+        {
+            if (!cursors.TryGetValue(job.JobId, out var cursor))
+            {
+                cursor = new Cursor();
+                cursors[job.JobId] = cursor;
+            }
+
+            return cursor;
         }
 
         private bool Free(TrainerNode node) => !state.Draining(node.Address) && used.GetValueOrDefault(node.Address) < node.Slots;
+    }
+
+    private sealed class Cursor
+    {
+        public int At { get; set; }
     }
 }

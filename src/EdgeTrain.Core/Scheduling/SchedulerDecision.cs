@@ -24,11 +24,14 @@ public sealed record ShrinkJob(string JobId, string Node, string Why) : Schedule
 /// <summary>A job's trainers all stop for a job of higher priority; its slices stay and it resumes by itself.</summary>
 public sealed record PreemptJob(string JobId, string Why) : SchedulerDecision(JobId, Why);
 
-/// <summary>A straggler on <paramref name="From"/> hands its partitions to the faster <paramref name="To"/> (a free node, or another trainer of the job).</summary>
+/// <summary>A straggler on <paramref name="From"/> hands its partitions to <paramref name="To"/>: a free node, or else the job's fastest other trainer.</summary>
 public sealed record MigrateTrainer(string JobId, string From, string To, string Why) : SchedulerDecision(JobId, Why);
 
 /// <summary>A job that cannot get trainers now waits in the queue, for <see cref="SchedulerDecision.Why"/>.</summary>
 public sealed record QueueJob(string JobId, string Why) : SchedulerDecision(JobId, Why);
 
-/// <summary>A job ends in <paramref name="State"/> (its target reached, its time limit passed, or it could not start).</summary>
+/// <summary>
+/// A job ends in <paramref name="State"/>: its target reached or its time limit passed (<see cref="SchedulerDecision.Why"/>
+/// is empty: the coordinator words the end), or it could not start, or no registered node can train it (the reason).
+/// </summary>
 public sealed record FinishJob(string JobId, JobState State, string Why) : SchedulerDecision(JobId, Why);

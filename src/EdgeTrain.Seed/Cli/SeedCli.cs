@@ -1,4 +1,5 @@
 using EdgeTrain.Core;
+using EdgeTrain.Seed.Bench;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Demo;
 
@@ -51,11 +52,17 @@ public static class SeedCli
                       (default the newest) to FILE for evaluate and train-local --init
           evaluate --model FILE --job JOB.conf [--json]
                       score a checkpoint file with the job's model on its test set
+          bench scheduler --trainers N --jobs M [--seconds S] [--seed K] [--json] [--trace]
+                      drive the coordinator's real state and scheduler through N simulated
+                      trainer nodes and M jobs on a simulated clock (no network, no actors) and
+                      print the latency of each scheduler round and trainer report, and the
+                      state's memory (defaults: 1000 trainers, 20 jobs, 120 s); --trace
+                      prints every round that decided something
         """;
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, checkpoint, evaluate, demo or train-local (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, checkpoint, evaluate, demo, train-local or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -83,6 +90,7 @@ public static class SeedCli
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
+                "bench" => BenchCommand.Run(rest, output, error),
                 _ => Unknown(args[0], error),
             };
         }
