@@ -33,6 +33,9 @@ public static class SeedCli
                       (higher is served first); --wait follows it to the end
           status --seed HOST:PORT [--job ID] [--json]
                       show the cluster's jobs and the scheduler's queue (priority, why a job waits)
+          watch --seed HOST:PORT [--job ID] [--interval 1s]
+                      the live view of a cluster's jobs and nodes, until they end (exit 0 when
+                      every one completed) or Ctrl-C
           demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--out DIR]
                [--chaos PLAN] [--cmd-port P]
                       start a seed and N nodes on this machine, submit every job (each with its
@@ -62,7 +65,7 @@ public static class SeedCli
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, checkpoint, evaluate, demo, train-local or bench (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, demo, train-local or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -87,6 +90,7 @@ public static class SeedCli
                 "seed" => SeedCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "submit" => ClusterCommands.SubmitAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
+                "watch" => WatchCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
