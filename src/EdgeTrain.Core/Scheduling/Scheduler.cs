@@ -273,7 +273,7 @@ public static class Scheduler
         foreach (var holder in plan.Holders(job).Where(h => h.Priority <= job.Priority && h.State == JobState.Running).OrderBy(h => h.Priority).ThenByDescending(h => h.SubmittedUtc).ThenByDescending(h => h.JobId, StringComparer.Ordinal))
         {
             var spare = plan.Count(holder) - Math.Max(1, holder.Spec.MinTrainers);
-            foreach (var node in plan.Usable(holder, job))
+            foreach (var node in plan.Worst(holder, job, Math.Min(plan.Count(holder), spare + gained.Count)))
             {
                 if (spare <= 0 || gained.Count >= need)
                 {
@@ -559,24 +559,22 @@ public static class Scheduler
         // the jobs other than `job` that hold trainers now, by the decisions so far
         public IEnumerable<JobRecord> Holders(JobRecord job) => holders.Where(h => h != job && Count(h) > 0);
 
-        // the trainer nodes `holder` holds that `job` could train on once `holder` lets them go (not drained), worst first
-        public IEnumerable<string> Usable(JobRecord holder, JobRecord job)
+        // the trainer nodes `holder` holds that `job` could train on once `holder` lets them go (not drained), in no order
+        public List<string> Usable(JobRecord holder, JobRecord job)
         {
-            var usable = new List<TrainerNode>(Count(holder));
+            var usable = new List<string>(Count(holder));
             foreach (var address in Nodes(holder))
             {
                 if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.Draining(address) && Eligible(job, address))
                 {
-                    usable.Add(node);
+                    usable.Add(address);
                 }
             }
 
-            Rank(usable);
-            usable.Reverse();
-            return usable.Select(n => n.Address);
+            return usable;
         }
 
-        // the `count` nodes of Usable(holder, job) that come first in its order (worst first), without sorting them all
+        // the `count` worst of Usable(holder, job) (by score, then address), worst first, without ranking them all
         public List<string> Worst(JobRecord holder, JobRecord job, int count)
         {
             if (count <= 0)
