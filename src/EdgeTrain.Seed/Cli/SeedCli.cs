@@ -55,6 +55,15 @@ public static class SeedCli
                       (default the newest) to FILE for evaluate and train-local --init
           evaluate --model FILE --job JOB.conf [--json]
                       score a checkpoint file with the job's model on its test set
+          ca init --dir DIR [--name NAME]
+                      create the cluster's own certificate authority in DIR (never over an
+                      existing one): ca.crt, ca.key (mode 0600; keep it on the seed), and print
+                      its pin
+          token create --ca DIR [--ttl 1h] [--roles params,aggregator,trainer] [--endpoint URL]
+                      make a one-time join token signed by the CA in DIR, for one node to enrol
+                      with (ttl at most 30d; roles of seed, params, aggregator, trainer, gateway,
+                      default params,aggregator,trainer; URL: the https enrolment endpoint);
+                      the token is the last line printed
           bench scheduler --trainers N --jobs M [--seconds S] [--seed K] [--json] [--trace]
                       drive the coordinator's real state and scheduler through N simulated
                       trainer nodes and M jobs on a simulated clock (no network, no actors) and
@@ -65,7 +74,7 @@ public static class SeedCli
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, demo, train-local or bench (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, demo, train-local, ca, token or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -94,6 +103,8 @@ public static class SeedCli
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
+                "ca" => CaCommand.Run(rest, output),
+                "token" => TokenCommand.Run(rest, output),
                 "bench" => BenchCommand.Run(rest, output, error),
                 _ => Unknown(args[0], error),
             };
