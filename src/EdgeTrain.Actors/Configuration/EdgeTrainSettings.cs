@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using EdgeTrain.Core.Scheduling;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Actors.Configuration;
 
@@ -40,6 +41,10 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="MergeWaitPoll">With wait-for-merge, how soon a trainer asks again for a slice that has not taken its round's merged updates yet.</param>
 /// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
 /// <param name="TrimRetryAfter">When a failed trim of a slice's journal and old snapshots is tried again.</param>
+/// <param name="StorageKey">
+/// The key that encrypts checkpoint files, saved models and the shards' journal events and snapshots
+/// (<c>storage.key-file</c>, read when the settings are made); null: nothing is encrypted.
+/// </param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -73,9 +78,14 @@ public sealed record EdgeTrainSettings(
     SchedulerOptions Scheduler,
     TimeSpan MergeWaitPoll,
     TimeSpan NotReadyRetry,
-    TimeSpan TrimRetryAfter)
+    TimeSpan TrimRetryAfter,
+    StorageKey? StorageKey = null)
 {
-    /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
+    /// <summary>The configuration key that names the storage key file (empty: no encryption at rest).</summary>
+    public const string StorageKeyFileKey = "edgetrain.storage.key-file";
+
+    /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf), and the storage key file it names.</summary>
+    /// <exception cref="EdgeTrain.Core.InvalidInputException">the storage key file is missing or not a key file (the message names it).</exception>
     public static EdgeTrainSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -117,6 +127,15 @@ public sealed record EdgeTrainSettings(
                 c.GetTimeSpan("scheduler.preemption-cooldown")),
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
-            c.GetTimeSpan("parameters.trim-retry-after"));
+            c.GetTimeSpan("parameters.trim-retry-after"),
+            StorageKeyOf(config));
+    }
+
+    /// <summary>The storage key that <c>edgetrain.storage.key-file</c> of <paramref name="config"/> names, or null when it is empty.</summary>
+    /// <exception cref="EdgeTrain.Core.InvalidInputException">the file is missing or not a key file (the message names it).</exception>
+    public static StorageKey? StorageKeyOf(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return StorageKey.LoadOptional(config.GetString(StorageKeyFileKey, ""));
     }
 }

@@ -87,6 +87,30 @@ public static class ClusterConfigBuilder
             .WithFallback(EdgeTrainConfig.ReferenceConfig)
             .WithFallback(ClusterClientReceptionist.DefaultConfig());
 
+    /// <summary>
+    /// The configuration a command that runs no ActorSystem of the cluster reads its settings from (a
+    /// storage key file, for one): <paramref name="configFiles"/> (highest priority first), then
+    /// <c>hocon/edgetrain.conf</c> beside the program when it is there, then <c>reference.conf</c>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">a file is missing or malformed (naming it).</exception>
+    public static Config ForTool(IReadOnlyList<string> configFiles)
+    {
+        ArgumentNullException.ThrowIfNull(configFiles);
+        var config = Config.Empty;
+        foreach (var file in configFiles)
+        {
+            config = config.WithFallback(Load(file));
+        }
+
+        var beside = Path.Combine(HoconDirectory, "edgetrain.conf");
+        if (File.Exists(beside))
+        {
+            config = config.WithFallback(Load(beside));
+        }
+
+        return config.WithFallback(EdgeTrainConfig.ReferenceConfig);
+    }
+
     /// <summary>The cluster address of a seed given as <c>host:port</c>.</summary>
     /// <exception cref="InvalidInputException">it is not <c>host:port</c> with a port from 1 to 65535.</exception>
     public static string SeedAddress(string hostAndPort)

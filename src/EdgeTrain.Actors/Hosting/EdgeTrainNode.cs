@@ -56,9 +56,12 @@ public sealed class EdgeTrainNode
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = ClusterConfigBuilder.ForNode(options);
+
+        // before the ActorSystem: a storage key file that does not load stops the program with a
+        // line naming it, not inside Akka's serializers (which read the same file)
+        var settings = EdgeTrainSettings.Create(config);
         SqliteJournalFile.Prepare(config);
         var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, config);
-        var settings = EdgeTrainSettings.Create(system.Settings.Config);
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
         if (settings.DownGonePeers)

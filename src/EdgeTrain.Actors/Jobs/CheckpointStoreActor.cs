@@ -2,6 +2,7 @@ using Akka.Actor;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Core.Scheduling;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 
@@ -14,6 +15,9 @@ namespace EdgeTrain.Actors.Jobs;
 /// <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c> and hands the record back to the coordinator, which
 /// journals it (<see cref="CheckpointTaken"/>) and answers; a rollback reads the file, checks it against
 /// the journal's record and restores every slice; a fetch reads one chunk; a list needs no I/O.
+/// With the node's storage key (<c>edgetrain.storage.key-file</c>) the files are written encrypted, a
+/// rollback reads only files encrypted with that key, and a fetch hands out the file as stored
+/// (encrypted): whoever exports it needs the key to read it.
 /// </summary>
 public sealed class CheckpointStoreActor : ReceiveActor
 {
@@ -24,12 +28,17 @@ public sealed class CheckpointStoreActor : ReceiveActor
     private readonly string dataDirectory;
     private readonly TimeSpan timeout;
     private readonly TimeProvider time;
+    private readonly StorageKey? key;
     private readonly Dictionary<string, long> reserved = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the store for the files under <paramref name="dataDirectory"/>.</summary>
-    public CheckpointStoreActor(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time)
+    /// <summary>
+    /// Creates the store for the files under <paramref name="dataDirectory"/>; with <paramref name="key"/>
+    /// it writes them encrypted and reads only files encrypted with that key.
+    /// </summary>
+    public CheckpointStoreActor(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time, StorageKey? key = null)
     {
         this.time = time;
+        this.key = key;
         this.shards = shards;
         this.dataDirectory = dataDirectory;
         this.timeout = timeout;
@@ -37,9 +46,9 @@ public sealed class CheckpointStoreActor : ReceiveActor
         Receive<Pulled>(Write);
     }
 
-    /// <summary>Props for the store.</summary>
-    public static Props Props(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new CheckpointStoreActor(shards, dataDirectory, timeout, time));
+    /// <summary>Props for the store; <paramref name="key"/>: the node's storage key (<see cref="Configuration.EdgeTrainSettings.StorageKey"/>), or null.</summary>
+    public static Props Props(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time, StorageKey? key = null) =>
+        Akka.Actor.Props.Create(() => new CheckpointStoreActor(shards, dataDirectory, timeout, time, key));
 
     /// <summary>Whether <paramref name="message"/> is a checkpoint request this store answers (forwarded as a <see cref="Request"/>).</summary>
     public static bool Handles(object message) => message is SaveCheckpoint or ListCheckpoints or RollbackCheckpoint or FetchCheckpoint;
@@ -133,7 +142,7 @@ public sealed class CheckpointStoreActor : ReceiveActor
         var path = JobFiles.CheckpointPath(dataDirectory, save.JobId, save.Id);
         var record = new CheckpointRecord(save.Id, contents.TakenUtc, contents.Label, [.. slices.Select(s => s.Version)], [.. slices.Select(s => s.Values.Length)], contents.ContentHash);
         var parent = Context.Parent;
-        CheckpointFile.WriteAsync(path, contents).ContinueWith(
+        CheckpointFile.WriteAsync(path, contents, key).ContinueWith(
             written =>
             {
                 if (written.IsCompletedSuccessfully)
@@ -150,7 +159,7 @@ public sealed class CheckpointStoreActor : ReceiveActor
 
     private void Restore(Rollback rollback)
     {
-        var (jobId, record, replyTo, parent) = (rollback.JobId, rollback.Checkpoint, rollback.ReplyTo, Context.Parent);
+        var (jobId, record, replyTo, parent, storageKey) = (rollback.JobId, rollback.Checkpoint, rollback.ReplyTo, Context.Parent, key);
         var path = JobFiles.CheckpointPath(dataDirectory, jobId, record.Id);
         Restored().PipeTo(replyTo, success: answer =>
         {
@@ -163,7 +172,7 @@ public sealed class CheckpointStoreActor : ReceiveActor
             CheckpointContents contents;
             try
             {
-                contents = await CheckpointFile.ReadAsync(path).ConfigureAwait(false);
+                contents = await CheckpointFile.ReadAsync(path, storageKey).ConfigureAwait(false);
             }
             catch (InvalidInputException e)
             {

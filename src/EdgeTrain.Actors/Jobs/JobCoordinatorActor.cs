@@ -128,9 +128,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     protected override void PreStart()
     {
-        evaluator = Context.ActorOf(EvaluatorActor.Props(shards, settings.SliceAskTimeout), "evaluator");
+        evaluator = Context.ActorOf(EvaluatorActor.Props(shards, settings.SliceAskTimeout, settings.StorageKey), "evaluator");
         monitor = Context.ActorOf(SliceMonitorActor.Props(shards, aggregators, sliceExtractor, settings, time), "slices");
-        checkpoints = Context.ActorOf(CheckpointStoreActor.Props(shards, settings.DataDirectory, settings.SliceAskTimeout, time), "checkpoints");
+        checkpoints = Context.ActorOf(CheckpointStoreActor.Props(shards, settings.DataDirectory, settings.SliceAskTimeout, time, settings.StorageKey), "checkpoints");
         starter = Context.ActorOf(JobStarterActor.Props(shards, aggregators, settings.StartStepTimeout, settings.StartRetryInterval), "starter");
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer(nameof(EvaluateAll), EvaluateAll.Instance, settings.EvaluationInterval);

@@ -44,17 +44,26 @@ public static class SeedCli
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
                       and measured on, the first job)
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
+                      [--key FILE] [--config F]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv
                       and DIR/curves.png (default DIR: runs/local-<job>); --init FILE starts
-                      from a checkpoint file instead of the job's initialisation
+                      from a checkpoint file instead of the job's initialisation (an encrypted
+                      one with the storage key of --key, or of edgetrain.storage.key-file)
           checkpoint list|save|rollback|export --job ID --seed HOST:PORT [--id N] [--label L]
-                      [--out FILE] [--json]
+                      [--out FILE] [--json] [--key FILE] [--config F]
                       a job's checkpoints: save one (every slice at its version), list them,
                       roll every slice back to checkpoint N (bit for bit), or export one
-                      (default the newest) to FILE for evaluate and train-local --init
-          evaluate --model FILE --job JOB.conf [--json]
-                      score a checkpoint file with the job's model on its test set
+                      (default the newest) to FILE for evaluate and train-local --init, as the
+                      coordinator stores it (encrypted when it has a storage key; verified when
+                      this command has the key too)
+          evaluate --model FILE --job JOB.conf [--json] [--key FILE] [--config F]
+                      score a checkpoint file with the job's model on its test set; an
+                      encrypted file needs its storage key (--key, or edgetrain.storage.key-file
+                      in a --config file or hocon/edgetrain.conf)
+          key create --out FILE | key id --key FILE
+                      write a new random storage key (encryption at rest) to FILE, readable by
+                      its owner only and never over an existing file; or print a key file's id
           ca init --dir DIR [--name NAME]
                       create the cluster's own certificate authority in DIR (never over an
                       existing one): ca.crt, ca.key (mode 0600; keep it on the seed), and print
@@ -74,7 +83,7 @@ public static class SeedCli
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, demo, train-local, ca, token or bench (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, key, demo, train-local, ca, token or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -102,6 +111,7 @@ public static class SeedCli
                 "watch" => WatchCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
+                "key" => KeyCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "ca" => CaCommand.Run(rest, output),
                 "token" => TokenCommand.Run(rest, output),
