@@ -75,6 +75,15 @@ public sealed record EdgeTrainSettings(
     TimeSpan NotReadyRetry,
     TimeSpan TrimRetryAfter)
 {
+    /// <summary>Where the coordinator on this node keeps its audit signing key (<c>edgetrain.audit.key-file</c>, else under the data folder).</summary>
+    public string AuditKeyFile { get; init; } = DefaultAuditKeyFile(DataDirectory);
+
+    /// <summary>Entries in one chunk of the audit log sent to a client (<c>edgetrain.audit.chunk-entries</c>).</summary>
+    public int AuditChunkEntries { get; init; } = 500;
+
+    /// <summary>Where the coordinator keeps its audit signing key when <c>edgetrain.audit.key-file</c> is empty: <c>{data-dir}/audit/coordinator-key.pem</c>.</summary>
+    public static string DefaultAuditKeyFile(string dataDirectory) => Path.Combine(dataDirectory, "audit", "coordinator-key.pem");
+
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
     {
@@ -117,6 +126,10 @@ public sealed record EdgeTrainSettings(
                 c.GetTimeSpan("scheduler.preemption-cooldown")),
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
-            c.GetTimeSpan("parameters.trim-retry-after"));
+            c.GetTimeSpan("parameters.trim-retry-after"))
+        {
+            AuditKeyFile = c.GetString("audit.key-file") is { Length: > 0 } keyFile ? keyFile : DefaultAuditKeyFile(c.GetString("data-dir")),
+            AuditChunkEntries = Math.Max(1, c.GetInt("audit.chunk-entries")),
+        };
     }
 }
