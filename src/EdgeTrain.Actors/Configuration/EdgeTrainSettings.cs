@@ -81,6 +81,15 @@ public sealed record EdgeTrainSettings(
     TimeSpan TrimRetryAfter,
     StorageKey? StorageKey = null)
 {
+    /// <summary>Where the coordinator on this node keeps its audit signing key (<c>edgetrain.audit.key-file</c>, else under the data folder).</summary>
+    public string AuditKeyFile { get; init; } = DefaultAuditKeyFile(DataDirectory);
+
+    /// <summary>Entries in one chunk of the audit log sent to a client (<c>edgetrain.audit.chunk-entries</c>).</summary>
+    public int AuditChunkEntries { get; init; } = 500;
+
+    /// <summary>Where the coordinator keeps its audit signing key when <c>edgetrain.audit.key-file</c> is empty: <c>{data-dir}/audit/coordinator-key.pem</c>.</summary>
+    public static string DefaultAuditKeyFile(string dataDirectory) => Path.Combine(dataDirectory, "audit", "coordinator-key.pem");
+
     /// <summary>The configuration key that names the storage key file (empty: no encryption at rest).</summary>
     public const string StorageKeyFileKey = "edgetrain.storage.key-file";
 
@@ -128,7 +137,11 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
             c.GetTimeSpan("parameters.trim-retry-after"),
-            StorageKeyOf(config));
+            StorageKeyOf(config))
+        {
+            AuditKeyFile = c.GetString("audit.key-file") is { Length: > 0 } keyFile ? keyFile : DefaultAuditKeyFile(c.GetString("data-dir")),
+            AuditChunkEntries = Math.Max(1, c.GetInt("audit.chunk-entries")),
+        };
     }
 
     /// <summary>The storage key that <c>edgetrain.storage.key-file</c> of <paramref name="config"/> names, or null when it is empty.</summary>

@@ -14,7 +14,8 @@ namespace EdgeTrain.Actors.Jobs;
 /// (<see cref="Request"/>); this actor answers it: a save pulls every slice, writes
 /// <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c> and hands the record back to the coordinator, which
 /// journals it (<see cref="CheckpointTaken"/>) and answers; a rollback reads the file, checks it against
-/// the journal's record and restores every slice; a fetch reads one chunk; a list needs no I/O.
+/// the journal's record, restores every slice and hands the outcome to the coordinator, which audits it and
+/// answers; a fetch reads one chunk; a list needs no I/O.
 /// With the node's storage key (<c>edgetrain.storage.key-file</c>) the files are written encrypted, a
 /// rollback reads only files encrypted with that key, and a fetch hands out the file as stored
 /// (encrypted): whoever exports it needs the key to read it.
@@ -161,11 +162,10 @@ public sealed class CheckpointStoreActor : ReceiveActor
     {
         var (jobId, record, replyTo, parent, storageKey) = (rollback.JobId, rollback.Checkpoint, rollback.ReplyTo, Context.Parent, key);
         var path = JobFiles.CheckpointPath(dataDirectory, jobId, record.Id);
-        Restored().PipeTo(replyTo, success: answer =>
-        {
-            parent.Tell(new Noted(jobId, answer is RolledBack done ? $"rolled back to checkpoint {done.CheckpointId}" : $"rollback failed: {((CheckpointFailed)answer).Reason}"));
-            return answer;
-        });
+        Restored().PipeTo(
+            parent,
+            success: answer => new RollbackDone(jobId, record.Id, answer, replyTo),
+            failure: e => new RollbackDone(jobId, record.Id, new CheckpointFailed(jobId, $"the rollback failed: {e.GetBaseException().Message}"), replyTo));
 
         async Task<object> Restored()
         {
@@ -236,6 +236,11 @@ public sealed class CheckpointStoreActor : ReceiveActor
     /// <summary>To the coordinator: the checkpoint's file is written; journal <paramref name="Checkpoint"/> and answer <paramref name="ReplyTo"/>.</summary>
     public sealed record Written(string JobId, CheckpointRecord Checkpoint, string Path, IActorRef ReplyTo);
 
+    /// <summary>
+    /// To the coordinator: a rollback to checkpoint <paramref name="CheckpointId"/> ended with <paramref name="Answer"/>
+    /// (<see cref="RolledBack"/> or <see cref="CheckpointFailed"/>); note and audit it, then answer <paramref name="ReplyTo"/>.
+    /// </summary>
+    public sealed record RollbackDone(string JobId, long CheckpointId, object Answer, IActorRef ReplyTo);
 
     /// <summary>To the coordinator: something to note in the job's events.</summary>
     public sealed record Noted(string JobId, string Text);

@@ -57,6 +57,16 @@ public static class SeedCli
                       (default the newest) to FILE for evaluate and train-local --init, as the
                       coordinator stores it (encrypted when it has a storage key; verified when
                       this command has the key too)
+          audit verify --seed HOST:PORT [--trust FILE|sha256:ID ...] [--json]
+          audit verify --file FILE [--trust ...] [--json]
+                      check the coordinator's hash-chained, signed audit log (or an export of it):
+                      prints "audit chain verified: N entries, head #N HASH" and exits 0, or names
+                      the first entry that does not verify and why and exits 1; --trust accepts only
+                      the given signer keys (a .pub.pem file or a key id)
+          audit export --seed HOST:PORT --out FILE
+                      write the whole audit log to FILE as JSON Lines
+          audit key --data-dir DIR
+                      the id of the audit signing key in a seed's data folder, for --trust
           evaluate --model FILE --job JOB.conf [--json] [--key FILE] [--config F]
                       score a checkpoint file with the job's model on its test set; an
                       encrypted file needs its storage key (--key, or edgetrain.storage.key-file
@@ -83,7 +93,7 @@ public static class SeedCli
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, key, demo, train-local, ca, token or bench (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, audit, evaluate, key, demo, train-local, ca, token or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -110,6 +120,7 @@ public static class SeedCli
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
                 "watch" => WatchCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
+                "audit" => AuditCommands.RunAsync(rest, output).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
                 "key" => KeyCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),

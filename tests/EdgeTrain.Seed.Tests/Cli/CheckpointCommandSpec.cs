@@ -108,6 +108,18 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         Assert.Contains("starting from checkpoint 1 of " + jobId, trained.Out, StringComparison.Ordinal);
         Assert.True(LastJson(trained.Out).GetProperty("accuracy").GetDouble() >= 0.8, trained.Out);
 
+        // every checkpoint operation is in the audit log, which verifies
+        var audit = Run("audit", "verify", "--seed", seed);
+        Assert.True(audit.Code == SeedCli.Success, audit.Out + audit.Err);
+        var log = temp.File("audit.jsonl");
+        Assert.Equal(SeedCli.Success, Run("audit", "export", "--seed", seed, "--out", log).Code);
+        var actions = File.ReadAllLines(log).Select(line =>
+        {
+            using var entry = JsonDocument.Parse(line);
+            return (entry.RootElement.GetProperty("action").GetString(), entry.RootElement.GetProperty("subject").GetString());
+        }).ToList();
+        Assert.All(new[] { "job.submit", "job.end", "checkpoint.save", "checkpoint.export", "checkpoint.rollback" }, action => Assert.Contains((action, jobId), actions));
+
         // bad input names the key, exit 2
         var noId = Run("checkpoint", "rollback", "--job", jobId, "--seed", seed);
         Assert.Equal(SeedCli.BadInput, noId.Code);
