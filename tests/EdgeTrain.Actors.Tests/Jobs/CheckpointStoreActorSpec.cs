@@ -93,7 +93,8 @@ public sealed class CheckpointStoreActorSpec : Akka.TestKit.Xunit2.TestKit
         values[0] = new float[100];
         values[1] = new float[37];
         store.Tell(new CheckpointStoreActor.Request(new RollbackCheckpoint(Job, record.Id), new CheckpointStoreActor.JobCheckpoints(Job, Lengths, [record])));
-        var rolledBack = FishForMessage<RolledBack>(_ => true, TimeSpan.FromSeconds(10));
+        // the store hands the outcome to its parent (the coordinator), which audits it and answers
+        var rolledBack = Assert.IsType<RolledBack>(FishForMessage<CheckpointStoreActor.RollbackDone>(_ => true, TimeSpan.FromSeconds(10)).Answer);
         Assert.Equal(record.Id, rolledBack.CheckpointId);
         AssertBitwiseEqual(saved[0], values[0]);
         AssertBitwiseEqual(saved[1], values[1]);
@@ -108,7 +109,7 @@ public sealed class CheckpointStoreActorSpec : Akka.TestKit.Xunit2.TestKit
 
         Store(key).Tell(new CheckpointStoreActor.Request(new RollbackCheckpoint(Job, record.Id), new CheckpointStoreActor.JobCheckpoints(Job, Lengths, [record])));
 
-        var failed = FishForMessage<CheckpointFailed>(_ => true, TimeSpan.FromSeconds(10));
+        var failed = Assert.IsType<CheckpointFailed>(FishForMessage<CheckpointStoreActor.RollbackDone>(_ => true, TimeSpan.FromSeconds(10)).Answer);
         Assert.StartsWith($"{path}: encryption: not encrypted, and a storage key is configured ({key.Id}", failed.Reason, StringComparison.Ordinal);
         Assert.Equal(0, Volatile.Read(ref restores));
     }
