@@ -52,6 +52,32 @@ public sealed class ClusterProgramsSpec : IDisposable
             using var client = new TcpClient();
             await Assert.ThrowsAnyAsync<SocketException>(() => client.ConnectAsync(address.Host, address.Port));
         }
+
+        await TheAuditLogOfTheRunVerifiesAndOneChangedByteIsNamed(json, runDir);
+    }
+
+    // the demo exported the coordinator's audit log and checked it; edgetrain audit verify agrees, and
+    // names the entry in which one byte is changed afterwards
+    private static async Task TheAuditLogOfTheRunVerifiesAndOneChangedByteIsNamed(JsonElement json, string runDir)
+    {
+        var audit = json.GetProperty("audit");
+        Assert.True(audit.GetProperty("verified").GetBoolean(), audit.ToString());
+        var file = audit.GetProperty("file").GetString()!;
+        var lines = File.ReadAllLines(file);
+        Assert.Contains(lines, l => l.Contains("\"job.submit\"", StringComparison.Ordinal));
+        var publicKey = Directory.GetFiles(Path.Combine(runDir, "audit"), "*.pub.pem").Single();
+
+        using var verified = await ProgramProcess.RunAsync("edgetrain", ["audit", "verify", "--file", file, "--trust", publicKey], TimeSpan.FromMinutes(1));
+        Assert.True(verified.ExitCode == 0, $"exit {verified.ExitCode}\n{verified.Output}\n{verified.Error}");
+        Assert.Contains($"audit chain verified: {lines.Length} entries", verified.Output, StringComparison.Ordinal);
+
+        // one byte of the submit entry's text: the last letter of "job.submit" becomes a capital
+        var index = Array.FindIndex(lines, l => l.Contains("\"job.submit\"", StringComparison.Ordinal));
+        lines[index] = lines[index].Replace("\"job.submit\"", "\"job.submiT\"", StringComparison.Ordinal);
+        File.WriteAllLines(file, lines);
+        using var changed = await ProgramProcess.RunAsync("edgetrain", ["audit", "verify", "--file", file, "--trust", publicKey], TimeSpan.FromMinutes(1));
+        Assert.True(changed.ExitCode == 1, $"exit {changed.ExitCode}\n{changed.Output}\n{changed.Error}");
+        Assert.Contains($"entry #{index + 1}", changed.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -214,9 +214,10 @@ internal static class DemoCommand
             };
         }
 
+        var auditReport = await DemoAudit.WriteAsync(seedAddress, runDir, live.Note).ConfigureAwait(false);
         if (options.Json)
         {
-            output.WriteLine(DemoJson.Line(count, runs, chaosReport));
+            output.WriteLine(DemoJson.Line(count, runs, chaosReport, auditReport));
         }
 
         return DemoJson.ExitCode(runs);

@@ -75,7 +75,7 @@ internal static class DemoJson
     };
 
     /// <summary>The line for <paramref name="runs"/> (in the order they were submitted) on <paramref name="nodes"/> nodes, with the chaos report of the first job.</summary>
-    public static string Line(int nodes, IReadOnlyList<DemoJobRun> runs, object? chaos)
+    public static string Line(int nodes, IReadOnlyList<DemoJobRun> runs, object? chaos, DemoAuditReport? audit = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0)
@@ -105,6 +105,7 @@ internal static class DemoJson
             reason = final.Message,
             model = runs[0].Model,
             chaos,
+            audit = audit is null ? null : new { file = audit.File, entries = audit.Entries, verified = audit.Verified, head = new { sequence = audit.HeadSequence, hash = audit.HeadHash }, fault = audit.Fault },
             jobs = runs.Select(Job).ToArray(),
         }, Options);
     }
