@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Scheduling;
 
 namespace EdgeTrain.Actors.Configuration;
@@ -40,6 +41,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="MergeWaitPoll">With wait-for-merge, how soon a trainer asks again for a slice that has not taken its round's merged updates yet.</param>
 /// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
 /// <param name="TrimRetryAfter">When a failed trim of a slice's journal and old snapshots is tried again.</param>
+/// <param name="Security">Mutual TLS, the node's identity, the revocation list and the membership guard's timings.</param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -73,7 +75,8 @@ public sealed record EdgeTrainSettings(
     SchedulerOptions Scheduler,
     TimeSpan MergeWaitPoll,
     TimeSpan NotReadyRetry,
-    TimeSpan TrimRetryAfter)
+    TimeSpan TrimRetryAfter,
+    SecuritySettings Security)
 {
     /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
     public static EdgeTrainSettings Create(Config config)
@@ -117,6 +120,7 @@ public sealed record EdgeTrainSettings(
                 c.GetTimeSpan("scheduler.preemption-cooldown")),
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
-            c.GetTimeSpan("parameters.trim-retry-after"));
+            c.GetTimeSpan("parameters.trim-retry-after"),
+            SecuritySettings.Create(c, c.GetString("data-dir")));
     }
 }

@@ -3,11 +3,14 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Event;
 using EdgeTrain.Actors.Aggregation;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Actors.Security;
+using EdgeTrain.Core;
 using EdgeTrain.Actors.Training;
 using EdgeTrain.Core.Membership;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
@@ -51,16 +54,50 @@ public sealed class EdgeTrainNode
     /// <summary>The node's cluster address.</summary>
     public string Address => Cluster.Get(System).SelfAddress.ToString();
 
-    /// <summary>Starts a node with <paramref name="options"/>.</summary>
-    public static EdgeTrainNode Start(NodeOptions options)
+    /// <summary>
+    /// Starts a node with <paramref name="options"/>. Over TLS (<c>edgetrain.security.mode</c>, the
+    /// default) it reads its identity and revocation list first and refuses to start without an
+    /// identity, or with roles its certificate does not grant.
+    /// </summary>
+    /// <exception cref="InvalidInputException">no identity, an unusable one, or a role it does not grant.</exception>
+    public static EdgeTrainNode Start(NodeOptions options) => Start(options, checkClaims: true);
+
+    /// <summary>Starts a node; <paramref name="checkClaims"/> false skips the check of its roles against its certificate (tests of what peers do about such a node).</summary>
+    internal static EdgeTrainNode Start(NodeOptions options, bool checkClaims)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = ClusterConfigBuilder.ForNode(options);
+        var security = SecuritySettings.Create(config.WithFallback(EdgeTrainConfig.ReferenceConfig).GetConfig("edgetrain"), options.DataDirectory);
+        NodeIdentity? identity = null;
+        PeerCertificates? peers = null;
+        if (security.Mode == SecurityMode.Tls)
+        {
+            identity = NodeIdentity.Load(security.IdentityDirectory);
+            if (checkClaims)
+            {
+                identity.CheckClaims(options.Roles);
+            }
+
+            peers = new PeerCertificates(identity.Authority, RevocationList.Load(security.RevocationFile), TimeProvider.System);
+        }
+
         SqliteJournalFile.Prepare(config);
-        var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, config);
+        var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, ClusterTls.SystemSetup(config, identity is null ? null : ClusterTls.Setup(identity, peers!)));
         var settings = EdgeTrainSettings.Create(system.Settings.Config);
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
+        if (identity is not null)
+        {
+            peers!.Attach(system);
+            system.ActorOf(MembershipGuardActor.Props(settings.Security, peers, identity.Certificate), ActorNames.MembershipGuard);
+            system.Log.Info("TLS: node {0} (certificate {1}, roles {2}), peers checked against {3}; {4} revoked certificate(s) known", identity.NodeId, RevocationList.Normalize(identity.Certificate.SerialNumber), string.Join(",", identity.Roles), identity.Authority.Subject, peers.Revoked.Count);
+            system.RegisterOnTermination(identity.Dispose);
+        }
+        else
+        {
+            system.Log.Warning("INSECURE: this node runs without TLS; peers are not authenticated and any process that reaches its port can join the cluster. For debugging only.");
+        }
+
         if (settings.DownGonePeers)
         {
             system.ActorOf(GonePeerDowningActor.Props(settings), ActorNames.GonePeers);

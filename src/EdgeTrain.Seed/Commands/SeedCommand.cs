@@ -1,6 +1,7 @@
 using Akka.Actor;
 using Akka.Cluster;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Training.Capabilities;
@@ -9,7 +10,7 @@ namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
-/// [--cmd-port P] [--cmd-host H]</c>: runs a seed node with the JobCoordinator singleton and its
+/// [--cmd-port P] [--cmd-host H] [--insecure]</c>: runs a seed node with the JobCoordinator singleton and its
 /// command host (for edgetrain-cmd), and prints a console of membership changes and job progress
 /// until SIGTERM or Ctrl-C, then stops as <see cref="NodeRun"/> does (a graceful leave, bounded by
 /// <c>edgetrain.node.leave-timeout</c>).
@@ -20,7 +21,7 @@ internal static class SeedCommand
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, Valued, []);
+        var line = CommandLine.Parse(args, Valued, [InsecureMode.Switch]);
         line.AllowPositionals(0, "seed --port P --data-dir D");
         var host = line.Option("--host") ?? "127.0.0.1";
         var port = line.Int("--port", 4053, 1, 65535);
@@ -33,7 +34,13 @@ internal static class SeedCommand
         var capabilities = extra.Contains(CapabilityScore.TrainerRole)
             ? CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200))
             : CapabilityProbe.WithoutTorch(dataDir, "the seed hosts no trainer");
-        var node = EdgeTrainNode.Start(new NodeOptions(host, port, seeds, "local", roles, dataDir, capabilities, line.Options("--config")));
+        var insecure = line.Flag(InsecureMode.Switch);
+        if (insecure)
+        {
+            error.WriteLine(InsecureMode.Warning("edgetrain seed"));
+        }
+
+        var node = EdgeTrainNode.Start(new NodeOptions(host, port, seeds, "local", roles, dataDir, capabilities, line.Options("--config"), Security: insecure ? SecurityMode.Insecure : null));
         output.WriteLine($"edgetrain seed {node.Address}: roles {string.Join(",", roles)}, data in {Path.GetFullPath(dataDir)}; Ctrl-C to leave");
         var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");

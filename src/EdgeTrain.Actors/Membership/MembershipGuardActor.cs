@@ -1,0 +1,299 @@
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.DistributedData;
+using Akka.Event;
+using Akka.Remote;
+using EdgeTrain.Actors.Security;
+using EdgeTrain.Core;
+using static EdgeTrain.Actors.Membership.GuardProtocol;
+
+namespace EdgeTrain.Actors.Membership;
+
+/// <summary>
+/// Admits to the cluster only what certificates grant. Every node over TLS runs one. It binds each
+/// member to the certificate that listens at the member's advertised address — the server certificate
+/// this node's transport saw dialling it, or its own TLS probe there (<see cref="CertificateProbe"/>) —
+/// and downs (and quarantines) a member whose certificate is refused, revoked or expired, does not
+/// grant every role the member claims, or cannot be learned within <c>edgetrain.security.bind-timeout</c>
+/// (decisions: <see cref="MembershipGuard"/>). It keeps the cluster's revocation list: a grow-only set
+/// replicated with Akka.DistributedData, merged into the node's own file in its identity folder and
+/// into the TLS checks of every new connection; and it carries out <see cref="RevokeNode"/>. Only a
+/// node that is up itself downs others; downing is idempotent, so whichever guard decides first downs.
+/// </summary>
+public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
+{
+    /// <summary>The key of the replicated revocation list: a grow-only set of revocations as JSON.</summary>
+    public static readonly GSetKey<string> RevocationsKey = new("edgetrain-revocations");
+
+    private readonly ILoggingAdapter log = Context.GetLogger();
+    private readonly Cluster cluster = Cluster.Get(Context.System);
+    private readonly IActorRef replicator = DistributedData.Get(Context.System).Replicator;
+    private readonly SecuritySettings settings;
+    private readonly PeerCertificates peers;
+    private readonly X509Certificate2 certificate;
+    private readonly HashSet<string> probing = new(StringComparer.Ordinal);
+    private RevocationList revoked;
+    private MembershipGuard guard;
+
+    /// <summary>Creates the guard of a node that holds <paramref name="certificate"/> and checks peers with <paramref name="peers"/>.</summary>
+    public MembershipGuardActor(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate)
+    {
+        this.settings = settings;
+        this.peers = peers;
+        this.certificate = certificate;
+        revoked = peers.Revoked;
+        guard = MembershipGuard.Create(cluster.SelfAddress.ToString(), revoked);
+        foreach (var seen in peers.Listeners.Values)
+        {
+            guard = guard.Seen(seen);
+        }
+
+        Receive<ClusterEvent.CurrentClusterState>(state =>
+        {
+            foreach (var member in state.Members)
+            {
+                Track(member);
+            }
+
+            Act();
+        });
+        Receive<ClusterEvent.IMemberEvent>(e =>
+        {
+            Track(e.Member);
+            Act();
+        });
+        Receive<PeerCertificateSeen>(seen =>
+        {
+            guard = guard.Seen(seen);
+            Act();
+        });
+        Receive<Recheck>(_ => Act());
+        Receive<Probed>(OnProbed);
+        Receive<Changed>(changed => Learn(changed.Get(RevocationsKey).Elements.Select(Revocation.FromJson).OfType<Revocation>()));
+        Receive<RevokeNode>(Revoke);
+        Receive<GetRevocations>(_ => Sender.Tell(new RevocationListReply(revoked.All)));
+        Receive<UpdateSuccess>(_ => { });
+        Receive<UpdateTimeout>(_ => log.Info("revocation list: not every node took the update within {0}; gossip brings it to the others", settings.RevocationWriteTimeout));
+        Receive<IUpdateResponse>(r => log.Warning("revocation list: update failed: {0}", r));
+    }
+
+    /// <inheritdoc />
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    /// <summary>Props for the guard.</summary>
+    public static Props Props(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate) =>
+        Akka.Actor.Props.Create(() => new MembershipGuardActor(settings, peers, certificate));
+
+    /// <inheritdoc />
+    protected override void PreStart()
+    {
+        cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
+        Context.System.EventStream.Subscribe(Self, typeof(PeerCertificateSeen));
+        replicator.Tell(Dsl.Subscribe(RevocationsKey, Self));
+        if (revoked.Count > 0)
+        {
+            // what this node knew before it joined goes to the others (a restarted node re-seeds the list)
+            var known = revoked.All.Select(r => r.ToJson()).ToList();
+            replicator.Tell(Dsl.Update(RevocationsKey, GSet<string>.Empty, WriteLocal.Instance, set => known.Aggregate(set, (s, r) => s.Add(r))));
+        }
+
+        Timers.StartPeriodicTimer(nameof(Recheck), Recheck.Instance, settings.RecheckInterval);
+    }
+
+    /// <inheritdoc />
+    protected override void PostStop()
+    {
+        cluster.Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
+    }
+
+    private void Track(Member member)
+    {
+        var address = member.Address.ToString();
+        if (member.Status is MemberStatus.Joining or MemberStatus.WeaklyUp or MemberStatus.Up)
+        {
+            guard = guard.Joined(new GuardedMember(address, ListenerOf(member.Address), member.UniqueAddress.Uid, [.. member.Roles], peers.Time.GetUtcNow()));
+        }
+        else
+        {
+            // leaving, exiting, downed or removed: no longer judged; a new incarnation is bound anew
+            if (guard.Members.TryGetValue(address, out var known) && known.Uid == member.UniqueAddress.Uid)
+            {
+                peers.Forget(known.Listener);
+                guard = guard.Removed(address);
+            }
+        }
+
+        peers.SetMembers(guard.Members.Values.Select(m => m.Listener));
+    }
+
+    private void Act()
+    {
+        // a node that is not up itself (joining, leaving, downed) leaves judging to the others
+        if (cluster.SelfMember.Status != MemberStatus.Up)
+        {
+            return;
+        }
+
+        (guard, var decisions) = guard.Decide(peers.Time.GetUtcNow(), settings.BindTimeout);
+        foreach (var decision in decisions)
+        {
+            switch (decision)
+            {
+                case ProbeMember probe when probing.Add(probe.Listener):
+                    var (host, port) = SplitListener(probe.Listener);
+                    var listener = probe.Listener;
+                    CertificateProbe.ProbeAsync(host, port, certificate, settings.ProbeTimeout).PipeTo(
+                        Self,
+                        success: r => new Probed(listener, r.Certificate, r.Chain, r.Failure),
+                        failure: e => new Probed(listener, null, null, e.Message));
+                    break;
+                case DownMember down:
+                    Down(down);
+                    break;
+            }
+        }
+    }
+
+    private void OnProbed(Probed probed)
+    {
+        probing.Remove(probed.Listener);
+        if (probed.Certificate is null)
+        {
+            log.Debug("membership guard: probing {0}: {1}", probed.Listener, probed.Failure);
+            return;
+        }
+
+        // logged once if refused, recorded, and published: it comes back here as PeerCertificateSeen
+        peers.Observe(probed.Listener, probed.Listener, probed.Certificate, probed.Chain, log);
+        probed.Certificate.Dispose();
+        foreach (var element in probed.Chain ?? [])
+        {
+            element.Dispose();
+        }
+    }
+
+    private void Down(DownMember down)
+    {
+        log.Warning("membership guard: downing {0}: {1}", down.Address, down.Reason);
+        var address = Address.Parse(down.Address);
+        cluster.Down(address);
+        // cut it off now: a member with a refused certificate keeps no connection until it is removed
+        if (((ExtendedActorSystem)Context.System).Provider is IRemoteActorRefProvider remoting)
+        {
+            remoting.Quarantine(address, (int)down.Uid);
+        }
+
+        Context.System.EventStream.Publish(new MemberRefused(down.Address, down.Reason));
+    }
+
+    private void Learn(IEnumerable<Revocation> revocations)
+    {
+        var merged = revoked.Merge(revocations);
+        if (ReferenceEquals(merged, revoked))
+        {
+            return;
+        }
+
+        foreach (var added in merged.All.Where(r => revoked.Find(r.Serial) != r))
+        {
+            log.Warning("revocation list: certificate {0} (node {1}) revoked at {2:u} by {3}: {4}", added.Serial, added.NodeId, added.RevokedAt, added.By, added.Reason);
+        }
+
+        revoked = merged;
+        peers.Revoked = merged;
+        guard = guard.WithRevoked(merged);
+        try
+        {
+            merged.Save(settings.RevocationFile);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            log.Error(e, "revocation list: could not write {0}; this node checks the revocations it knows, but forgets them on restart until the cluster tells it again", settings.RevocationFile);
+        }
+
+        Act();
+    }
+
+    private void Revoke(RevokeNode revoke)
+    {
+        var refusal = Resolve(revoke, out var serial, out var nodeId, out var member);
+        if (refusal is not null)
+        {
+            log.Warning("revocation of {0} refused: {1}", revoke.Target, refusal);
+            Sender.Tell(new RevocationRefused(revoke.Target, refusal));
+            return;
+        }
+
+        var revocation = new Revocation(serial!, nodeId ?? "", revoke.Reason.Trim(), peers.Time.GetUtcNow(), revoke.By.Trim());
+        Learn([revocation]);
+        var json = (revoked.Find(serial!) ?? revocation).ToJson();
+        replicator.Tell(Dsl.Update(RevocationsKey, GSet<string>.Empty, new WriteAll(settings.RevocationWriteTimeout), set => set.Add(json)));
+        Sender.Tell(new NodeRevoked(revoked.Find(serial!) ?? revocation, member));
+    }
+
+    // the certificate serial a revocation names (directly, or as the certificate bound to a member's address)
+    private string? Resolve(RevokeNode revoke, out string? serial, out string? nodeId, out string? member)
+    {
+        serial = nodeId = member = null;
+        if (string.IsNullOrWhiteSpace(revoke.Target))
+        {
+            return "no target: expected a member's address (HOST:PORT or akka.ssl.tcp://edgetrain@HOST:PORT) or a certificate serial number";
+        }
+
+        if (string.IsNullOrWhiteSpace(revoke.Reason) || string.IsNullOrWhiteSpace(revoke.By))
+        {
+            return "a revocation needs a reason and who revokes";
+        }
+
+        var target = revoke.Target.Trim();
+        if (target.Contains(':', StringComparison.Ordinal) || target.Contains('@', StringComparison.Ordinal))
+        {
+            var listener = target.Contains("://", StringComparison.Ordinal) ? PeerCertificates.ListenerOf(target.Replace("akka.", "", StringComparison.Ordinal)) : target;
+            var found = guard.Members.Values.FirstOrDefault(m => m.Listener == listener);
+            if (found is null)
+            {
+                return $"no member of the cluster listens at {listener} (as this node knows the members); revoke its certificate by serial number";
+            }
+
+            var check = guard.CertificateOf(found.Address);
+            if (check is null)
+            {
+                return $"this node has not seen the certificate of {found.Address} yet; try again in a moment or revoke by serial number";
+            }
+
+            (serial, nodeId, member) = (check.Serial, check.NodeId, found.Address);
+            return null;
+        }
+
+        try
+        {
+            serial = RevocationList.Normalize(target);
+        }
+        catch (InvalidInputException e)
+        {
+            return e.Problem;
+        }
+
+        var bySerial = serial;
+        member = guard.Members.Values.FirstOrDefault(m => guard.CertificateOf(m.Address)?.Serial == bySerial)?.Address;
+        nodeId = member is null ? null : guard.CertificateOf(member)?.NodeId;
+        return null;
+    }
+
+    private static string ListenerOf(Address address) => $"{address.Host}:{address.Port}";
+
+    private static (string Host, int Port) SplitListener(string listener)
+    {
+        var colon = listener.LastIndexOf(':');
+        return (listener[..colon], int.Parse(listener[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    private sealed record Probed(string Listener, X509Certificate2? Certificate, X509Certificate2Collection? Chain, string? Failure);
+
+    private sealed class Recheck
+    {
+        public static readonly Recheck Instance = new();
+    }
+}

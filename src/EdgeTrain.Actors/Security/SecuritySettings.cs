@@ -1,0 +1,74 @@
+using Akka.Configuration;
+using EdgeTrain.Core;
+
+namespace EdgeTrain.Actors.Security;
+
+/// <summary>How a node's remoting is protected (<c>edgetrain.security.mode</c>).</summary>
+public enum SecurityMode
+{
+    /// <summary>Mutual TLS between every pair of nodes, peers checked against the cluster's CA, the revocation list and their granted roles.</summary>
+    Tls,
+
+    /// <summary>Plain TCP, no certificates, no checks: for debugging only (the programs' <c>--insecure</c>).</summary>
+    Insecure,
+}
+
+/// <summary>
+/// The <c>edgetrain.security</c> block: mutual TLS, where the node's identity lives, the revocation
+/// list, and the timings of the membership guard (defaults and documentation in <c>reference.conf</c>).
+/// </summary>
+/// <param name="Mode">TLS or insecure.</param>
+/// <param name="IdentityDirectory">The node's identity folder (<c>node.crt</c>, <c>node.key</c>, <c>ca.crt</c>), a full path.</param>
+/// <param name="RevocationFile">The revocation list kept on this node, a full path.</param>
+/// <param name="BindTimeout">How long a member may stay without a certificate this node has seen at its address before the guard downs it.</param>
+/// <param name="RecheckInterval">How often the guard probes members it has not bound yet and checks every member again.</param>
+/// <param name="ProbeTimeout">The longest one TLS probe of a member's address waits.</param>
+/// <param name="RevocationWriteTimeout">How long a revocation waits for every reachable node to take it before it relies on gossip.</param>
+public sealed record SecuritySettings(
+    SecurityMode Mode,
+    string IdentityDirectory,
+    string RevocationFile,
+    TimeSpan BindTimeout,
+    TimeSpan RecheckInterval,
+    TimeSpan ProbeTimeout,
+    TimeSpan RevocationWriteTimeout)
+{
+    /// <summary>The name of a node's identity folder under its data folder.</summary>
+    public const string IdentityFolderName = "identity";
+
+    /// <summary>Reads <c>edgetrain.security</c> from <paramref name="edgetrain"/> (the <c>edgetrain</c> block); relative paths are under <paramref name="dataDirectory"/>.</summary>
+    /// <exception cref="InvalidInputException">an unknown mode or a non-positive interval.</exception>
+    public static SecuritySettings Create(Config edgetrain, string dataDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(edgetrain);
+        ArgumentNullException.ThrowIfNull(dataDirectory);
+        var c = edgetrain.GetConfig("security");
+        var modeText = c.GetString("mode", "tls");
+        var mode = modeText.ToLowerInvariant() switch
+        {
+            "tls" => SecurityMode.Tls,
+            "insecure" => SecurityMode.Insecure,
+            _ => throw new InvalidInputException("configuration", "edgetrain.security.mode", $"expected tls or insecure, found '{modeText}'"),
+        };
+        var identity = c.GetString("identity-dir", "");
+        identity = Path.GetFullPath(string.IsNullOrWhiteSpace(identity) ? Path.Combine(dataDirectory, IdentityFolderName) : Path.Combine(dataDirectory, identity));
+        var revocations = c.GetString("revocation-file", "");
+        revocations = Path.GetFullPath(string.IsNullOrWhiteSpace(revocations) ? Path.Combine(identity, RevocationList.DefaultFileName) : Path.Combine(dataDirectory, revocations));
+        return new SecuritySettings(
+            mode,
+            identity,
+            revocations,
+            Positive(c, "bind-timeout"),
+            Positive(c, "recheck-interval"),
+            Positive(c, "probe-timeout"),
+            Positive(c, "revocation-write-timeout"));
+    }
+
+    private static TimeSpan Positive(Config c, string key)
+    {
+        var value = c.GetTimeSpan(key);
+        return value > TimeSpan.Zero
+            ? value
+            : throw new InvalidInputException("configuration", "edgetrain.security." + key, $"expected a positive duration, found {value}");
+    }
+}
