@@ -14,7 +14,7 @@ namespace EdgeTrain.Actors.Membership;
 /// Admits to the cluster only what certificates grant. Every node over TLS runs one. It binds each
 /// member to the certificate that listens at the member's advertised address — the server certificate
 /// this node's transport saw dialling it, or its own TLS probe there (<see cref="CertificateProbe"/>) —
-/// and downs (and quarantines) a member whose certificate is refused, revoked or expired, does not
+/// and downs (and, if it stays, quarantines) a member whose certificate is refused, revoked or expired, does not
 /// grant every role the member claims, or cannot be learned within <c>edgetrain.security.bind-timeout</c>
 /// (decisions: <see cref="MembershipGuard"/>). It keeps the cluster's revocation list: a grow-only set
 /// replicated with Akka.DistributedData, merged into the node's own file in its identity folder and
@@ -70,6 +70,7 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         });
         Receive<Recheck>(_ => Act());
         Receive<Probed>(OnProbed);
+        Receive<QuarantineLater>(Quarantine);
         Receive<Changed>(changed => Learn(changed.Get(RevocationsKey).Elements.Select(Revocation.FromJson).OfType<Revocation>()));
         Receive<RevokeNode>(Revoke);
         Receive<GetRevocations>(_ => Sender.Tell(new RevocationListReply(revoked.All)));
@@ -124,8 +125,6 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
                 guard = guard.Removed(address);
             }
         }
-
-        peers.SetMembers(guard.Members.Values.Select(m => m.Listener));
     }
 
     private void Act()
@@ -177,15 +176,21 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
     private void Down(DownMember down)
     {
         log.Warning("membership guard: downing {0}: {1}", down.Address, down.Reason);
-        var address = Address.Parse(down.Address);
-        cluster.Down(address);
-        // cut it off now: a member with a refused certificate keeps no connection until it is removed
-        if (((ExtendedActorSystem)Context.System).Provider is IRemoteActorRefProvider remoting)
-        {
-            remoting.Quarantine(address, (int)down.Uid);
-        }
-
+        cluster.Down(Address.Parse(down.Address));
+        // cut it off a little later: the gossip that tells it to shut down must reach it first
+        Timers.StartSingleTimer("quarantine " + down.Address, new QuarantineLater(down.Address, down.Uid), settings.QuarantineAfter);
         Context.System.EventStream.Publish(new MemberRefused(down.Address, down.Reason));
+    }
+
+    private void Quarantine(QuarantineLater later)
+    {
+        var address = Address.Parse(later.Address);
+        if (cluster.State.Members.Any(m => m.Address == address && m.UniqueAddress.Uid == later.Uid)
+            && ((ExtendedActorSystem)Context.System).Provider is IRemoteActorRefProvider remoting)
+        {
+            log.Info("membership guard: {0} is still a member {1} after it was downed; quarantining it", later.Address, settings.QuarantineAfter);
+            remoting.Quarantine(address, (int)later.Uid);
+        }
     }
 
     private void Learn(IEnumerable<Revocation> revocations)
@@ -289,6 +294,8 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         var colon = listener.LastIndexOf(':');
         return (listener[..colon], int.Parse(listener[(colon + 1)..], System.Globalization.CultureInfo.InvariantCulture));
     }
+
+    private sealed record QuarantineLater(string Address, long Uid);
 
     private sealed record Probed(string Listener, X509Certificate2? Certificate, X509Certificate2Collection? Chain, string? Failure);
 

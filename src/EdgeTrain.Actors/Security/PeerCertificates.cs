@@ -34,12 +34,14 @@ public sealed record PeerCertificateSeen(string Peer, string? Listener, PeerChec
 /// </summary>
 /// <remarks>
 /// Akka.NET 1.5.73 runs <c>CoordinatedShutdown</c> (reason <c>TlsHandshakeFailureReason</c>, exit code 79)
-/// on the dialling node whenever an outbound handshake fails. So an outbound connection to a current
-/// member (<see cref="SetMembers"/>) whose certificate is from the cluster's CA but revoked or expired
-/// is accepted and reported (<see cref="PeerCertificateSeen"/> on the event stream): the membership
-/// guard downs that member, instead of the refusal taking this node down with it. Every other refusal
-/// stands; outbound ones (a seed with another CA's certificate, an impostor listening at a member's
-/// address) stop this node, as Akka intends.
+/// on the dialling node whenever an outbound handshake fails, and it dials a member it has just
+/// quarantined to tell it so. So an outbound connection to a listener whose certificate is from the
+/// cluster's CA and names a node, but is revoked or expired, is accepted, logged and reported
+/// (<see cref="PeerCertificateSeen"/> on the event stream): the membership guard downs and quarantines a
+/// member holding it, and Akka drops whatever that quarantined incarnation sends. Refusing would take
+/// this node down instead (seen in ClusterTlsSpec: the seed that downed a revoked node left the cluster).
+/// Every other refusal stands; outbound ones (a seed with another CA's certificate, an impostor
+/// listening at a member's address) stop this node, as Akka intends. Inbound, every refusal stands.
 /// </remarks>
 public sealed class PeerCertificates
 {
@@ -51,7 +53,6 @@ public sealed class PeerCertificates
     private readonly ConcurrentDictionary<string, PeerCertificateSeen> listeners = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Peer, RefusalReason Reason), byte> logged = new();
     private volatile RevocationList revoked;
-    private volatile IReadOnlySet<string> members = new HashSet<string>(StringComparer.Ordinal);
     private volatile EventStream? events;
 
     /// <summary>Creates the checks against <paramref name="authority"/> and <paramref name="revoked"/> with the clock <paramref name="time"/>.</summary>
@@ -88,13 +89,6 @@ public sealed class PeerCertificates
         events = system.EventStream;
     }
 
-    /// <summary>The advertised addresses (<c>HOST:PORT</c>) of the current members (kept by the membership guard).</summary>
-    public void SetMembers(IEnumerable<string> listenerAddresses)
-    {
-        ArgumentNullException.ThrowIfNull(listenerAddresses);
-        members = listenerAddresses.ToHashSet(StringComparer.Ordinal);
-    }
-
     /// <summary>Forgets the certificate seen at <paramref name="listener"/> (its member was removed; a new incarnation may hold another).</summary>
     public void Forget(string listener) => listeners.TryRemove(listener, out _);
 
@@ -126,7 +120,12 @@ public sealed class PeerCertificates
             var key = (listener ?? (HostOf(peer) + "/" + check.Serial), check.Reason);
             if (logged.TryAdd(key, 0))
             {
-                log.Warning("TLS: refused {0} connection {1} {2}: {3} ({4})", listener is null ? "inbound" : "outbound", listener is null ? "from" : "to", peer, Describe(check.Reason), check.Detail);
+                var outboundKept = listener is not null && check.Reason is RefusalReason.Revoked or RefusalReason.Expired;
+                log.Warning(
+                    outboundKept
+                        ? "TLS: outbound connection to {2}: {3} ({4}); completed all the same (refusing it would stop this node), the membership guard downs and quarantines a member holding it"
+                        : "TLS: refused {0} connection {1} {2}: {3} ({4})",
+                    listener is null ? "inbound" : "outbound", listener is null ? "from" : "to", peer, Describe(check.Reason), check.Detail);
             }
         }
 
@@ -168,11 +167,9 @@ public sealed class PeerCertificates
             return true;
         }
 
-        // see the remarks: refusing an outbound handshake shuts this node down; a current member whose
-        // certificate was revoked or expired is downed by the guard instead
-        return listener is not null
-            && check.Reason is RefusalReason.Revoked or RefusalReason.Expired
-            && members.Contains(listener);
+        // see the remarks: refusing an outbound handshake shuts this node down; a member whose
+        // certificate was revoked or expired is downed and quarantined by the guard instead
+        return listener is not null && check.Reason is RefusalReason.Revoked or RefusalReason.Expired;
     }
 
     private static string HostOf(string endpoint)

@@ -23,6 +23,7 @@ public enum SecurityMode
 /// <param name="BindTimeout">How long a member may stay without a certificate this node has seen at its address before the guard downs it.</param>
 /// <param name="RecheckInterval">How often the guard probes members it has not bound yet and checks every member again.</param>
 /// <param name="ProbeTimeout">The longest one TLS probe of a member's address waits.</param>
+/// <param name="QuarantineAfter">How long after downing a member the guard quarantines it.</param>
 /// <param name="RevocationWriteTimeout">How long a revocation waits for every reachable node to take it before it relies on gossip.</param>
 public sealed record SecuritySettings(
     SecurityMode Mode,
@@ -31,6 +32,7 @@ public sealed record SecuritySettings(
     TimeSpan BindTimeout,
     TimeSpan RecheckInterval,
     TimeSpan ProbeTimeout,
+    TimeSpan QuarantineAfter,
     TimeSpan RevocationWriteTimeout)
 {
     /// <summary>The name of a node's identity folder under its data folder.</summary>
@@ -61,6 +63,7 @@ public sealed record SecuritySettings(
             Positive(c, "bind-timeout"),
             Positive(c, "recheck-interval"),
             Positive(c, "probe-timeout"),
+            Positive(c, "quarantine-after"),
             Positive(c, "revocation-write-timeout"));
     }
 

@@ -1,0 +1,127 @@
+using System.Security.Cryptography.X509Certificates;
+using Akka.Actor;
+using Akka.Cluster;
+using EdgeTrain.Actors.Security;
+using EdgeTrain.Tests;
+using static EdgeTrain.Actors.Membership.GuardProtocol;
+using static EdgeTrain.Actors.Tests.Security.SecureCluster;
+
+namespace EdgeTrain.Actors.Tests.Security;
+
+/// <summary>EdgeTrain nodes over mutual TLS on loopback: who gets in, who is downed, who stays out.</summary>
+public sealed class ClusterTlsSpec : IAsyncLifetime
+{
+    // how long an intruder is given to get in before the cluster's state is asserted
+    private static readonly TimeSpan Attempt = TimeSpan.FromSeconds(10);
+    private readonly SecureCluster cluster = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync() => await cluster.DisposeAsync();
+
+    [Fact]
+    public async Task Nodes_with_certificates_of_the_CA_form_a_cluster_and_a_revoked_one_is_downed_and_cannot_rejoin()
+    {
+        var seed = cluster.StartSeed();
+        var a = cluster.StartNode("node-a", ["params", "aggregator"]);
+        var b = cluster.StartNode("node-b", ["params"]);
+        Assert.True(await Within(TimeSpan.FromSeconds(60), () => Members(seed.System).Values.Count(s => s == MemberStatus.Up) == 3), string.Join(", ", Members(seed.System)));
+        Assert.StartsWith("akka.ssl.tcp://edgetrain@127.0.0.1:", b.Address, StringComparison.Ordinal);
+        var serial = SerialOf(cluster.Temp.File("identities/node-b/node.crt"));
+
+        // the seed's guard finds b's certificate at b's address (once it has seen it), revokes and downs it
+        var guard = seed.System.ActorSelection("/user/" + ActorNames.MembershipGuard);
+        object? answer = null;
+        for (var tries = 0; tries < 30 && answer is not NodeRevoked; tries++)
+        {
+            answer = await guard.Ask<object>(new RevokeNode(b.Address, "test: its key leaked", "ClusterTlsSpec"), TimeSpan.FromSeconds(5));
+            if (answer is not NodeRevoked)
+            {
+                await Task.Delay(500);
+            }
+        }
+
+        var revoked = Assert.IsType<NodeRevoked>(answer);
+        Assert.Equal((serial, "node-b", b.Address), (revoked.Revocation.Serial, revoked.Revocation.NodeId, revoked.Member));
+        Assert.True(await Within(TimeSpan.FromSeconds(30), () => b.WhenTerminated.IsCompleted), "the revoked node still runs");
+        Assert.True(await Within(TimeSpan.FromSeconds(30), () => !Members(seed.System).ContainsKey(b.Address)), string.Join(", ", Members(seed.System)));
+        Assert.Equal(MemberStatus.Up, Members(seed.System)[a.Address]);
+
+        // replicated to every node and kept in its identity folder
+        var listOfA = cluster.Temp.File("identities/node-a/" + RevocationList.DefaultFileName);
+        Assert.True(await Within(TimeSpan.FromSeconds(20), () => File.Exists(listOfA) && RevocationList.Load(listOfA).Contains(serial)), "node-a never wrote the revocation down");
+        Assert.True(RevocationList.Load(cluster.Temp.File("identities/seed/" + RevocationList.DefaultFileName)).Contains(serial));
+
+        // b comes back with the same certificate: refused at every handshake, never a member
+        var again = cluster.StartNode("node-b", ["params"], identity: cluster.Temp.File("identities/node-b"));
+        await Task.Delay(Attempt);
+        Assert.DoesNotContain(again.Address, Members(seed.System).Keys);
+        Assert.Contains(cluster.Log(seed.System), l => l.Contains("TLS: refused inbound connection", StringComparison.Ordinal) && l.Contains("certificate revoked", StringComparison.Ordinal) && l.Contains(serial, StringComparison.Ordinal));
+
+        // and nobody else went down with it (Akka dials a node it quarantined; a refused outbound handshake stops the dialler)
+        Assert.False(seed.WhenTerminated.IsCompleted || a.WhenTerminated.IsCompleted, "the seed or node-a stopped");
+        Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status);
+        Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(a.System).SelfMember.Status);
+        Assert.Equal(2, Members(a.System).Count);
+    }
+
+    [Fact]
+    public async Task Nodes_without_a_certificate_with_another_CA_s_an_expired_or_a_revoked_one_never_become_members()
+    {
+        using var revokedCertificate = cluster.Pki.Issue("revoked-node", ["params"]);
+        var serial = RevocationList.Normalize(revokedCertificate.SerialNumber);
+        // the seed knows the revocation before it starts: from the list in its identity folder
+        RevocationList.Empty.With(new Revocation(serial, "revoked-node", "test: decommissioned", DateTimeOffset.UtcNow, "ClusterTlsSpec"))
+            .Save(cluster.Temp.File("identities/seed/" + RevocationList.DefaultFileName));
+        var seed = cluster.StartSeed();
+        Assert.True(await Within(TimeSpan.FromSeconds(30), () => Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status == MemberStatus.Up));
+        using var otherCa = new TestPki("another CA");
+        using var foreign = otherCa.Issue("foreign-node", ["params"]);
+        using var expired = cluster.Pki.IssueExpired("expired-node", ["params"]);
+
+        var intruders = new[]
+        {
+            cluster.StartIntruder(null),
+            cluster.StartIntruder(foreign, presentCertificate: false),
+            cluster.StartIntruder(foreign),
+            cluster.StartIntruder(expired),
+            cluster.StartIntruder(revokedCertificate),
+        };
+        await Task.Delay(Attempt);
+
+        Assert.Equal([seed.Address], Members(seed.System).Keys);
+        Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status);
+        Assert.All(intruders, i => Assert.NotEqual(MemberStatus.Up, Akka.Cluster.Cluster.Get(i).SelfMember.Status));
+        var log = cluster.Log(seed.System);
+        Assert.Contains(log, l => l.Contains("due to TLS handshake failure", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("did not provide a certificate", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("refused inbound connection from [", StringComparison.Ordinal) && l.Contains("not from the cluster's CA", StringComparison.Ordinal) && l.Contains("another CA", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("certificate expired", StringComparison.Ordinal) && l.Contains("expired-node", StringComparison.Ordinal));
+        Assert.Contains(log, l => l.Contains("certificate revoked", StringComparison.Ordinal) && l.Contains("test: decommissioned", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_node_that_claims_seed_without_a_seed_granting_certificate_is_downed_and_never_hosts_the_coordinator()
+    {
+        var seed = cluster.StartSeed();
+        Assert.True(await Within(TimeSpan.FromSeconds(30), () => Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status == MemberStatus.Up));
+
+        // a modified node: its own start-up check skipped, it claims seed with a params-only certificate
+        var impostor = cluster.StartNode("impostor", ["seed", "params"], grants: ["params"], checkClaims: false);
+
+        Assert.True(await Within(TimeSpan.FromSeconds(60), () => impostor.WhenTerminated.IsCompleted), "the impostor still runs: " + string.Join(", ", Members(seed.System)));
+        Assert.Contains(cluster.Log(seed.System), l => l.Contains($"downing {impostor.Address}", StringComparison.Ordinal) && l.Contains("claims the role(s) seed", StringComparison.Ordinal));
+        Assert.True(await Within(TimeSpan.FromSeconds(30), () => !Members(seed.System).ContainsKey(impostor.Address)));
+        Assert.False(seed.WhenTerminated.IsCompleted, "the seed stopped");
+        var coordinator = await seed.System.ActorSelection($"/user/{ActorNames.Coordinator}/{ActorNames.Coordinator}").ResolveOne(TimeSpan.FromSeconds(10));
+        // the singleton runs in the seed's own ActorSystem
+        Assert.False(coordinator.Path.Address.HasGlobalScope);
+        Assert.DoesNotContain(cluster.Log(impostor.System), l => l.Contains("Singleton manager starting singleton actor", StringComparison.Ordinal));
+    }
+
+    private static string SerialOf(string certificatePem)
+    {
+        using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePem));
+        return RevocationList.Normalize(certificate.SerialNumber);
+    }
+}
