@@ -5,53 +5,65 @@ using EdgeTrain.Core.Security;
 namespace EdgeTrain.Tests;
 
 /// <summary>
-/// A small certificate authority for tests (ECDSA P-256, made with <see cref="CertificateRequest"/>):
-/// node certificates name their node (subject CN and SAN URI <c>urn:edgetrain:node:{id}</c>), grant
-/// roles in <see cref="NodeCertificates.RolesExtension"/>, and carry the EKUs serverAuth and
-/// clientAuth, as the cluster's CA issues them. <see cref="WriteIdentity"/> lays a node's identity
-/// folder out as a node keeps it (<c>node.crt</c>, <c>node.key</c> with mode 0600, <c>ca.crt</c>).
-/// Not a product CA: no issuance policy, no tokens, no persistence.
+/// The cluster's own CA (<see cref="CertificateAuthority"/>) in a temporary folder, for tests: it issues
+/// node certificates as the product does (<see cref="Issue"/>), expired or not yet valid ones through a
+/// clock moved to the past or future, revokes (<see cref="CertificateAuthority.Revoke(X509Certificate2, string)"/>
+/// on <see cref="Ca"/>), and lays a node's identity folder out (<see cref="IdentityFolder.Write(X509Certificate2, X509Certificate2)"/>).
+/// <see cref="IssueMalformed"/> signs, with the same CA key, certificates the CA never issues (no node id,
+/// no roles, not for TLS clients), for the checks that must refuse them.
 /// </summary>
 internal sealed class TestPki : IDisposable
 {
-    private static readonly Oid ServerAuth = new("1.3.6.1.5.5.7.3.1");
-    private static readonly Oid ClientAuth = new("1.3.6.1.5.5.7.3.2");
-    private long nextSerial = 0x1000;
+    private static readonly TimeSpan Year = TimeSpan.FromDays(365);
+    private readonly TempFolder folder = new();
 
     public TestPki(string name = "EdgeTrain test CA")
     {
-        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, false));
-        var now = DateTimeOffset.UtcNow;
-        Authority = request.CreateSelfSigned(now.AddDays(-60), now.AddYears(5));
+        // made 60 days ago, so that it can issue certificates that have expired since
+        using (CertificateAuthority.Init(folder.Path, name, new FixedClock(DateTimeOffset.UtcNow.AddDays(-60))))
+        {
+        }
+
+        Ca = CertificateAuthority.Load(folder.Path);
     }
 
-    /// <summary>The CA's certificate, with its private key.</summary>
-    public X509Certificate2 Authority { get; }
+    /// <summary>The CA, with its key, at the real clock.</summary>
+    public CertificateAuthority Ca { get; }
+
+    /// <summary>The CA's certificate (without its key).</summary>
+    public X509Certificate2 Authority => Ca.Certificate;
+
+    /// <summary>The CA's folder (<c>ca.crt</c>, <c>ca.key</c>, <c>revoked</c>), as <c>edgetrain seed --ca</c> reads it.</summary>
+    public string Folder => folder.Path;
+
+    /// <summary>A node certificate for <paramref name="nodeId"/> granting <paramref name="roles"/>, with its private key, valid for a year.</summary>
+    public X509Certificate2 Issue(string nodeId, IEnumerable<string> roles) => Ca.IssueSelf(nodeId, roles, Year);
+
+    /// <summary>A node certificate issued at <paramref name="issuedAt"/> and valid for <paramref name="validity"/> from then.</summary>
+    public X509Certificate2 IssueAt(DateTimeOffset issuedAt, string nodeId, IEnumerable<string> roles, TimeSpan validity)
+    {
+        using var then = CertificateAuthority.Load(folder.Path, new FixedClock(issuedAt));
+        return then.IssueSelf(nodeId, roles, validity);
+    }
+
+    /// <summary>An expired node certificate (issued 30 days ago, expired 10 days ago).</summary>
+    public X509Certificate2 IssueExpired(string nodeId, IEnumerable<string> roles) =>
+        IssueAt(DateTimeOffset.UtcNow.AddDays(-30), nodeId, roles, TimeSpan.FromDays(20));
 
     /// <summary>
-    /// A node certificate for <paramref name="nodeId"/> granting <paramref name="roles"/>, with its
-    /// private key. <paramref name="notBefore"/>/<paramref name="notAfter"/> default to a day ago and
-    /// a year ahead; <paramref name="withNodeId"/> false leaves the SAN URI and CN out (a certificate
-    /// of the CA that names no node); <paramref name="withRoles"/> false leaves the roles extension out.
+    /// A certificate signed with this CA's key that the CA never issues: without the node id (no SAN URI,
+    /// no CN) when <paramref name="withNodeId"/> is false, without the roles extension when
+    /// <paramref name="withRoles"/> is false, for TLS servers only when <paramref name="withClientAuth"/> is false.
     /// </summary>
-    public X509Certificate2 Issue(
-        string nodeId,
-        IEnumerable<string> roles,
-        DateTimeOffset? notBefore = null,
-        DateTimeOffset? notAfter = null,
-        bool withNodeId = true,
-        bool withRoles = true,
-        bool withClientAuth = true)
+    public X509Certificate2 IssueMalformed(string nodeId, IEnumerable<string> roles, bool withNodeId = true, bool withRoles = true, bool withClientAuth = true)
     {
+        using var caKey = ECDsa.Create();
+        caKey.ImportFromPem(File.ReadAllText(Ca.KeyPath));
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
-        var request = new CertificateRequest(withNodeId ? $"CN={nodeId}, O=EdgeTrain" : "O=EdgeTrain", key, HashAlgorithmName.SHA256);
+        var request = new CertificateRequest(withNodeId ? $"CN={nodeId}" : "O=EdgeTrain", key, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(withClientAuth ? [ServerAuth, ClientAuth] : [ServerAuth], false));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(withClientAuth ? [new("1.3.6.1.5.5.7.3.1"), new("1.3.6.1.5.5.7.3.2")] : [new("1.3.6.1.5.5.7.3.1")], false));
         if (withNodeId)
         {
             var san = new SubjectAlternativeNameBuilder();
@@ -66,37 +78,30 @@ internal sealed class TestPki : IDisposable
 
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Authority, true, false));
         var now = DateTimeOffset.UtcNow;
-        var serial = BitConverter.GetBytes(Interlocked.Increment(ref nextSerial));
-        Array.Reverse(serial);
-        using var issued = request.Create(Authority, notBefore ?? now.AddDays(-1), notAfter ?? now.AddYears(1), serial);
+        using var issued = request.Create(Authority.SubjectName, X509SignatureGenerator.CreateForECDsa(caKey), now.AddDays(-1), now.AddYears(1), RandomNumberGenerator.GetBytes(16));
         return issued.CopyWithPrivateKey(key);
     }
 
-    /// <summary>An expired node certificate (valid from 30 to 10 days ago).</summary>
-    public X509Certificate2 IssueExpired(string nodeId, IEnumerable<string> roles) =>
-        Issue(nodeId, roles, DateTimeOffset.UtcNow.AddDays(-30), DateTimeOffset.UtcNow.AddDays(-10));
-
     /// <summary>
-    /// Writes <paramref name="certificate"/> as a node's identity folder: <c>node.crt</c> (PEM),
-    /// <c>node.key</c> (PEM PKCS#8, mode 0600) and <c>ca.crt</c> (PEM, this CA's unless
-    /// <paramref name="trusted"/> names another); returns the folder.
+    /// Writes <paramref name="certificate"/> as a node's identity folder (<see cref="IdentityFolder"/>:
+    /// <c>node.crt</c>, <c>node.key</c> 0600, <c>ca.crt</c> — this CA's unless <paramref name="trusted"/>
+    /// names another); returns the folder.
     /// </summary>
-    public string WriteIdentity(string folder, X509Certificate2 certificate, X509Certificate2? trusted = null)
+    public string WriteIdentity(string path, X509Certificate2 certificate, X509Certificate2? trusted = null)
     {
-        Directory.CreateDirectory(folder);
-        File.WriteAllText(Path.Combine(folder, "node.crt"), certificate.ExportCertificatePem());
-        var keyPath = Path.Combine(folder, "node.key");
-        File.WriteAllText(keyPath, "");
-        if (!OperatingSystem.IsWindows())
-        {
-            File.SetUnixFileMode(keyPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
-        }
-
-        using var key = certificate.GetECDsaPrivateKey() ?? throw new InvalidOperationException("the certificate has no ECDSA private key");
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        File.WriteAllText(Path.Combine(folder, "ca.crt"), (trusted ?? Authority).ExportCertificatePem());
-        return folder;
+        new IdentityFolder(path).Write(certificate, trusted ?? Authority);
+        return path;
     }
 
-    public void Dispose() => Authority.Dispose();
+    public void Dispose()
+    {
+        Ca.Dispose();
+        folder.Dispose();
+    }
+
+    /// <summary>A clock that stands still at <paramref name="now"/>.</summary>
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
 }

@@ -1,4 +1,5 @@
 using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
 namespace EdgeTrain.Actors.Aggregation;
 
@@ -25,10 +26,13 @@ public static class AggregationProtocol
     /// Tells the aggregator the job's slice lengths, merge policy and merged-update codec (idempotent;
     /// the coordinator sends it every second, and a changed <paramref name="MergeCount"/> or
     /// <paramref name="Share"/> applies at once). <paramref name="Share"/> scales every merged update
-    /// (see <see cref="Core.Aggregation.RegionMerge.Share"/>).
+    /// (see <see cref="Core.Aggregation.RegionMerge.Share"/>). <paramref name="Rule"/> is how a round is
+    /// merged (null: the weighted mean as contributions come); <paramref name="Quarantined"/> are the
+    /// trainer nodes (addresses) whose contributions are dropped.
     /// </summary>
     public sealed record ConfigureAggregator(
-        string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval, CodecSpec? MergedCodec = null, bool ErrorFeedback = true, float Share = 1f) : IAggregatorMessage, IEdgeTrainMessage;
+        string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval, CodecSpec? MergedCodec = null, bool ErrorFeedback = true, float Share = 1f,
+        AggregationRule? Rule = null, string[]? Quarantined = null) : IAggregatorMessage, IEdgeTrainMessage;
 
     /// <summary>The aggregator is configured for the job.</summary>
     public sealed record AggregatorConfigured(string JobId, string Region) : IEdgeTrainMessage;

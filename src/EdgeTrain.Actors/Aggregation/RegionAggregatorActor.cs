@@ -2,6 +2,8 @@ using Akka.Actor;
 using Akka.Event;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core.Aggregation;
+using EdgeTrain.Core.Aggregation.Robust;
+using EdgeTrain.Core.Reputation;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
@@ -15,7 +17,10 @@ namespace EdgeTrain.Actors.Aggregation;
 /// merged update goes to its shard after <c>merge-count</c> contributions or <c>merge-interval</c>.
 /// Merged updates stay pending until the shard acknowledges them as durable and are sent again
 /// after <c>resend-after</c>; the aggregator id carries an incarnation suffix so that sequence
-/// numbers never repeat.
+/// numbers never repeat. With a robust rule (<see cref="AggregationRule"/>) it collects one round of
+/// every trainer's whole update and merges it by the rule, reporting to the coordinator which
+/// trainer nodes the rule used and which it left out, and why; it drops the contributions of
+/// quarantined nodes.
 /// </summary>
 public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 {
@@ -33,6 +38,9 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private long bytesIn;
     private long bytesOut;
     private bool progressChanged;
+    private HashSet<string> quarantined = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ReputationDelta> observed = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> leftOutBecause = new(StringComparer.Ordinal);
 
     /// <summary>Creates the aggregator entity <paramref name="entityId"/>, sending merged updates to <paramref name="shards"/>.</summary>
     public RegionAggregatorActor(string entityId, IActorRef shards, EdgeTrainSettings settings)
@@ -89,17 +97,46 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
             log.Info("aggregator {0}: merging {1} contributions per update, scaled by the region's share {2:0.###}", aggregatorId, configure.MergeCount, configure.Share);
         }
 
+        var rule = configure.Rule ?? AggregationRule.Mean;
+        if (rule != merge.Rule)
+        {
+            merge.SetRule(rule);
+            log.Info("aggregator {0}: merging rounds of whole updates by {1}", aggregatorId, rule);
+        }
+
+        var now = new HashSet<string>(configure.Quarantined ?? [], StringComparer.Ordinal);
+        foreach (var node in now.Except(quarantined))
+        {
+            log.Warning("aggregator {0}: node {1} is quarantined; its contributions are dropped", aggregatorId, node);
+        }
+
+        quarantined = now;
+
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));
     }
 
     private void Contribute(Contribution c)
     {
+        // a trainer's rounds are kept by its path (one trainer per job and node); its node, by address, is what reputation and quarantine know
+        var trainer = Sender.Path.ToString();
+        var node = Sender.Path.Address.ToString();
+        if (quarantined.Contains(node))
+        {
+            rejected++;
+            return;
+        }
+
         var reason = merge is null
             ? $"job {c.JobId} is unknown to this aggregator (not configured)"
-            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload, $"contribution from {Sender.Path}");
+            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload, $"contribution from {Sender.Path}", trainer);
         if (reason is not null)
         {
             rejected++;
+            if (merge is not null)
+            {
+                Observe(node, new ReputationDelta(Refused: 1));
+            }
+
             log.Warning("aggregator {0}: contribution to {1} slice {2} from {3} rejected: {4} (rejected so far: {5})", aggregatorId, c.JobId, c.Slice, Sender.Path, reason, rejected);
             Sender.Tell(new ContributionRejected(c.JobId, c.Region, c.Slice, reason));
             return;
@@ -107,16 +144,67 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
         accepted++;
         bytesIn += c.Payload.Length;
-        if (merge!.Ready(c.Slice))
+        if (merge!.RoundMode)
+        {
+            if (merge.RoundReady(timer: false))
+            {
+                FlushRound();
+            }
+        }
+        else if (merge.Ready(c.Slice))
         {
             Flush(c.Slice);
         }
+    }
+
+    // one round of whole updates merged by the rule: a merged update per slice, and what the rule made of each trainer
+    private void FlushRound()
+    {
+        if (merge!.FlushRound(DateTime.UtcNow) is not var (updates, result))
+        {
+            return;
+        }
+
+        foreach (var update in updates)
+        {
+            Send(update);
+            mergedSent++;
+        }
+
+        foreach (var verdict in result.Verdicts)
+        {
+            var node = ActorPath.TryParse(verdict.Source, out var path) ? path.Address.ToString() : verdict.Source;
+            Observe(node, verdict.Included ? new ReputationDelta(Used: 1) : new ReputationDelta(LeftOut: 1));
+            if (!verdict.Included)
+            {
+                leftOutBecause[node] = verdict.Reason ?? "left out";
+                log.Info("aggregator {0}: {1} left out of a round: {2}", aggregatorId, verdict.Source, verdict.Reason);
+            }
+        }
+
+        progressChanged = true;
+    }
+
+    private void Observe(string trainer, ReputationDelta delta)
+    {
+        observed[trainer] = observed.TryGetValue(trainer, out var known) ? known.Plus(delta) : delta;
+        progressChanged = true;
     }
 
     private void FlushAll()
     {
         if (merge is null)
         {
+            return;
+        }
+
+        if (merge.RoundMode)
+        {
+            if (merge.RoundReady(timer: true))
+            {
+                FlushRound();
+            }
+
             return;
         }
 
@@ -172,7 +260,13 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
         progressChanged = false;
         Context.ActorSelection("/user/" + ActorNames.CoordinatorProxy).Tell(
-            new AggregatorProgress(jobId, region, aggregatorId, mergedSent, acknowledged, bytesOut, merge?.AcknowledgedContiguous() ?? []));
+            new AggregatorProgress(jobId, region, aggregatorId, mergedSent, acknowledged, bytesOut, merge?.AcknowledgedContiguous() ?? [])
+            {
+                Observed = new Dictionary<string, ReputationDelta>(observed, StringComparer.Ordinal),
+                LeftOutBecause = new Dictionary<string, string>(leftOutBecause, StringComparer.Ordinal),
+            });
+        observed.Clear();
+        leftOutBecause.Clear();
     }
 
     private sealed class FlushTick

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Scheduling;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Actors.Configuration;
 
@@ -42,6 +43,10 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
 /// <param name="TrimRetryAfter">When a failed trim of a slice's journal and old snapshots is tried again.</param>
 /// <param name="Security">Mutual TLS, the node's identity, the revocation list and the membership guard's timings.</param>
+/// <param name="StorageKey">
+/// The key that encrypts checkpoint files, saved models and the shards' journal events and snapshots
+/// (<c>storage.key-file</c>, read when the settings are made); null: nothing is encrypted.
+/// </param>
 public sealed record EdgeTrainSettings(
     string Region,
     string ShardTypeName,
@@ -76,9 +81,23 @@ public sealed record EdgeTrainSettings(
     TimeSpan MergeWaitPoll,
     TimeSpan NotReadyRetry,
     TimeSpan TrimRetryAfter,
-    SecuritySettings Security)
+    SecuritySettings Security,
+    StorageKey? StorageKey = null)
 {
-    /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf).</summary>
+    /// <summary>Where the coordinator on this node keeps its audit signing key (<c>edgetrain.audit.key-file</c>, else under the data folder).</summary>
+    public string AuditKeyFile { get; init; } = DefaultAuditKeyFile(DataDirectory);
+
+    /// <summary>Entries in one chunk of the audit log sent to a client (<c>edgetrain.audit.chunk-entries</c>).</summary>
+    public int AuditChunkEntries { get; init; } = 500;
+
+    /// <summary>Where the coordinator keeps its audit signing key when <c>edgetrain.audit.key-file</c> is empty: <c>{data-dir}/audit/coordinator-key.pem</c>.</summary>
+    public static string DefaultAuditKeyFile(string dataDirectory) => Path.Combine(dataDirectory, "audit", "coordinator-key.pem");
+
+    /// <summary>The configuration key that names the storage key file (empty: no encryption at rest).</summary>
+    public const string StorageKeyFileKey = "edgetrain.storage.key-file";
+
+    /// <summary>Reads the settings from <paramref name="config"/> (falling back to reference.conf), and the storage key file it names.</summary>
+    /// <exception cref="EdgeTrain.Core.InvalidInputException">the storage key file is missing or not a key file (the message names it).</exception>
     public static EdgeTrainSettings Create(Config config)
     {
         ArgumentNullException.ThrowIfNull(config);
@@ -121,6 +140,19 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
             c.GetTimeSpan("parameters.trim-retry-after"),
-            SecuritySettings.Create(c, c.GetString("data-dir")));
+            SecuritySettings.Create(c, c.GetString("data-dir")),
+            StorageKeyOf(config))
+        {
+            AuditKeyFile = c.GetString("audit.key-file") is { Length: > 0 } keyFile ? keyFile : DefaultAuditKeyFile(c.GetString("data-dir")),
+            AuditChunkEntries = Math.Max(1, c.GetInt("audit.chunk-entries")),
+        };
+    }
+
+    /// <summary>The storage key that <c>edgetrain.storage.key-file</c> of <paramref name="config"/> names, or null when it is empty.</summary>
+    /// <exception cref="EdgeTrain.Core.InvalidInputException">the file is missing or not a key file (the message names it).</exception>
+    public static StorageKey? StorageKeyOf(Config config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        return StorageKey.LoadOptional(config.GetString(StorageKeyFileKey, ""));
     }
 }

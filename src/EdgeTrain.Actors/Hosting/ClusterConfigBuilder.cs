@@ -1,10 +1,10 @@
 using System.Globalization;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
-using Akka.DistributedData;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.DistributedData;
 using EdgeTrain.Actors.Security;
 using EdgeTrain.Core;
 
@@ -61,6 +61,7 @@ public static class ClusterConfigBuilder
             edgetrain.training.torch-threads = {options.TorchThreads}
             edgetrain.security.mode = {(mode == SecurityMode.Tls ? "tls" : "insecure")}
             {(options.IdentityDirectory is { } identity ? $"edgetrain.security.identity-dir = {Quote(Path.GetFullPath(identity))}" : "")}
+            {(options.CaDirectory is { } ca ? $"edgetrain.security.ca-dir = {Quote(Path.GetFullPath(ca))}" : "")}
             {(sqlite ? $"akka.persistence.journal.sql.connection-string = {database}" : "")}
             {(sqlite ? $"akka.persistence.snapshot-store.sql.connection-string = {database}" : "")}
             """));
@@ -94,6 +95,30 @@ public static class ClusterConfigBuilder
             .WithFallback(Load(Path.Combine(HoconDirectory, "edgetrain.conf")))
             .WithFallback(EdgeTrainConfig.ReferenceConfig)
             .WithFallback(ClusterClientReceptionist.DefaultConfig());
+
+    /// <summary>
+    /// The configuration a command that runs no ActorSystem of the cluster reads its settings from (a
+    /// storage key file, for one): <paramref name="configFiles"/> (highest priority first), then
+    /// <c>hocon/edgetrain.conf</c> beside the program when it is there, then <c>reference.conf</c>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">a file is missing or malformed (naming it).</exception>
+    public static Config ForTool(IReadOnlyList<string> configFiles)
+    {
+        ArgumentNullException.ThrowIfNull(configFiles);
+        var config = Config.Empty;
+        foreach (var file in configFiles)
+        {
+            config = config.WithFallback(Load(file));
+        }
+
+        var beside = Path.Combine(HoconDirectory, "edgetrain.conf");
+        if (File.Exists(beside))
+        {
+            config = config.WithFallback(Load(beside));
+        }
+
+        return config.WithFallback(EdgeTrainConfig.ReferenceConfig);
+    }
 
     /// <summary>The cluster address of a seed given as <c>host:port</c>, over plain TCP (command-line clients).</summary>
     /// <exception cref="InvalidInputException">it is not <c>host:port</c> with a port from 1 to 65535.</exception>

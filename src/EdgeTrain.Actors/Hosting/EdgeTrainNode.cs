@@ -10,9 +10,10 @@ using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Actors.Security;
-using EdgeTrain.Core;
 using EdgeTrain.Actors.Training;
+using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Actors.Hosting;
@@ -67,31 +68,42 @@ public sealed class EdgeTrainNode
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = ClusterConfigBuilder.ForNode(options);
-        var security = SecuritySettings.Create(config.WithFallback(EdgeTrainConfig.ReferenceConfig).GetConfig("edgetrain"), options.DataDirectory);
+        // before the ActorSystem: a storage key file that does not load stops the program with a
+        // line naming it, not inside Akka's serializers (which read the same file); so does a
+        // missing or unusable identity, or a role its certificate does not grant
+        var settings = EdgeTrainSettings.Create(config);
+        var security = settings.Security;
         NodeIdentity? identity = null;
+        CertificateAuthority? ca = null;
         PeerCertificates? peers = null;
         if (security.Mode == SecurityMode.Tls)
         {
-            identity = NodeIdentity.Load(security.IdentityDirectory);
-            if (checkClaims)
+            identity = ClusterTls.LoadIdentity(security.Identity, checkClaims ? [.. options.Roles] : null);
+            var revoked = security.Identity.ReadRevocations(identity.Ca);
+            if (security.CaDirectory is { } caDirectory)
             {
-                identity.CheckClaims(options.Roles);
+                ca = ClusterTls.LoadAuthority(caDirectory, identity);
+                revoked = revoked.Merge(ca.Revocations());
             }
 
-            peers = new PeerCertificates(identity.Authority, RevocationList.Load(security.RevocationFile), TimeProvider.System);
+            peers = new PeerCertificates(identity.Ca, revoked, TimeProvider.System);
         }
 
         SqliteJournalFile.Prepare(config);
         var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, ClusterTls.SystemSetup(config, identity is null ? null : ClusterTls.Setup(identity, peers!)));
-        var settings = EdgeTrainSettings.Create(system.Settings.Config);
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
         if (identity is not null)
         {
             peers!.Attach(system);
-            system.ActorOf(MembershipGuardActor.Props(settings.Security, peers, identity.Certificate), ActorNames.MembershipGuard);
-            system.Log.Info("TLS: node {0} (certificate {1}, roles {2}), peers checked against {3}; {4} revoked certificate(s) known", identity.NodeId, RevocationList.Normalize(identity.Certificate.SerialNumber), string.Join(",", identity.Roles), identity.Authority.Subject, peers.Revoked.Count);
+            system.ActorOf(MembershipGuardActor.Props(settings.Security, peers, identity.Certificate, ca), ActorNames.MembershipGuard);
+            system.Log.Info("TLS: node {0} (certificate {1}, roles {2}), peers checked against {3}; {4} revoked certificate(s) known", identity.NodeId, identity.Certificate.SerialNumber, string.Join(",", identity.Roles), identity.Ca.Subject, peers.Revoked.Count);
             system.RegisterOnTermination(identity.Dispose);
+            if (ca is not null)
+            {
+                system.Log.Info("TLS: this node holds the cluster's CA ({0}, in {1}) and carries out revocations", ca.Name, ca.Folder);
+                system.RegisterOnTermination(ca.Dispose);
+            }
         }
         else
         {

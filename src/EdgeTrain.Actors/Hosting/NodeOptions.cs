@@ -15,6 +15,7 @@ namespace EdgeTrain.Actors.Hosting;
 /// <param name="TorchThreads">libtorch threads for a trainer (0: libtorch's default).</param>
 /// <param name="Security">TLS or insecure (null: <c>edgetrain.security.mode</c>); the programs' <c>--insecure</c> sets <see cref="SecurityMode.Insecure"/>.</param>
 /// <param name="IdentityDirectory">The node's identity folder (null: <c>edgetrain.security.identity-dir</c>, by default <c>DATA-DIR/identity</c>).</param>
+/// <param name="CaDirectory">The cluster CA's folder on a seed that revokes certificates (<c>edgetrain seed --ca</c>; null: <c>edgetrain.security.ca-dir</c>, by default none).</param>
 public sealed record NodeOptions(
     string Host,
     int Port,
@@ -26,4 +27,5 @@ public sealed record NodeOptions(
     IReadOnlyList<string> ConfigFiles,
     int TorchThreads = 0,
     SecurityMode? Security = null,
-    string? IdentityDirectory = null);
+    string? IdentityDirectory = null,
+    string? CaDirectory = null);

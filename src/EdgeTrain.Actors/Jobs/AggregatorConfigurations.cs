@@ -24,7 +24,7 @@ public static class AggregatorConfigurations
             var trainers = job.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
             var share = job.Spec.LocalSteps > 1 && trainers > 0 && job.Placement.Count > 0 ? (float)trainers / job.Placement.Count : 1f;
             return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
-                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share);
+                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule);
         })];
     }
 }

@@ -2,6 +2,7 @@ using Akka.Actor;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Core.Scheduling;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 
@@ -13,7 +14,11 @@ namespace EdgeTrain.Actors.Jobs;
 /// (<see cref="Request"/>); this actor answers it: a save pulls every slice, writes
 /// <c>{data-dir}/jobs/{job}/checkpoints/{id}.ckpt</c> and hands the record back to the coordinator, which
 /// journals it (<see cref="CheckpointTaken"/>) and answers; a rollback reads the file, checks it against
-/// the journal's record and restores every slice; a fetch reads one chunk; a list needs no I/O.
+/// the journal's record, restores every slice and hands the outcome to the coordinator, which audits it and
+/// answers; a fetch reads one chunk; a list needs no I/O.
+/// With the node's storage key (<c>edgetrain.storage.key-file</c>) the files are written encrypted, a
+/// rollback reads only files encrypted with that key, and a fetch hands out the file as stored
+/// (encrypted): whoever exports it needs the key to read it.
 /// </summary>
 public sealed class CheckpointStoreActor : ReceiveActor
 {
@@ -24,12 +29,17 @@ public sealed class CheckpointStoreActor : ReceiveActor
     private readonly string dataDirectory;
     private readonly TimeSpan timeout;
     private readonly TimeProvider time;
+    private readonly StorageKey? key;
     private readonly Dictionary<string, long> reserved = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the store for the files under <paramref name="dataDirectory"/>.</summary>
-    public CheckpointStoreActor(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time)
+    /// <summary>
+    /// Creates the store for the files under <paramref name="dataDirectory"/>; with <paramref name="key"/>
+    /// it writes them encrypted and reads only files encrypted with that key.
+    /// </summary>
+    public CheckpointStoreActor(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time, StorageKey? key = null)
     {
         this.time = time;
+        this.key = key;
         this.shards = shards;
         this.dataDirectory = dataDirectory;
         this.timeout = timeout;
@@ -37,9 +47,9 @@ public sealed class CheckpointStoreActor : ReceiveActor
         Receive<Pulled>(Write);
     }
 
-    /// <summary>Props for the store.</summary>
-    public static Props Props(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time) =>
-        Akka.Actor.Props.Create(() => new CheckpointStoreActor(shards, dataDirectory, timeout, time));
+    /// <summary>Props for the store; <paramref name="key"/>: the node's storage key (<see cref="Configuration.EdgeTrainSettings.StorageKey"/>), or null.</summary>
+    public static Props Props(IActorRef shards, string dataDirectory, TimeSpan timeout, TimeProvider time, StorageKey? key = null) =>
+        Akka.Actor.Props.Create(() => new CheckpointStoreActor(shards, dataDirectory, timeout, time, key));
 
     /// <summary>Whether <paramref name="message"/> is a checkpoint request this store answers (forwarded as a <see cref="Request"/>).</summary>
     public static bool Handles(object message) => message is SaveCheckpoint or ListCheckpoints or RollbackCheckpoint or FetchCheckpoint;
@@ -133,7 +143,7 @@ public sealed class CheckpointStoreActor : ReceiveActor
         var path = JobFiles.CheckpointPath(dataDirectory, save.JobId, save.Id);
         var record = new CheckpointRecord(save.Id, contents.TakenUtc, contents.Label, [.. slices.Select(s => s.Version)], [.. slices.Select(s => s.Values.Length)], contents.ContentHash);
         var parent = Context.Parent;
-        CheckpointFile.WriteAsync(path, contents).ContinueWith(
+        CheckpointFile.WriteAsync(path, contents, key).ContinueWith(
             written =>
             {
                 if (written.IsCompletedSuccessfully)
@@ -150,20 +160,19 @@ public sealed class CheckpointStoreActor : ReceiveActor
 
     private void Restore(Rollback rollback)
     {
-        var (jobId, record, replyTo, parent) = (rollback.JobId, rollback.Checkpoint, rollback.ReplyTo, Context.Parent);
+        var (jobId, record, replyTo, parent, storageKey) = (rollback.JobId, rollback.Checkpoint, rollback.ReplyTo, Context.Parent, key);
         var path = JobFiles.CheckpointPath(dataDirectory, jobId, record.Id);
-        Restored().PipeTo(replyTo, success: answer =>
-        {
-            parent.Tell(new Noted(jobId, answer is RolledBack done ? $"rolled back to checkpoint {done.CheckpointId}" : $"rollback failed: {((CheckpointFailed)answer).Reason}"));
-            return answer;
-        });
+        Restored().PipeTo(
+            parent,
+            success: answer => new RollbackDone(jobId, record.Id, answer, replyTo),
+            failure: e => new RollbackDone(jobId, record.Id, new CheckpointFailed(jobId, $"the rollback failed: {e.GetBaseException().Message}"), replyTo));
 
         async Task<object> Restored()
         {
             CheckpointContents contents;
             try
             {
-                contents = await CheckpointFile.ReadAsync(path).ConfigureAwait(false);
+                contents = await CheckpointFile.ReadAsync(path, storageKey).ConfigureAwait(false);
             }
             catch (InvalidInputException e)
             {
@@ -227,6 +236,11 @@ public sealed class CheckpointStoreActor : ReceiveActor
     /// <summary>To the coordinator: the checkpoint's file is written; journal <paramref name="Checkpoint"/> and answer <paramref name="ReplyTo"/>.</summary>
     public sealed record Written(string JobId, CheckpointRecord Checkpoint, string Path, IActorRef ReplyTo);
 
+    /// <summary>
+    /// To the coordinator: a rollback to checkpoint <paramref name="CheckpointId"/> ended with <paramref name="Answer"/>
+    /// (<see cref="RolledBack"/> or <see cref="CheckpointFailed"/>); note and audit it, then answer <paramref name="ReplyTo"/>.
+    /// </summary>
+    public sealed record RollbackDone(string JobId, long CheckpointId, object Answer, IActorRef ReplyTo);
 
     /// <summary>To the coordinator: something to note in the job's events.</summary>
     public sealed record Noted(string JobId, string Text);

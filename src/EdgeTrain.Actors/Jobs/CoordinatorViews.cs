@@ -1,5 +1,7 @@
+using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Scheduling;
+using static EdgeTrain.Actors.Jobs.AuditProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
@@ -113,6 +115,15 @@ public static class CoordinatorViews
 
         var (acknowledged, lost) = job.Audit(slices);
         return new UpdateAudit(jobId, acknowledged, lost, null);
+    }
+
+    /// <summary>The entries <paramref name="get"/> asks for, at most <paramref name="chunkEntries"/> of them, with the log's size and head.</summary>
+    public static AuditChunk AuditChunk(AuditLog log, GetAuditLog get, int chunkEntries)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        ArgumentNullException.ThrowIfNull(get);
+        var page = log.Page(get.From, Math.Clamp(get.Max, 0, Math.Max(1, chunkEntries)));
+        return new AuditChunk(get.From <= 0 ? log.Count - page.Count + 1 : get.From, [.. page], log.Count, log.Head.Hash);
     }
 
     /// <summary>A trainer's totals as the protocol carries them.</summary>

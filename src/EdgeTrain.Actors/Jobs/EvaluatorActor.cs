@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
 using EdgeTrain.Training.Models;
@@ -14,20 +15,26 @@ namespace EdgeTrain.Actors.Jobs;
 /// <summary>
 /// Scores a job's current parameters on its held-out test set: pulls every slice from the shards,
 /// loads them into a model of its own, and measures accuracy; on request it also saves the model
-/// (TorchSharp's format). A child of the coordinator, on a pinned thread of its own.
+/// (TorchSharp's format, encrypted with the node's storage key when one is configured:
+/// <see cref="ModelFile"/>). A child of the coordinator, on a pinned thread of its own.
 /// </summary>
 public sealed class EvaluatorActor : ReceiveActor
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private readonly IActorRef shards;
     private readonly TimeSpan timeout;
+    private readonly StorageKey? key;
     private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet Test)> jobs = new(StringComparer.Ordinal);
 
-    /// <summary>Creates the evaluator pulling from <paramref name="shards"/>, each slice within <paramref name="timeout"/>.</summary>
-    public EvaluatorActor(IActorRef shards, TimeSpan timeout)
+    /// <summary>
+    /// Creates the evaluator pulling from <paramref name="shards"/>, each slice within <paramref name="timeout"/>;
+    /// it saves models encrypted with <paramref name="key"/> when it is given.
+    /// </summary>
+    public EvaluatorActor(IActorRef shards, TimeSpan timeout, StorageKey? key = null)
     {
         this.shards = shards;
         this.timeout = timeout;
+        this.key = key;
         Receive<Evaluate>(Start);
         Receive<Pulled>(Score);
         // a pull that failed (a slice recovering on another node) comes back here; pass it on
@@ -41,9 +48,9 @@ public sealed class EvaluatorActor : ReceiveActor
         });
     }
 
-    /// <summary>Props for the evaluator.</summary>
-    public static Props Props(IActorRef shards, TimeSpan timeout) =>
-        Akka.Actor.Props.Create(() => new EvaluatorActor(shards, timeout)).WithDispatcher("edgetrain.training.dispatcher");
+    /// <summary>Props for the evaluator; <paramref name="key"/>: the node's storage key, or null.</summary>
+    public static Props Props(IActorRef shards, TimeSpan timeout, StorageKey? key = null) =>
+        Akka.Actor.Props.Create(() => new EvaluatorActor(shards, timeout, key)).WithDispatcher("edgetrain.training.dispatcher");
 
     /// <inheritdoc />
     protected override void PostStop()
@@ -97,8 +104,7 @@ public sealed class EvaluatorActor : ReceiveActor
             string? saved = null;
             if (request.SaveModelTo is { } path)
             {
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                job.Model.save(path);
+                ModelFile.Save(job.Model, path, key);
                 saved = path;
             }
 

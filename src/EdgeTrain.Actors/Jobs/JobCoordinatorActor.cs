@@ -4,10 +4,13 @@ using Akka.Event;
 using Akka.Persistence;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Scheduling;
 using EdgeTrain.Training.Models;
+using static EdgeTrain.Actors.Jobs.AuditProtocol;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
@@ -25,6 +28,12 @@ namespace EdgeTrain.Actors.Jobs;
 /// aggregators, one attempt at a time), <see cref="SliceMonitorActor"/> (slice health, where slices
 /// live, the audit's questions), <see cref="CheckpointStoreActor"/> (checkpoint files) and
 /// <see cref="EvaluatorActor"/> (accuracy on the held-out set, the saved model).
+/// <para>
+/// Every key operation is also an entry of the audit log (<see cref="AuditLog"/>, in the state): the entry
+/// is signed here with this seed's key (<see cref="AuditKeyFile"/>) and persisted in one atomic write with
+/// the operation's own event (<see cref="AuditAppended"/>), or alone for what has no event of its own
+/// (membership changes, registrations, rollbacks, exports, <see cref="AppendAudit"/> from the cluster).
+/// </para>
 /// </summary>
 public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 {
@@ -41,15 +50,24 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private IActorRef checkpoints = ActorRefs.Nobody;
     private IActorRef starter = ActorRefs.Nobody;
     private bool takenOver;
+    private AuditSigner? signer;
+    private bool ownsSigner;
 
-    /// <summary>Creates the coordinator; <paramref name="time"/> is its clock (the system's when null).</summary>
-    public JobCoordinatorActor(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings, TimeProvider? time = null)
+    // the head after the entries signed so far, persisted or still being written
+    private AuditHead tip = AuditHead.Genesis;
+
+    /// <summary>
+    /// Creates the coordinator; <paramref name="time"/> is its clock (the system's when null); <paramref name="signer"/>
+    /// signs its audit entries (when null, the key in <see cref="EdgeTrainSettings.AuditKeyFile"/>, made on first use).
+    /// </summary>
+    public JobCoordinatorActor(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings, TimeProvider? time = null, AuditSigner? signer = null)
     {
         this.shards = shards;
         this.aggregators = aggregators;
         this.sliceExtractor = sliceExtractor;
         this.settings = settings;
         this.time = time ?? TimeProvider.System;
+        this.signer = signer;
 
         Recover<ICoordinatorEvent>(e => state.Apply(e, Now));
         Recover<RecoveryCompleted>(_ =>
@@ -65,10 +83,25 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             // before would place the jobs it took up on the first of them only
             takenOver = unfinished.Count == 0;
             Timers.StartSingleTimer(nameof(TakeOver), TakeOver.Instance, settings.TakeoverDelay);
+            StartAudit();
         });
 
         Command<RegisterNode>(Register);
-        Command<ClusterEvent.MemberRemoved>(removed => Lose(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})"));
+        Command<ClusterEvent.CurrentClusterState>(current =>
+        {
+            foreach (var member in current.Unreachable)
+            {
+                state.NoteAll($"node {member.Address} unreachable", Now);
+            }
+        });
+        Command<ClusterEvent.MemberUp>(up => AuditMember(AuditActions.NodeJoin, up.Member, null));
+        Command<ClusterEvent.MemberLeft>(left => AuditMember(AuditActions.NodeLeave, left.Member, null));
+        Command<ClusterEvent.MemberDowned>(downed => AuditMember(AuditActions.NodeDown, downed.Member, null));
+        Command<ClusterEvent.MemberRemoved>(removed =>
+        {
+            AuditMember(AuditActions.NodeRemoved, removed.Member, $"was {removed.PreviousStatus.ToString().ToLowerInvariant()}");
+            Lose(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})");
+        });
         Command<ClusterEvent.UnreachableMember>(u => state.NoteAll($"node {u.Member.Address} unreachable", Now));
         Command<ClusterEvent.IClusterDomainEvent>(_ => { });
         Command<SubmitJob>(Submit);
@@ -105,9 +138,25 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<GetSliceHealth>(get => Known(get.JobId, _ => monitor.Forward(get)));
         Command<AuditUpdates>(a => Known(a.JobId, job => monitor.Tell(new SliceMonitorActor.Audit(job.JobId, job.SliceLengths.Length, Sender))));
         Command<SliceMonitorActor.SlicesAudited>(a => a.ReplyTo.Tell(CoordinatorViews.Audit(state, a.JobId, a.Slices, a.Problem)));
-        Command<CheckpointStoreActor.Written>(w => Record(new CheckpointTaken(w.JobId, w.Checkpoint.Id, w.Checkpoint.TakenUtc, w.Checkpoint.Label, w.Checkpoint.Versions,
-            w.Checkpoint.Lengths, w.Checkpoint.ContentHash), () => w.ReplyTo.Tell(new CheckpointSaved(CheckpointStoreActor.Info(w.JobId, w.Checkpoint)))));
+        Command<CheckpointStoreActor.Written>(w => Record(
+            new CheckpointTaken(w.JobId, w.Checkpoint.Id, w.Checkpoint.TakenUtc, w.Checkpoint.Label, w.Checkpoint.Versions, w.Checkpoint.Lengths, w.Checkpoint.ContentHash),
+            Requester(w.ReplyTo),
+            () => w.ReplyTo.Tell(new CheckpointSaved(CheckpointStoreActor.Info(w.JobId, w.Checkpoint)))));
+        Command<CheckpointStoreActor.RollbackDone>(RolledBackOrNot);
         Command<CheckpointStoreActor.Noted>(n => state.Note(n.JobId, n.Text, Now));
+        Command<AppendAudit>(AppendFromCluster);
+        Command<GetAuditLog>(get => Sender.Tell(CoordinatorViews.AuditChunk(state.Audit, get, settings.AuditChunkEntries)));
+        Command<ChainChecked>(checkedChain =>
+        {
+            if (checkedChain.Verdict.Ok)
+            {
+                log.Info("coordinator: {0}", checkedChain.Verdict);
+            }
+            else
+            {
+                log.Error("coordinator: the journal's {0}", checkedChain.Verdict);
+            }
+        });
         Command<object>(Checkpoints, CheckpointStoreActor.Handles);
         Command<object>(query => Sender.Tell(CoordinatorViews.Answer(state, registrations, query, Now, settings.Scheduler)), CoordinatorViews.Answers);
         Command<Status.Failure>(f => log.Debug("coordinator: {0}", f.Cause.Message));
@@ -121,18 +170,28 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
     private DateTime Now => time.GetUtcNow().UtcDateTime;
 
-    /// <summary>Props for the coordinator.</summary>
-    public static Props Props(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new JobCoordinatorActor(shards, aggregators, sliceExtractor, settings, time));
+    // who the coordinator is, in its own audit entries
+    private string Identity => $"coordinator {Cluster.Get(Context.System).SelfAddress}";
+
+    /// <summary>Props for the coordinator (see the constructor for <paramref name="time"/> and <paramref name="signer"/>).</summary>
+    public static Props Props(IActorRef shards, IActorRef aggregators, SliceMessageExtractor sliceExtractor, EdgeTrainSettings settings, TimeProvider? time = null, AuditSigner? signer = null) =>
+        Akka.Actor.Props.Create(() => new JobCoordinatorActor(shards, aggregators, sliceExtractor, settings, time, signer));
 
     /// <inheritdoc />
     protected override void PreStart()
     {
-        evaluator = Context.ActorOf(EvaluatorActor.Props(shards, settings.SliceAskTimeout), "evaluator");
+        if (signer is null)
+        {
+            signer = LoadSigner();
+            ownsSigner = true;
+        }
+
+        evaluator = Context.ActorOf(EvaluatorActor.Props(shards, settings.SliceAskTimeout, settings.StorageKey), "evaluator");
         monitor = Context.ActorOf(SliceMonitorActor.Props(shards, aggregators, sliceExtractor, settings, time), "slices");
-        checkpoints = Context.ActorOf(CheckpointStoreActor.Props(shards, settings.DataDirectory, settings.SliceAskTimeout, time), "checkpoints");
+        checkpoints = Context.ActorOf(CheckpointStoreActor.Props(shards, settings.DataDirectory, settings.SliceAskTimeout, time, settings.StorageKey), "checkpoints");
         starter = Context.ActorOf(JobStarterActor.Props(shards, aggregators, settings.StartStepTimeout, settings.StartRetryInterval), "starter");
-        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        // the state as a snapshot first: what changes after it is audited, what was there before is not again at every start
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartPeriodicTimer(nameof(EvaluateAll), EvaluateAll.Instance, settings.EvaluationInterval);
         Timers.StartPeriodicTimer("scheduler", Decide.Instance, settings.SchedulerInterval);
         base.PreStart();
@@ -142,6 +201,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         Cluster.Get(Context.System).Unsubscribe(Self);
+        if (ownsSigner)
+        {
+            signer?.Dispose();
+        }
+
         base.PostStop();
     }
 
@@ -149,8 +213,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         registrations[node.Address] = node;
         Sender.Tell(new NodeRegistered(node.Address));
-        if (state.Register(CoordinatorViews.Node(node)))
+        var known = CoordinatorViews.Node(node);
+        if (state.Register(known))
         {
+            Audit(CoordinatorAudit.Registered(known, node.Roles));
             log.Info("coordinator: node {0} ({1}, roles {2}, {3} trainer slot(s)): {4}", node.Address, node.Region, string.Join(",", node.Roles), node.TrainerSlots, CapabilityScore.Describe(node.Capabilities));
             DecideNow();
         }
@@ -196,7 +262,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         var sender = Sender;
         var submitted = new JobSubmitted(state.NextJobId(spec), spec, sliceLengths, Now);
-        Record(submitted, () => sender.Tell(new JobAccepted(submitted.JobId)));
+        Record(submitted, Requester(sender), () => sender.Tell(new JobAccepted(submitted.JobId)));
     }
 
     // the scheduler's decisions, carried out in order; a job that ends is persisted first
@@ -306,7 +372,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         if (state.Job(jobId) is { Finished: false } job)
         {
             var model = JobFiles.ModelPath(settings.DataDirectory, jobId);
-            Record(new JobEnded(jobId, end, job.Accuracy, message ?? $"{(end == JobState.Completed ? "reached" : "stopped at")} {job.Accuracy:P2}; model in {model}"));
+            Record(new JobEnded(jobId, end, job.Accuracy, message ?? $"{(end == JobState.Completed ? "reached" : "stopped at")} {job.Accuracy:P2}; model in {model}"), Identity);
         }
     }
 
@@ -321,12 +387,13 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
 
         var (replyTo, stopped, priority) = (Sender, e is JobPaused or JobEnded ? state.Job(CoordinatorEvents.JobOf(e)!)!.Placement.Count : 0, state.Job(CoordinatorEvents.JobOf(e) ?? "")?.Priority ?? 0);
-        Record(e, () => replyTo.Tell(OperatorCommands.Answer(state, e, stopped, priority)));
+        Record(e, OperatorCommands.By(command), () => replyTo.Tell(OperatorCommands.Answer(state, e, stopped, priority)));
     }
 
-    // Persists an event, applies it, carries out what it means and decides again; a job that ends or
-    // pauses stops its trainers (and its start) at once, before the write.
-    private void Record(ICoordinatorEvent e, Action? answer = null)
+    // Persists an event with its audit entry (one atomic write), applies them, carries out what the event
+    // means and decides again; a job that ends or pauses stops its trainers (and its start) at once, before
+    // the write. The answer goes out once both are written and applied.
+    private void Record(ICoordinatorEvent e, string who, Action? answer = null)
     {
         var jobId = CoordinatorEvents.JobOf(e);
         if (e is JobEnded or JobPaused && state.Job(jobId ?? "") is { } stopping)
@@ -335,9 +402,16 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             starter.Tell(new JobStarterActor.Cancel(stopping.JobId));
         }
 
-        Persist(e, persisted =>
+        var entry = CoordinatorAudit.Of(state, e, who) is { } note ? Sign(note) : null;
+        ICoordinatorEvent[] events = entry is null ? [e] : [e, new AuditAppended(entry)];
+        PersistAll(events, persisted =>
         {
             state.Apply(persisted, Now);
+            if (persisted is AuditAppended)
+            {
+                return;
+            }
+
             if (persisted is JobEnded ended && state.Job(ended.JobId) is { } job)
             {
                 monitor.Tell(new SliceMonitorActor.Unwatch(ended.JobId));
@@ -349,8 +423,104 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
             log.Info("coordinator: {0}", persisted);
             DecideNow();
-            answer?.Invoke();
+        },
+        () => answer?.Invoke());
+    }
+
+    // ---- the audit log ----
+
+    // the seed's signing key; one that cannot be read is set aside (and the log says a new signer took over)
+    private AuditSigner LoadSigner()
+    {
+        try
+        {
+            var loaded = AuditKeyFile.LoadOrCreate(settings.AuditKeyFile, out var warning);
+            if (warning is not null)
+            {
+                log.Warning("coordinator: {0}", warning);
+            }
+
+            return loaded;
+        }
+        catch (InvalidInputException e)
+        {
+            var aside = $"{settings.AuditKeyFile}.unreadable-{Now:yyyyMMddTHHmmss}";
+            File.Move(settings.AuditKeyFile, aside);
+            log.Error("coordinator: {0}; moved it to {1} and made a new audit signing key", e.Message, aside);
+            return AuditKeyFile.LoadOrCreate(settings.AuditKeyFile, out _);
+        }
+    }
+
+    // after recovery: the next entry follows the journal's last; a signer that is not the log's current one
+    // introduces itself first; the chain as recovered is checked off this actor's thread
+    private void StartAudit()
+    {
+        tip = state.Audit.Head;
+        if (!string.Equals(state.Audit.Signer, signer!.PublicKey, StringComparison.Ordinal))
+        {
+            log.Info("coordinator: audit entries are signed with key sha256:{0} ({1})", signer.KeyId, settings.AuditKeyFile);
+            Append(AuditChain.Introduce(tip, Now, signer, Identity, state.Audit.SignerKeyId), null);
+        }
+
+        var entries = state.Audit.Entries.ToArray();
+        Task.Run(() => AuditChain.Verify(entries, AuditTrust.Introduced)).PipeTo(Self, success: verdict => new ChainChecked(verdict));
+    }
+
+    // the entry after the tip, signed
+    private AuditEntry Sign(AuditNote note) => Advance(AuditChain.Next(tip, Now, note, signer!));
+
+    private AuditEntry Advance(AuditEntry entry)
+    {
+        tip = new AuditHead(entry.Sequence, entry.Hash);
+        return entry;
+    }
+
+    // an entry that records no event of its own: written without holding up the commands after it
+    private void Audit(AuditNote note, Action<AuditEntry>? then = null) => Append(Sign(note), then);
+
+    private void Append(AuditEntry entry, Action<AuditEntry>? then)
+    {
+        Advance(entry);
+        PersistAsync(new AuditAppended(entry), persisted =>
+        {
+            state.Apply(persisted, Now);
+            then?.Invoke(persisted.Entry);
         });
+    }
+
+    private void AuditMember(string action, Member member, string? detail) =>
+        Audit(CoordinatorAudit.Member(action, member.Address.ToString(), member.Roles, detail));
+
+    private string Requester(IActorRef requester) => AuditSources.Requester(requester, Cluster.Get(Context.System).SelfAddress);
+
+    // an entry asked for by an actor of the cluster (an ops command host, later enrolment and revocation)
+    private void AppendFromCluster(AppendAudit append)
+    {
+        var cluster = Cluster.Get(Context.System);
+        var refusal = AuditSources.AppendRefusal(Sender, address => cluster.State.Members.Any(m => m.Address.Equals(address)))
+            ?? (append.Action is AuditActions.Signer or AuditActions.Unreadable || string.IsNullOrWhiteSpace(append.Action) ? $"'{append.Action}' is not an action others may record" : null);
+        if (refusal is not null)
+        {
+            log.Warning("coordinator: refused an audit entry from {0}: {1}", Sender.Path, refusal);
+            Sender.Tell(new AuditRefused(refusal));
+            return;
+        }
+
+        var replyTo = Sender;
+        Audit(new AuditNote(append.Who, append.Action, append.Subject, append.Detail), entry => replyTo.Tell(new AuditRecorded(entry.Sequence, entry.Hash)));
+    }
+
+    // a rollback ended: noted in the job, audited, then answered
+    private void RolledBackOrNot(CheckpointStoreActor.RollbackDone done)
+    {
+        var (note, detail) = done.Answer switch
+        {
+            RolledBack back => ($"rolled back to checkpoint {back.CheckpointId}", $"rolled back to checkpoint {back.CheckpointId}; slice versions now [{string.Join(",", back.Versions)}]"),
+            CheckpointFailed failed => ($"rollback failed: {failed.Reason}", $"rollback to checkpoint {done.CheckpointId} failed: {failed.Reason}"),
+            var other => ($"rollback answered {other.GetType().Name}", $"rollback to checkpoint {done.CheckpointId} answered {other.GetType().Name}"),
+        };
+        state.Note(done.JobId, note, Now);
+        Audit(new AuditNote(Requester(done.ReplyTo), AuditActions.CheckpointRollback, done.JobId, detail), _ => done.ReplyTo.Tell(done.Answer));
     }
 
     private void Known(string jobId, Action<JobRecord> then)
@@ -365,11 +535,24 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    // a checkpoint request goes to the store with what the journal holds of the job
-    private void Checkpoints(object request) =>
-        checkpoints.Forward(new CheckpointStoreActor.Request(request, state.Job(CheckpointStoreActor.JobOf(request)) is { } job
-            ? new CheckpointStoreActor.JobCheckpoints(job.JobId, job.SliceLengths, [.. job.Checkpoints])
-            : null));
+    // a checkpoint request goes to the store with what the journal holds of the job; the first chunk of an
+    // existing checkpoint's file (an export) goes once its audit entry is written
+    private void Checkpoints(object request)
+    {
+        var job = state.Job(CheckpointStoreActor.JobOf(request));
+        var forwarded = new CheckpointStoreActor.Request(request, job is null ? null : new CheckpointStoreActor.JobCheckpoints(job.JobId, job.SliceLengths, [.. job.Checkpoints]));
+        if (request is FetchCheckpoint { Offset: 0 } fetch && job?.Checkpoints.LastOrDefault(c => fetch.CheckpointId is null || c.Id == fetch.CheckpointId) is { } exported)
+        {
+            var replyTo = Sender;
+            Audit(new AuditNote(Requester(replyTo), AuditActions.CheckpointExport, job.JobId, $"checkpoint {exported.Id}{(exported.Label is null ? "" : $" \"{exported.Label}\"")}"),
+                _ => checkpoints.Tell(forwarded, replyTo));
+            return;
+        }
+
+        checkpoints.Forward(forwarded);
+    }
+
+    private sealed record ChainChecked(AuditVerdict Verdict);
 
     private sealed class TakeOver
     {

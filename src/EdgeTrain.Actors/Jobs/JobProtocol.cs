@@ -80,7 +80,18 @@ public static class JobProtocol
     /// shard has acknowledged every merged update of this aggregator incarnation.
     /// </summary>
     public sealed record AggregatorProgress(
-        string JobId, string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous) : IEdgeTrainMessage;
+        string JobId, string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous) : IEdgeTrainMessage
+    {
+        /// <summary>
+        /// What the aggregator saw of each trainer node (by address) since its previous report: contributions
+        /// its rule used or left out, and contributions it refused; empty under the plain mean, which
+        /// uses every valid contribution and refuses only malformed ones.
+        /// </summary>
+        public Dictionary<string, Core.Reputation.ReputationDelta> Observed { get; init; } = [];
+
+        /// <summary>Why the rule left each node out, the latest time it did (node address → reason with the distance).</summary>
+        public Dictionary<string, string> LeftOutBecause { get; init; } = [];
+    }
 
     /// <summary>Asks the coordinator to compare every acknowledged merged update with what the shards hold now.</summary>
     public sealed record AuditUpdates(string JobId) : IEdgeTrainMessage;

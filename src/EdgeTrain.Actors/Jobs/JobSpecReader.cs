@@ -2,6 +2,7 @@ using System.Text.RegularExpressions;
 using Akka.Configuration;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Optimizers;
@@ -45,6 +46,7 @@ public static partial class JobSpecReader
         "codec.trainer-to-aggregator.type", "codec.trainer-to-aggregator.top-k", "codec.trainer-to-aggregator.block-size",
         "codec.aggregator-to-shard.type", "codec.aggregator-to-shard.top-k", "codec.aggregator-to-shard.block-size",
         "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
+        "aggregation.rule", "aggregation.beta", "aggregation.f", "aggregation.m", "aggregation.tau", "aggregation.iterations", "aggregation.clip-norm",
         "priority", "min-trainers", "max-trainers", "local-time-budget",
     ];
 
@@ -127,6 +129,12 @@ public static partial class JobSpecReader
             throw fields.Error("max-trainers", $"expected 0 (as many as are free) or at least min-trainers ({minTrainers}), found {maxTrainers}");
         }
 
+        var communication = ReadCommunication(fields);
+        if (communication.MergeRule.NeedsRounds && communication.MergeRule.ProblemWith(minTrainers) is { } tooFew)
+        {
+            throw fields.Error("min-trainers", $"{tooFew}: set min-trainers to at least {communication.MergeRule.MinimumContributions} (and place that many in each region)");
+        }
+
         var localSteps = fields.Int("local-steps", 1, 100_000);
         var localTimeBudget = fields.DurationOrOff("local-time-budget");
         if (localTimeBudget > TimeSpan.Zero && localSteps == 1)
@@ -150,7 +158,7 @@ public static partial class JobSpecReader
                 fields.Choice("outer-optimizer.type", OuterOptimizers, required: false),
                 (float)fields.Double("outer-optimizer.learning-rate", 0, 10, exclusiveMin: true),
                 (float)fields.Double("outer-optimizer.momentum", 0, 1, exclusiveMax: true)),
-            Communication: ReadCommunication(fields),
+            Communication: communication,
             Priority: fields.Int("priority", -1_000_000, 1_000_000),
             MinTrainers: minTrainers,
             MaxTrainers: maxTrainers,
@@ -166,6 +174,12 @@ public static partial class JobSpecReader
             throw fields.Error("aggregation.merge-count", $"expected {mergeCounts}, found '{mergeCount}'");
         }
 
+        var rule = ReadRule(fields);
+        if (rule.NeedsRounds && mergeCount != "trainers")
+        {
+            throw fields.Error("aggregation.merge-count", $"expected trainers with aggregation.rule = {rule.Name}{(rule.Clip == ClipNormKind.None ? "" : " or clip-norm")}: a robust rule merges one round of every trainer's contribution, found '{mergeCount}'");
+        }
+
         return new CommunicationSpec(
             ReadCodec(fields, "codec.trainer-to-aggregator"),
             ReadCodec(fields, "codec.aggregator-to-shard"),
@@ -179,7 +193,64 @@ public static partial class JobSpecReader
             string.Equals(fields.String("aggregation.merge-interval", "node or a duration such as 200ms"), "node", StringComparison.OrdinalIgnoreCase)
                 ? null
                 : fields.Duration("aggregation.merge-interval"),
-            fields.Bool("aggregation.wait-for-merge"));
+            fields.Bool("aggregation.wait-for-merge"),
+            rule.NeedsRounds ? rule : null);
+    }
+
+    private static readonly Dictionary<string, AggregationRuleKind> Rules = new()
+    {
+        ["mean"] = AggregationRuleKind.Mean,
+        ["trimmed-mean"] = AggregationRuleKind.TrimmedMean,
+        ["median"] = AggregationRuleKind.Median,
+        ["multi-krum"] = AggregationRuleKind.MultiKrum,
+        ["centered-clip"] = AggregationRuleKind.CenteredClip,
+    };
+
+    // aggregation.rule and its parameters; a parameter of another rule is refused, as a codec's are
+    private static AggregationRule ReadRule(HoconFieldReader fields)
+    {
+        var kind = fields.Choice("aggregation.rule", Rules, required: false);
+        (string Key, AggregationRuleKind Rule)[] owned =
+        [
+            ("aggregation.beta", AggregationRuleKind.TrimmedMean), ("aggregation.f", AggregationRuleKind.MultiKrum), ("aggregation.m", AggregationRuleKind.MultiKrum),
+            ("aggregation.tau", AggregationRuleKind.CenteredClip), ("aggregation.iterations", AggregationRuleKind.CenteredClip),
+        ];
+        foreach (var (key, rule) in owned)
+        {
+            if (kind != rule && fields.Has(key))
+            {
+                throw fields.Error(key, $"expected only with aggregation.rule = {new AggregationRule(rule).Name}; remove it for {new AggregationRule(kind).Name}");
+            }
+        }
+
+        var (clip, bound) = ReadClipNorm(fields);
+        var spec = new AggregationRule(
+            kind,
+            Beta: fields.Double("aggregation.beta", 0, 0.5, exclusiveMax: true),
+            F: fields.Int("aggregation.f", 0, 1_000),
+            M: fields.Int("aggregation.m", 0, 10_000),
+            Tau: fields.Double("aggregation.tau", 0, 1e9, exclusiveMin: true),
+            Iterations: fields.Int("aggregation.iterations", 1, 100),
+            Clip: clip,
+            ClipNorm: bound);
+        return spec.Problem() is { } problem ? throw fields.Error("aggregation.rule", problem) : spec;
+    }
+
+    // off | a positive number (an absolute bound on each contribution's L2 norm) | Nx-median (N times the round's median norm)
+    private static (ClipNormKind Kind, double Bound) ReadClipNorm(HoconFieldReader fields)
+    {
+        const string expected = "off, a positive number (the largest L2 norm of a contribution) or a multiple of the round's median norm such as 3x-median";
+        var text = fields.String("aggregation.clip-norm", expected).Trim();
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return (ClipNormKind.None, 0);
+        }
+
+        var relative = text.EndsWith("x-median", StringComparison.OrdinalIgnoreCase);
+        var number = relative ? text[..^"x-median".Length] : text;
+        return double.TryParse(number, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var bound) && bound > 0 && double.IsFinite(bound)
+            ? (relative ? ClipNormKind.RelativeToMedian : ClipNormKind.Absolute, bound)
+            : throw fields.Error("aggregation.clip-norm", $"expected {expected}, found '{text}'");
     }
 
     private static CodecSpec ReadCodec(HoconFieldReader fields, string key)

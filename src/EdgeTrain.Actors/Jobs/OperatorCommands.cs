@@ -32,6 +32,15 @@ public static class OperatorCommands
         };
     }
 
+    /// <summary>Who asked for an operator command (its <c>By</c>), for the audit log.</summary>
+    public static string By(object command) => command switch
+    {
+        ControlJob c => c.By,
+        SetJobPriority p => p.By,
+        DrainNode d => d.By,
+        _ => throw new ArgumentException($"not an operator command: {command?.GetType().Name}", nameof(command)),
+    };
+
     /// <summary>The answer once <paramref name="e"/> is applied; <paramref name="stopped"/> trainers were told to stop for it.</summary>
     public static object Answer(CoordinatorState state, ICoordinatorEvent e, int stopped, int priorityBefore)
     {

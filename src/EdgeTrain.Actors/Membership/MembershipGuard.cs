@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Actors.Membership;
 
@@ -136,7 +137,7 @@ public sealed record MembershipGuard(
 
         if (Revoked.Find(check.Serial!) is { } revocation)
         {
-            return $"its certificate {check.Serial} (node {check.NodeId}) was revoked at {revocation.RevokedAt:u} by {revocation.By}: {revocation.Reason}";
+            return $"its certificate {check.Serial} (node {check.NodeId}) was revoked at {revocation.RevokedAt:u}: {revocation.Reason}";
         }
 
         if (seen.NotAfter is { } end && now > end)

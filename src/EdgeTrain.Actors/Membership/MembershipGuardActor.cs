@@ -4,8 +4,11 @@ using Akka.Cluster;
 using Akka.DistributedData;
 using Akka.Event;
 using Akka.Remote;
+using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Security;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Audit;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Membership.GuardProtocol;
 
 namespace EdgeTrain.Actors.Membership;
@@ -16,14 +19,15 @@ namespace EdgeTrain.Actors.Membership;
 /// this node's transport saw dialling it, or its own TLS probe there (<see cref="CertificateProbe"/>) —
 /// and downs (and, if it stays, quarantines) a member whose certificate is refused, revoked or expired, does not
 /// grant every role the member claims, or cannot be learned within <c>edgetrain.security.bind-timeout</c>
-/// (decisions: <see cref="MembershipGuard"/>). It keeps the cluster's revocation list: a grow-only set
-/// replicated with Akka.DistributedData, merged into the node's own file in its identity folder and
-/// into the TLS checks of every new connection; and it carries out <see cref="RevokeNode"/>. Only a
-/// node that is up itself downs others; downing is idempotent, so whichever guard decides first downs.
+/// (decisions: <see cref="MembershipGuard"/>). It keeps the cluster's revocation list: a grow-only set of
+/// CA-signed entries replicated with Akka.DistributedData, each checked against the CA before it counts,
+/// merged into the node's copy in its identity folder and into the TLS checks of every new connection.
+/// On the node that holds the CA (<c>edgetrain seed --ca</c>) it carries out <see cref="RevokeNode"/>.
+/// Only a node that is up itself downs others; downing is idempotent, so whichever guard decides first downs.
 /// </summary>
 public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
 {
-    /// <summary>The key of the replicated revocation list: a grow-only set of revocations as JSON.</summary>
+    /// <summary>The key of the replicated revocation list: a grow-only set of CA-signed entries (<see cref="Revocation.ToLine"/>).</summary>
     public static readonly GSetKey<string> RevocationsKey = new("edgetrain-revocations");
 
     private readonly ILoggingAdapter log = Context.GetLogger();
@@ -32,16 +36,23 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
     private readonly SecuritySettings settings;
     private readonly PeerCertificates peers;
     private readonly X509Certificate2 certificate;
+    private readonly IdentityFolder identity;
+    private readonly CertificateAuthority? ca;
     private readonly HashSet<string> probing = new(StringComparer.Ordinal);
     private RevocationList revoked;
     private MembershipGuard guard;
 
-    /// <summary>Creates the guard of a node that holds <paramref name="certificate"/> and checks peers with <paramref name="peers"/>.</summary>
-    public MembershipGuardActor(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate)
+    /// <summary>
+    /// Creates the guard of a node that holds <paramref name="certificate"/> and checks peers with
+    /// <paramref name="peers"/>; <paramref name="ca"/> is the cluster's CA on the seed that revokes, else null.
+    /// </summary>
+    public MembershipGuardActor(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate, CertificateAuthority? ca)
     {
         this.settings = settings;
         this.peers = peers;
         this.certificate = certificate;
+        this.ca = ca;
+        identity = settings.Identity;
         revoked = peers.Revoked;
         guard = MembershipGuard.Create(cluster.SelfAddress.ToString(), revoked);
         foreach (var seen in peers.Listeners.Values)
@@ -71,9 +82,11 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         Receive<Recheck>(_ => Act());
         Receive<Probed>(OnProbed);
         Receive<QuarantineLater>(Quarantine);
-        Receive<Changed>(changed => Learn(changed.Get(RevocationsKey).Elements.Select(Revocation.FromJson).OfType<Revocation>()));
+        Receive<Changed>(changed => Learn(Checked(changed.Get(RevocationsKey).Elements)));
         Receive<RevokeNode>(Revoke);
-        Receive<GetRevocations>(_ => Sender.Tell(new RevocationListReply(revoked.All)));
+        Receive<GetRevocations>(_ => Sender.Tell(new RevocationListReply([.. revoked.Entries.Select(RevokedCertificate.Of)])));
+        Receive<AuditProtocol.AuditRecorded>(_ => { });
+        Receive<AuditProtocol.AuditRefused>(r => log.Warning("revocation: the coordinator did not audit it: {0}", r.Reason));
         Receive<UpdateSuccess>(_ => { });
         Receive<UpdateTimeout>(_ => log.Info("revocation list: not every node took the update within {0}; gossip brings it to the others", settings.RevocationWriteTimeout));
         Receive<IUpdateResponse>(r => log.Warning("revocation list: update failed: {0}", r));
@@ -83,8 +96,8 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     /// <summary>Props for the guard.</summary>
-    public static Props Props(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate) =>
-        Akka.Actor.Props.Create(() => new MembershipGuardActor(settings, peers, certificate));
+    public static Props Props(SecuritySettings settings, PeerCertificates peers, X509Certificate2 certificate, CertificateAuthority? ca) =>
+        Akka.Actor.Props.Create(() => new MembershipGuardActor(settings, peers, certificate, ca));
 
     /// <inheritdoc />
     protected override void PreStart()
@@ -95,7 +108,7 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         if (revoked.Count > 0)
         {
             // what this node knew before it joined goes to the others (a restarted node re-seeds the list)
-            var known = revoked.All.Select(r => r.ToJson()).ToList();
+            var known = revoked.Entries.Select(r => r.ToLine()).ToList();
             replicator.Tell(Dsl.Update(RevocationsKey, GSet<string>.Empty, WriteLocal.Instance, set => known.Aggregate(set, (s, r) => s.Add(r))));
         }
 
@@ -193,7 +206,27 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Learn(IEnumerable<Revocation> revocations)
+    // the replicated entries whose CA signature holds; any member can write to the set, so an entry
+    // that is malformed or signed by anyone but the CA is logged and ignored
+    private RevocationList Checked(IEnumerable<string> lines)
+    {
+        var list = RevocationList.Empty;
+        foreach (var line in lines)
+        {
+            try
+            {
+                list = list.Merge(RevocationList.Parse(line, peers.Authority, "replicated revocation list"));
+            }
+            catch (InvalidInputException e)
+            {
+                log.Warning("revocation list: ignored a replicated entry: {0}", e.Message);
+            }
+        }
+
+        return list;
+    }
+
+    private void Learn(RevocationList revocations)
     {
         var merged = revoked.Merge(revocations);
         if (ReferenceEquals(merged, revoked))
@@ -201,9 +234,9 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             return;
         }
 
-        foreach (var added in merged.All.Where(r => revoked.Find(r.Serial) != r))
+        foreach (var added in merged.Entries.Where(r => !ReferenceEquals(revoked.Find(r.Serial), r)))
         {
-            log.Warning("revocation list: certificate {0} (node {1}) revoked at {2:u} by {3}: {4}", added.Serial, added.NodeId, added.RevokedAt, added.By, added.Reason);
+            log.Warning("revocation list: {0}", added);
         }
 
         revoked = merged;
@@ -211,11 +244,11 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         guard = guard.WithRevoked(merged);
         try
         {
-            merged.Save(settings.RevocationFile);
+            identity.WriteRevocations(merged);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            log.Error(e, "revocation list: could not write {0}; this node checks the revocations it knows, but forgets them on restart until the cluster tells it again", settings.RevocationFile);
+            log.Error(e, "revocation list: could not write {0}; this node checks the revocations it knows, but forgets them on restart until the cluster tells it again", identity.RevokedPath);
         }
 
         Act();
@@ -231,11 +264,29 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var revocation = new Revocation(serial!, nodeId ?? "", revoke.Reason.Trim(), peers.Time.GetUtcNow(), revoke.By.Trim());
-        Learn([revocation]);
-        var json = (revoked.Find(serial!) ?? revocation).ToJson();
-        replicator.Tell(Dsl.Update(RevocationsKey, GSet<string>.Empty, new WriteAll(settings.RevocationWriteTimeout), set => set.Add(json)));
-        Sender.Tell(new NodeRevoked(revoked.Find(serial!) ?? revocation, member));
+        Revocation revocation;
+        try
+        {
+            // signed by the CA and appended to its folder's list before anyone hears of it
+            revocation = ca!.Revoke(serial!, nodeId ?? "", revoke.Reason.Trim());
+            Learn(ca.Revocations());
+        }
+        catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
+        {
+            log.Error(e, "revocation of {0} failed", revoke.Target);
+            Sender.Tell(new RevocationRefused(revoke.Target, $"the CA in {ca!.Folder} could not revoke {serial}: {e.Message}"));
+            return;
+        }
+
+        var line = revocation.ToLine();
+        replicator.Tell(Dsl.Update(RevocationsKey, GSet<string>.Empty, new WriteAll(settings.RevocationWriteTimeout), set => set.Add(line)));
+        log.Warning("membership guard: {0} revoked certificate {1} of node {2}{3}: {4}", revoke.By, revocation.Serial, revocation.NodeId, member is null ? "" : $" at {member}", revocation.Reason);
+        Context.ActorSelection("/user/" + ActorNames.CoordinatorProxy).Tell(new AuditProtocol.AppendAudit(
+            revoke.By.Trim(),
+            AuditActions.NodeRevoke,
+            member ?? revocation.NodeId,
+            $"node {(revocation.NodeId.Length == 0 ? "unknown" : revocation.NodeId)}, certificate serial {revocation.Serial}: {revocation.Reason}"));
+        Sender.Tell(new NodeRevoked(RevokedCertificate.Of(revocation), member));
     }
 
     // the certificate serial a revocation names (directly, or as the certificate bound to a member's address)
@@ -245,6 +296,11 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
         if (string.IsNullOrWhiteSpace(revoke.Target))
         {
             return "no target: expected a member's address (HOST:PORT or akka.ssl.tcp://edgetrain@HOST:PORT) or a certificate serial number";
+        }
+
+        if (ca is null)
+        {
+            return "this node holds no CA; revoke on the seed started with the cluster's CA (edgetrain seed --ca DIR)";
         }
 
         if (string.IsNullOrWhiteSpace(revoke.Reason) || string.IsNullOrWhiteSpace(revoke.By))
@@ -272,16 +328,12 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             return null;
         }
 
-        try
+        if (!RevocationList.TryNormalize(target, out var bySerial))
         {
-            serial = RevocationList.Normalize(target);
-        }
-        catch (InvalidInputException e)
-        {
-            return e.Problem;
+            return $"expected a member's address (HOST:PORT) or a certificate serial number in hex, found '{target}'";
         }
 
-        var bySerial = serial;
+        serial = bySerial;
         member = guard.Members.Values.FirstOrDefault(m => guard.CertificateOf(m.Address)?.Serial == bySerial)?.Address;
         nodeId = member is null ? null : guard.CertificateOf(member)?.NodeId;
         return null;

@@ -29,6 +29,13 @@ namespace EdgeTrain.Actors.Parameters;
 /// damaged, with no snapshot to stand in for it, cannot be recovered: the shard logs it, answers
 /// pulls with <see cref="SliceNotReady"/> and refuses to be created anew, rather than make up values.
 /// </para>
+/// <para>
+/// With a storage key (<c>edgetrain.storage.key-file</c>) the records are encrypted, and one whose tag
+/// does not match counts as damaged, as above. A record encrypted with a key this node does not have is
+/// a configuration error, not damage: the shard logs it (persistence id, sequence number, both key ids),
+/// recovers nothing, deletes nothing, and answers as a slice that cannot be recovered until it starts
+/// again on a node with the right key.
+/// </para>
 /// </summary>
 public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
 {
@@ -62,6 +69,10 @@ public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
     private long orphaned;
     private string? lost;
 
+    // the first record of the recovery that is encrypted with a storage key this node does not have
+    // (another key, or one while the node has none): nothing of the slice is recovered on this node
+    private string? otherKey;
+
     // when the entity started (recovery began, in its first incarnation) and how many journal events it
     // replayed: logged once it is recovered
     private long startedAt = Stopwatch.GetTimestamp();
@@ -80,35 +91,43 @@ public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
         snapshotEvery = nodeSnapshotEvery;
         Recover<SnapshotOffer>(offer =>
         {
-            if (!Offered(offer.Metadata, offer.Snapshot))
+            if (offer.Snapshot is CorruptSnapshot { OtherKey: true } foreign)
+            {
+                ForeignKey($"snapshot {offer.Metadata.SequenceNr}", foreign.Reason);
+            }
+            else if (!Offered(offer.Metadata, offer.Snapshot))
             {
                 damagedSnapshot = offer.Metadata.SequenceNr;
             }
         });
         Recover<SliceCreated>(e =>
         {
-            if (damagedSnapshot == 0)
+            if (Replaying)
             {
                 Create(e);
             }
         });
         Recover<UpdateApplied>(e =>
         {
-            if (damagedSnapshot == 0)
+            if (Replaying)
             {
                 Replay(e);
             }
         });
         Recover<ValuesRestored>(e =>
         {
-            if (damagedSnapshot == 0)
+            if (Replaying)
             {
                 Replay(e);
             }
         });
         Recover<CorruptEvent>(e =>
         {
-            if (damagedSnapshot == 0)
+            if (e.OtherKey)
+            {
+                ForeignKey($"journal event {LastSequenceNr}", e.Reason);
+            }
+            else if (Replaying)
             {
                 Damaged(e, LastSequenceNr);
             }
@@ -210,6 +229,10 @@ public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
     /// <inheritdoc />
     public override string PersistenceId => "slice-" + entityId;
 
+    // whether a replayed event is applied: not after a damaged snapshot (the recovery starts over
+    // below it), nor once a record of another storage key was met (nothing is recovered)
+    private bool Replaying => damagedSnapshot == 0 && otherKey is null;
+
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -251,9 +274,12 @@ public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
 
         if (lost is not null)
         {
-            // new values would pass for the trained ones: the job has to be started anew instead
+            // new values would pass for the trained ones: the job has to be started anew instead (or,
+            // for records of another storage key, this node given the cluster's key)
             log.Error("slice {0} ({1}) cannot be recovered ({2}); it will not be created again with new values", entityId, PersistenceId, lost);
-            Sender.Tell(new SliceInitRefused(init.JobId, init.Slice, $"slice {entityId} ({PersistenceId}) holds trained values that cannot be recovered ({lost}); start the job anew under another name"));
+            Sender.Tell(new SliceInitRefused(init.JobId, init.Slice, otherKey is not null
+                ? $"slice {entityId} ({PersistenceId}) cannot be read on this node ({lost}); give the node the cluster's storage key file and restart it"
+                : $"slice {entityId} ({PersistenceId}) holds trained values that cannot be recovered ({lost}); start the job anew under another name"));
             return;
         }
 
@@ -460,8 +486,38 @@ public sealed class ParameterShardActor : ReceivePersistentActor, IWithTimers
             corrupt);
     }
 
+    /// <summary>
+    /// A record of the recovery (<paramref name="which"/>) is encrypted with a storage key this node does
+    /// not have. That is a node's configuration, not damage: nothing of the slice is recovered here (a
+    /// recovery that skipped those records would go on from older values and, with its next snapshot,
+    /// trim the journal that holds the newer ones), and nothing is deleted. The slice answers
+    /// <see cref="SliceNotReady"/> until the entity starts again on a node with the right key.
+    /// </summary>
+    private void ForeignKey(string which, string reason)
+    {
+        if (otherKey is null)
+        {
+            otherKey = $"its {which} is encrypted with another storage key: {reason}";
+            log.Error(
+                "slice {0}: {1} of {2} is encrypted with a storage key this node does not have and is not read ({3}); the slice is not recovered on this node, and nothing of it is deleted",
+                entityId,
+                which,
+                PersistenceId,
+                reason);
+        }
+    }
+
     private void Recovered()
     {
+        if (otherKey is not null)
+        {
+            // whatever was read before the record of another key would be stale: none of it is kept
+            state = null;
+            lost = otherKey;
+            log.Error("slice {0} ({1}) cannot be recovered on this node: {2}; it answers pulls with SliceNotReady, writes and deletes nothing", entityId, PersistenceId, lost);
+            return;
+        }
+
         if (fallback is not null)
         {
             log.Warning(

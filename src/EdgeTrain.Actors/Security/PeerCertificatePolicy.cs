@@ -39,7 +39,7 @@ public enum RefusalReason
 /// <summary>The verdict on one peer certificate.</summary>
 /// <param name="Reason">Why it was refused (<see cref="RefusalReason.None"/>: accepted).</param>
 /// <param name="Detail">The refusal in words, or a description of the accepted certificate.</param>
-/// <param name="Serial">The certificate's serial number (normalised hex), when there is a certificate.</param>
+/// <param name="Serial">The certificate's serial number (upper-case hex, as <see cref="X509Certificate2.SerialNumber"/> writes it), when there is a certificate.</param>
 /// <param name="NodeId">The node the certificate names, when it names one.</param>
 /// <param name="Roles">The roles it grants.</param>
 public sealed record PeerCheck(RefusalReason Reason, string Detail, string? Serial, string? NodeId, IReadOnlyList<string> Roles)
@@ -77,7 +77,7 @@ public static class PeerCertificatePolicy
             return new PeerCheck(RefusalReason.NoCertificate, "it presented no certificate", null, null, []);
         }
 
-        var serial = RevocationList.Normalize(certificate.SerialNumber);
+        var serial = certificate.SerialNumber;
         var subject = certificate.Subject;
         if (now.UtcDateTime > certificate.NotAfter.ToUniversalTime())
         {
@@ -116,7 +116,7 @@ public static class PeerCertificatePolicy
 
         if (revoked.Find(serial) is { } revocation)
         {
-            return Refuse(RefusalReason.Revoked, $"certificate {serial} of node {revocation.NodeId} was revoked at {revocation.RevokedAt:u} by {revocation.By}: {revocation.Reason}");
+            return Refuse(RefusalReason.Revoked, $"certificate {serial} of node {revocation.NodeId} was revoked at {revocation.RevokedAt:u}: {revocation.Reason}");
         }
 
         var nodeId = NodeIdOf(certificate);

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Remote.Transport.DotNetty;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Actors.Security;
 
@@ -78,6 +79,9 @@ public sealed class PeerCertificates
 
     /// <summary>The newest certificate seen at each advertised address (<c>HOST:PORT</c>) this node dialled or probed.</summary>
     public IReadOnlyDictionary<string, PeerCertificateSeen> Listeners => listeners;
+
+    /// <summary>The cluster CA's certificate: the one root peers must chain to, and the signer of every revocation.</summary>
+    public X509Certificate2 Authority => authority;
 
     /// <summary>The clock the checks use.</summary>
     public TimeProvider Time => time;

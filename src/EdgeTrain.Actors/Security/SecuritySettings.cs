@@ -1,5 +1,6 @@
 using Akka.Configuration;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Actors.Security;
 
@@ -18,8 +19,8 @@ public enum SecurityMode
 /// list, and the timings of the membership guard (defaults and documentation in <c>reference.conf</c>).
 /// </summary>
 /// <param name="Mode">TLS or insecure.</param>
-/// <param name="IdentityDirectory">The node's identity folder (<c>node.crt</c>, <c>node.key</c>, <c>ca.crt</c>), a full path.</param>
-/// <param name="RevocationFile">The revocation list kept on this node, a full path.</param>
+/// <param name="IdentityDirectory">The node's identity folder (<see cref="IdentityFolder"/>: <c>node.crt</c>, <c>node.key</c>, <c>ca.crt</c>, and its copy of the revocation list, <c>revoked</c>), a full path.</param>
+/// <param name="CaDirectory">The cluster CA's folder (<c>ca.crt</c>, <c>ca.key</c>, <c>revoked</c>) on a seed that revokes certificates (<c>edgetrain seed --ca</c>), a full path; null on every other node.</param>
 /// <param name="BindTimeout">How long a member may stay without a certificate this node has seen at its address before the guard downs it.</param>
 /// <param name="RecheckInterval">How often the guard probes members it has not bound yet and checks every member again.</param>
 /// <param name="ProbeTimeout">The longest one TLS probe of a member's address waits.</param>
@@ -28,15 +29,15 @@ public enum SecurityMode
 public sealed record SecuritySettings(
     SecurityMode Mode,
     string IdentityDirectory,
-    string RevocationFile,
+    string? CaDirectory,
     TimeSpan BindTimeout,
     TimeSpan RecheckInterval,
     TimeSpan ProbeTimeout,
     TimeSpan QuarantineAfter,
     TimeSpan RevocationWriteTimeout)
 {
-    /// <summary>The name of a node's identity folder under its data folder.</summary>
-    public const string IdentityFolderName = "identity";
+    /// <summary>The node's identity folder.</summary>
+    public IdentityFolder Identity => new(IdentityDirectory);
 
     /// <summary>Reads <c>edgetrain.security</c> from <paramref name="edgetrain"/> (the <c>edgetrain</c> block); relative paths are under <paramref name="dataDirectory"/>.</summary>
     /// <exception cref="InvalidInputException">an unknown mode or a non-positive interval.</exception>
@@ -53,13 +54,12 @@ public sealed record SecuritySettings(
             _ => throw new InvalidInputException("configuration", "edgetrain.security.mode", $"expected tls or insecure, found '{modeText}'"),
         };
         var identity = c.GetString("identity-dir", "");
-        identity = Path.GetFullPath(string.IsNullOrWhiteSpace(identity) ? Path.Combine(dataDirectory, IdentityFolderName) : Path.Combine(dataDirectory, identity));
-        var revocations = c.GetString("revocation-file", "");
-        revocations = Path.GetFullPath(string.IsNullOrWhiteSpace(revocations) ? Path.Combine(identity, RevocationList.DefaultFileName) : Path.Combine(dataDirectory, revocations));
+        identity = Path.GetFullPath(string.IsNullOrWhiteSpace(identity) ? Path.Combine(dataDirectory, IdentityFolder.FolderName) : Path.Combine(dataDirectory, identity));
+        var ca = c.GetString("ca-dir", "");
         return new SecuritySettings(
             mode,
             identity,
-            revocations,
+            string.IsNullOrWhiteSpace(ca) ? null : Path.GetFullPath(Path.Combine(dataDirectory, ca)),
             Positive(c, "bind-timeout"),
             Positive(c, "recheck-interval"),
             Positive(c, "probe-timeout"),

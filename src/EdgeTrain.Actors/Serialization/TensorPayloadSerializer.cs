@@ -1,12 +1,16 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
+using Akka.Event;
 using Akka.Serialization;
+using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Integrity;
 using EdgeTrain.Core.Optimizers;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Parameters.ShardEvents;
@@ -30,6 +34,20 @@ namespace EdgeTrain.Actors.Serialization;
 /// Records of format 1 (written before checksums) are still read, unverified. The wire messages keep
 /// format 1: they are not stored, and TCP checks them in flight.
 /// </para>
+/// <para>
+/// With a storage key (<c>edgetrain.storage.key-file</c> of the ActorSystem's configuration, read the
+/// first time a stored record is written or read) the stored records are written in format 3: the
+/// format byte, then an <see cref="EncryptedBlob"/> (content kind stored record) whose plaintext is the
+/// record's fields, what format 2 holds between its format byte and its CRC: the AES-GCM tag takes the
+/// CRC's place. Its associated data also covers the format byte and the manifest, so a record cannot
+/// pass for another kind of record. The fields are written where the ciphertext goes and encrypted in
+/// place (one buffer, as for format 2). Formats 1 and 2 are still read with a key (records written
+/// before it was configured). A format-3 record whose tag does not match, that is truncated or whose
+/// header is damaged reads back as the damaged-record markers; one encrypted with another key than the
+/// node's, or while the node has none, reads back as the markers with <c>OtherKey</c> set, with both
+/// key ids in the reason. The serializer cannot know a record's persistence id or sequence number:
+/// the shard that recovers logs them with the reason.
+/// </para>
 /// </summary>
 public sealed class TensorPayloadSerializer : SerializerWithStringManifest
 {
@@ -38,6 +56,7 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
 
     private const byte FormatVersion = 1;
     private const byte ChecksummedFormatVersion = 2;
+    private const byte EncryptedFormatVersion = 3;
     private const string SliceDataManifest = "SD";
     private const string SliceChangesManifest = "SX";
     private const string MergedUpdateManifest = "MU";
@@ -51,10 +70,21 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     private const string RestoreSliceManifest = "RS";
     private const string ValuesRestoredManifest = "VR";
 
-    /// <summary>Created by Akka's serialization extension.</summary>
+    // the node's storage key: read from the configuration when a stored record is first written or read
+    // (command-line clients, which only send wire messages, never read the file)
+    private readonly Lazy<StorageKey?> storageKey;
+    private int plainNoted;
+
+    /// <summary>Created by Akka's serialization extension; the storage key comes from <paramref name="system"/>'s configuration.</summary>
     public TensorPayloadSerializer(ExtendedActorSystem system) : base(system)
     {
+        ArgumentNullException.ThrowIfNull(system);
+        storageKey = new Lazy<StorageKey?>(() => EdgeTrainSettings.StorageKeyOf(system.Settings.Config), LazyThreadSafetyMode.ExecutionAndPublication);
     }
+
+    /// <summary>The storage key stored records are encrypted with (null: none; they are written in format 2).</summary>
+    /// <exception cref="Core.InvalidInputException">the key file the configuration names does not load.</exception>
+    public StorageKey? StorageKey => storageKey.Value;
 
     /// <inheritdoc />
     public override int Identifier => SerializerId;
@@ -79,21 +109,26 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
     {
         // the hot messages are sized exactly: one allocation, no regrowth, no final copy
         var stored = obj is SliceCreated or UpdateApplied or SliceSnapshot or ValuesRestored;
+        var key = stored ? StorageKey : null;
+
+        // a stored record ends with its CRC, or its fields sit after an encryption header
+        var extra = !stored ? 0 : key is null ? Crc32C.Size : EncryptedBlob.HeaderSize;
         var writer = new Writer(
-            obj switch
+            extra + obj switch
             {
                 SliceData m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
                 SliceChanges m => 1 + Text(m.JobId) + 4 + 8 + 8 + Bytes(m.Payload),
                 MergedUpdate m => 1 + Text(m.JobId) + 4 + Text(m.AggregatorId) + 8 + Bytes(m.Payload),
                 Contribution m => 1 + Text(m.JobId) + Text(m.Region) + 4 + 8 + 8 + Bytes(m.Payload),
-                UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Bytes(m.Payload) + Crc32C.Size,
-                SliceCreated m => 64 + Floats(m.Values),
+                UpdateApplied m => 1 + Text(m.AggregatorId) + 8 + Bytes(m.Payload),
+                SliceCreated m => 1 + 28 + 4 + Floats(m.Values),
                 RestoreSlice m => 1 + Text(m.JobId) + 4 + 8 + Floats(m.Values),
-                ValuesRestored m => 1 + 8 + Floats(m.Values) + Crc32C.Size,
-                SliceSnapshot m => 256 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
-                _ => 256,
+                ValuesRestored m => 1 + 8 + Floats(m.Values),
+                SliceSnapshot m => 252 + Floats(m.Values) + Floats(m.First) + Floats(m.Second),
+                _ => 252,
             },
-            stored ? ChecksummedFormatVersion : FormatVersion);
+            !stored ? FormatVersion : key is null ? ChecksummedFormatVersion : EncryptedFormatVersion,
+            key is null ? 0 : EncryptedBlob.HeaderSize);
         switch (obj)
         {
             case SliceData m:
@@ -138,12 +173,25 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
                 throw new ArgumentException($"{obj?.GetType()} is not a tensor payload message", nameof(obj));
         }
 
-        if (stored)
+        if (key is not null)
+        {
+            writer.Encrypt(key, Context(EncryptedFormatVersion, Manifest(obj)));
+        }
+        else if (stored)
         {
             writer.Checksum();
         }
 
         return writer.ToArray();
+    }
+
+    // what the tag of a format-3 record covers beside its header: the format byte and the manifest
+    private static byte[] Context(byte format, string manifest)
+    {
+        var context = new byte[1 + Encoding.ASCII.GetByteCount(manifest)];
+        context[0] = format;
+        Encoding.ASCII.GetBytes(manifest, context.AsSpan(1));
+        return context;
     }
 
     /// <inheritdoc />
@@ -157,12 +205,26 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         };
     }
 
-    /// <summary>A journal event or snapshot: verified, and a marker instead of an exception when it is damaged.</summary>
-    private static object ReadStored(byte[] bytes, string manifest)
+    /// <summary>
+    /// A journal event or snapshot: verified (decrypted when it is encrypted), and a marker instead of an
+    /// exception when it is damaged or encrypted with a key this node does not have.
+    /// </summary>
+    private object ReadStored(byte[] bytes, string manifest)
     {
         try
         {
             var version = bytes.Length == 0 ? (byte)0 : bytes[0];
+            if (version == EncryptedFormatVersion)
+            {
+                return ReadEncrypted(bytes, manifest);
+            }
+
+            if (StorageKey is not null && Interlocked.Exchange(ref plainNoted, 1) == 0)
+            {
+                // the logger is made here, not in the constructor: serializers are made before the system can log
+                Logging.GetLogger(system, typeof(TensorPayloadSerializer)).Info("a stored {0} record of format {1} (not encrypted) is read although a storage key ({2}) is configured: it was written before the key was; new records are encrypted", manifest, version, StorageKey.Id);
+            }
+
             ReadOnlySpan<byte> body = bytes;
             if (version == ChecksummedFormatVersion)
             {
@@ -187,7 +249,49 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         }
         catch (SerializationException e)
         {
-            return manifest == SliceSnapshotManifest ? new CorruptSnapshot(e.Message) : new CorruptEvent(manifest, e.Message);
+            return Marker(manifest, e.Message, otherKey: false);
+        }
+    }
+
+    private static object Marker(string manifest, string reason, bool otherKey) =>
+        manifest == SliceSnapshotManifest ? new CorruptSnapshot(reason, otherKey) : new CorruptEvent(manifest, reason, otherKey);
+
+    /// <summary>A record of format 3: authenticated and decrypted into a pooled buffer, then parsed.</summary>
+    private object ReadEncrypted(byte[] bytes, string manifest)
+    {
+        var key = StorageKey;
+        var blob = bytes.AsSpan(1);
+        var source = $"tensor payload {manifest}";
+        var check = EncryptedBlob.Check(blob, key);
+        if (check is BlobCheck.NoKey or BlobCheck.OtherKey)
+        {
+            var needed = EncryptedBlob.KeyIdOf(blob);
+            return Marker(manifest, check == BlobCheck.NoKey
+                ? $"{source}: encrypted with storage key {needed}, and this node has no storage key (edgetrain.storage.key-file): not read"
+                : $"{source}: encrypted with storage key {needed}, and this node's key is {key!.Id} ({key.Source}): not read", otherKey: true);
+        }
+
+        var size = blob.Length - EncryptedBlob.HeaderSize;
+        var plaintext = size > 0 ? ArrayPool<byte>.Shared.Rent(size) : [];
+        try
+        {
+            var length = EncryptedBlob.Open(blob, key, EncryptedContent.StoredRecord, source, Context(EncryptedFormatVersion, manifest), plaintext);
+            return Read(new Reader(plaintext.AsSpan(0, length), manifest), manifest);
+        }
+        catch (Core.InvalidInputException e)
+        {
+            return Marker(manifest, e.Message, otherKey: false);
+        }
+        catch (SerializationException e)
+        {
+            return Marker(manifest, e.Message, otherKey: false);
+        }
+        finally
+        {
+            if (plaintext.Length > 0)
+            {
+                ArrayPool<byte>.Shared.Return(plaintext, clearArray: true);
+            }
         }
     }
 
@@ -265,10 +369,15 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
         private byte[] buffer;
         private int position;
 
-        public Writer(int capacity, byte formatVersion)
+        // where the fields start: after the format byte, and an encryption header when there is one
+        private readonly int fieldsAt;
+
+        public Writer(int capacity, byte formatVersion, int reserved = 0)
         {
             buffer = new byte[capacity];
             buffer[position++] = formatVersion;
+            position += reserved;
+            fieldsAt = position;
         }
 
         public Writer String(string value)
@@ -356,6 +465,13 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             position += Crc32C.Size;
         }
 
+        /// <summary>Encrypts the fields in place, behind the encryption header reserved before them.</summary>
+        public void Encrypt(StorageKey key, byte[] context)
+        {
+            var fields = buffer.AsSpan(fieldsAt, position - fieldsAt);
+            EncryptedBlob.Seal(fields, key, EncryptedContent.StoredRecord, context, buffer.AsSpan(1, position - 1));
+        }
+
         public byte[] ToArray() => position == buffer.Length ? buffer : buffer.AsSpan(0, position).ToArray();
 
         private void Ensure(int more)
@@ -383,6 +499,14 @@ public sealed class TensorPayloadSerializer : SerializerWithStringManifest
             }
 
             position = 1;
+        }
+
+        // the fields of a decrypted record: no format byte before them
+        public Reader(ReadOnlySpan<byte> fields, string manifest)
+        {
+            bytes = fields;
+            this.manifest = manifest;
+            position = 0;
         }
 
         public string String()

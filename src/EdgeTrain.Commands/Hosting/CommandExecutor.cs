@@ -1,15 +1,19 @@
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Logging;
 using EdgeTrain.Commands.Palettes;
 using EdgeTrain.Commands.Parsing;
+using EdgeTrain.Core.Audit;
 
 namespace EdgeTrain.Commands.Hosting;
 
 /// <summary>
 /// Runs one command line against the node: parses it, refuses a mutating command without the right
-/// token (and logs the refusal with the client's address), runs the command and turns its outcome
+/// token (and logs the refusal with the client's address), records a mutating command in the coordinator's
+/// audit log unless the coordinator records it itself, runs the command and turns its outcome
 /// into an exit code: 0 success, 1 failed (or refused), 2 usage error.
 /// </summary>
 public sealed class CommandExecutor
@@ -64,12 +68,16 @@ public sealed class CommandExecutor
                 return ExitCodes.Failure;
             }
 
+            var command = AllPalettes.Commands.First(c => c.Spec == parsed.Spec);
             if (parsed.Spec.Mutating)
             {
                 log.Info("edgetrain-cmd: '{0}' from {1}", commandLine, peer);
+                if (!command.RecordedByCoordinator)
+                {
+                    await RecordAsync(parsed.Spec.Name, commandLine, peer, error, cancellation).ConfigureAwait(false);
+                }
             }
 
-            var command = AllPalettes.Commands.First(c => c.Spec == parsed.Spec);
             var context = new CommandContext(node, settings, logs, peer, line, error, cancellation) { Coordinator = coordinator };
             return await command.Run(parsed, context).ConfigureAwait(false);
         }
@@ -86,6 +94,42 @@ public sealed class CommandExecutor
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
         {
             return ExitCodes.Success;
+        }
+    }
+
+    // A mutating command the coordinator does not carry out goes into its audit log before it runs. A
+    // coordinator that does not answer (it may be on the very node being downed) does not stop the command:
+    // the client is told that it is not recorded, and so is this node's log.
+    private async Task RecordAsync(string name, string commandLine, string peer, Func<string, Task> error, CancellationToken cancellation)
+    {
+        var cluster = Akka.Cluster.Cluster.Get(node.System);
+        string? problem;
+        if (cluster.SelfMember.Status is not (MemberStatus.Up or MemberStatus.WeaklyUp or MemberStatus.Joining or MemberStatus.Leaving or MemberStatus.Exiting))
+        {
+            problem = "this node is not a member of a cluster";
+        }
+        else
+        {
+            var append = new AuditProtocol.AppendAudit($"edgetrain-cmd ({peer})", AuditActions.Ops(name), node.Address, commandLine);
+            try
+            {
+                problem = await coordinator.Ask<object>(append, settings.AskTimeout, cancellation).ConfigureAwait(false) switch
+                {
+                    AuditProtocol.AuditRecorded => null,
+                    AuditProtocol.AuditRefused refused => refused.Reason,
+                    var other => $"unexpected answer {other.GetType().Name}",
+                };
+            }
+            catch (AskTimeoutException)
+            {
+                problem = $"no answer from the job coordinator within {settings.AskTimeout.TotalSeconds:0} s";
+            }
+        }
+
+        if (problem is not null)
+        {
+            log.Warning("edgetrain-cmd: '{0}' from {1} is not in the audit log: {2}", commandLine, peer, problem);
+            await error($"edgetrain-cmd: warning: '{name}' runs without an audit entry: {problem}").ConfigureAwait(false);
         }
     }
 }

@@ -17,6 +17,7 @@ public static class AllPalettes
         .. LogPalette.Commands,
         .. JobPalette.Commands,
         .. EdgeTrainPalettes.Commands,
+        .. AuditPalette.Commands,
         new(Help, ShowHelp),
     ];
 

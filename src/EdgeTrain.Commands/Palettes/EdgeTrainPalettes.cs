@@ -18,7 +18,7 @@ public static class EdgeTrainPalettes
     public static IEnumerable<PaletteCommand> Commands =>
     [
         new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution, jobs, draining", []), Nodes),
-        new(new("node drain", "the node finishes the jobs it trains and the scheduler places no new trainer on it; it stays a member", [ClusterPalette.Address], Mutating: true), Drain),
+        new(new("node drain", "the node finishes the jobs it trains and the scheduler places no new trainer on it; it stays a member", [ClusterPalette.Address], Mutating: true), Drain, RecordedByCoordinator: true),
         new(new("shards list", "every parameter slice of a job: its node, version and last update", [JobPalette.Job]), Slices),
         new(new("checkpoint list", "a job's checkpoints: id, time, label, slice versions, size, CRC-32C", [JobPalette.Job]), Checkpoints),
     ];

@@ -32,10 +32,10 @@ public static class JobPalette
         new(new("job list", "every job the coordinator knows: state, time, samples, accuracy, loss, updates, priority", []), List),
         new(new("job show", "one job in detail: priority, reservation, why it waits, totals, trainers, slices per node, the audit of acknowledged updates, latest events", [Job]), Show),
         new(new("job queue", "the scheduler's queue in order of service: position, job, priority, state, trainers held/min/max, why it waits; trainer slots in all and free", []), Queue),
-        new(new("job pause", "stops the job's trainers and keeps its slices; its time limit stops counting", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Pause)),
-        new(new("job resume", "starts the trainers of a paused job again from the slices' current values", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Resume)),
-        new(new("job cancel", "ends the job for good (state cancelled); its trainers stop", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Cancel)),
-        new(new("job priority", "sets a job's priority; the scheduler acts on it at once (a higher one may preempt lower ones, a lower one may be preempted)", [Job, Priority], Mutating: true), SetPriority),
+        new(new("job pause", "stops the job's trainers and keeps its slices; its time limit stops counting", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Pause), RecordedByCoordinator: true),
+        new(new("job resume", "starts the trainers of a paused job again from the slices' current values", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Resume), RecordedByCoordinator: true),
+        new(new("job cancel", "ends the job for good (state cancelled); its trainers stop", [Job], Mutating: true), (c, x) => Control(c, x, JobControl.Cancel), RecordedByCoordinator: true),
+        new(new("job priority", "sets a job's priority; the scheduler acts on it at once (a higher one may preempt lower ones, a lower one may be preempted)", [Job, Priority], Mutating: true), SetPriority, RecordedByCoordinator: true),
     ];
 
     private static async Task<int> List(ParsedCommand command, CommandContext context)

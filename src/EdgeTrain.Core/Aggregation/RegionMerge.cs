@@ -1,4 +1,5 @@
 using System.Globalization;
+using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
 
 namespace EdgeTrain.Core.Aggregation;
@@ -12,6 +13,13 @@ namespace EdgeTrain.Core.Aggregation;
 /// codec drops stays here and joins the next merged update of the slice), which stays pending
 /// until its shard acknowledges it. Contributions arrive encoded and are merged straight from
 /// their payload.
+/// <para>
+/// With a robust rule (<see cref="Rule"/>: anything but a plain mean) contributions are not summed as
+/// they come: each trainer's round of whole updates is collected (<see cref="RoundBuffer"/>), and once
+/// <see cref="MergeCount"/> trainers have a complete round (or on the merge timer, every trainer that
+/// sent anything is complete and the rule has enough of them) <see cref="FlushRound"/> merges the round
+/// by the rule and turns it into one merged update per slice, with a verdict per trainer.
+/// </para>
 /// </summary>
 public sealed class RegionMerge
 {
@@ -21,6 +29,8 @@ public sealed class RegionMerge
     private readonly SortedDictionary<long, PendingUpdate>[] pending;
     private readonly Parameters.AppliedSequences[] acknowledged;
     private readonly SliceEncoder encoder;
+    private readonly int[] sliceLengths;
+    private RoundBuffer? rounds;
 
     /// <summary>Creates the merge state for a job whose slices have <paramref name="sliceLengths"/>.</summary>
     /// <param name="sliceLengths">Floats per slice.</param>
@@ -40,7 +50,73 @@ public sealed class RegionMerge
         MergeCount = mergeCount;
         StalenessExponent = stalenessExponent;
         encoder = new SliceEncoder(mergedCodec ?? new CodecSpec(CodecKind.None), errorFeedback, sliceLengths);
+        this.sliceLengths = [.. sliceLengths];
     }
+
+    /// <summary>How a round is merged (the plain mean as contributions come, unless a robust rule is set).</summary>
+    public AggregationRule Rule { get; private set; } = AggregationRule.Mean;
+
+    /// <summary>Whether contributions are collected in rounds for a robust rule.</summary>
+    public bool RoundMode => rounds is not null;
+
+    /// <summary>Sets the rule; a change drops the contributions collected under the old one.</summary>
+    public void SetRule(AggregationRule rule)
+    {
+        ArgumentNullException.ThrowIfNull(rule);
+        if (rule == Rule)
+        {
+            return;
+        }
+
+        Rule = rule;
+        rounds = rule.NeedsRounds ? new RoundBuffer(sliceLengths) : null;
+    }
+
+    /// <summary>Trainers with a complete round waiting (round mode).</summary>
+    public int CompleteRounds => rounds?.Complete ?? 0;
+
+    /// <summary>Trainers that sent part of a round (round mode).</summary>
+    public int IncompleteRounds => rounds?.Incomplete ?? 0;
+
+    /// <summary>
+    /// Whether a round should be merged now: <see cref="MergeCount"/> trainers have a complete round, or
+    /// (<paramref name="timer"/>: the merge interval passed) every trainer that sent anything is complete
+    /// and there are enough for the rule.
+    /// </summary>
+    public bool RoundReady(bool timer) => rounds is not null && (rounds.Complete >= MergeCount
+        || (timer && rounds.Incomplete == 0 && rounds.Complete > 0 && rounds.Complete >= Rule.MinimumContributions));
+
+    /// <summary>
+    /// Merges the complete rounds by <see cref="Rule"/> into one pending update per slice; returns them with
+    /// the rule's verdicts (null when no round is complete).
+    /// </summary>
+    public (IReadOnlyList<PendingUpdate> Updates, RoundResult Result)? FlushRound(DateTime nowUtc)
+    {
+        if (rounds is null || rounds.Complete == 0)
+        {
+            return null;
+        }
+
+        var result = RobustMerge.Merge(rounds.Take(), Rule);
+        var updates = new List<PendingUpdate>(accumulators.Length);
+        for (var slice = 0; slice < accumulators.Length; slice++)
+        {
+            var values = result.Merged.AsSpan(rounds.Offset(slice), accumulators[slice].Length).ToArray();
+            if (Share != 1f)
+            {
+                System.Numerics.Tensors.TensorPrimitives.Multiply(values, Share, values);
+            }
+
+            var update = new PendingUpdate(slice, ++nextSequence[slice], encoder.Encode(slice, values), nowUtc);
+            pending[slice][update.Sequence] = update;
+            updates.Add(update);
+        }
+
+        return (updates, result);
+    }
+
+    /// <summary>Drops the round a trainer had begun (it left the job, or was quarantined).</summary>
+    public void Forget(string trainer) => rounds?.Forget(trainer);
 
     /// <summary>Contributions per slice that make one merged update.</summary>
     public int MergeCount { get; private set; }
@@ -96,7 +172,8 @@ public sealed class RegionMerge
     /// <param name="weight">Samples behind the contribution.</param>
     /// <param name="payload">The contribution, encoded with any codec.</param>
     /// <param name="source">Who sent it, for the reason.</param>
-    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<byte> payload, string source = "contribution")
+    /// <param name="trainer">The trainer's identity, whose round the contribution belongs to in round mode (default: <paramref name="source"/>).</param>
+    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<byte> payload, string source = "contribution", string? trainer = null)
     {
         if (slice < 0 || slice >= accumulators.Length)
         {
@@ -119,6 +196,12 @@ public sealed class RegionMerge
 
         try
         {
+            if (rounds is not null)
+            {
+                rounds.Add(trainer ?? source, slice, discounted, payload);
+                return null;
+            }
+
             var codec = TensorCodecs.ForPayload(payload, source);
             accumulators[slice].AddEncoded(codec, payload, discounted, source);
             return null;
@@ -142,7 +225,7 @@ public sealed class RegionMerge
     }
 
     /// <summary>True when slice <paramref name="slice"/> has enough contributions for a merged update.</summary>
-    public bool Ready(int slice) => accumulators[slice].Count >= MergeCount;
+    public bool Ready(int slice) => rounds is null && accumulators[slice].Count >= MergeCount;
 
     /// <summary>Merges what slice <paramref name="slice"/> has into a new pending update (null when it has nothing).</summary>
     public PendingUpdate? Flush(int slice, DateTime nowUtc)

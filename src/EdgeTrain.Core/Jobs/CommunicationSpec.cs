@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
 
 namespace EdgeTrain.Core.Jobs;
@@ -17,14 +18,19 @@ namespace EdgeTrain.Core.Jobs;
 /// from (synchronous rounds, as DiLoCo takes them; a missing trainer holds the others back at most
 /// <paramref name="MergeInterval"/>). Off: they go on at once (asynchronous).
 /// </param>
+/// <param name="Rule">How a region merges one round of contributions (null: the weighted mean as they come).</param>
 public sealed record CommunicationSpec(
     CodecSpec TrainerToAggregator,
     CodecSpec AggregatorToShard,
     bool ErrorFeedback = true,
     int MergeCount = CommunicationSpec.NodeDefault,
     TimeSpan? MergeInterval = null,
-    bool WaitForMerge = false)
+    bool WaitForMerge = false,
+    AggregationRule? Rule = null)
 {
+    /// <summary>The merge rule (the weighted mean when none is given).</summary>
+    public AggregationRule MergeRule => Rule ?? AggregationRule.Mean;
+
     /// <summary><see cref="MergeCount"/>: use the aggregator nodes' setting.</summary>
     public const int NodeDefault = 0;
 

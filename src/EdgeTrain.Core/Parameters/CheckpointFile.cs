@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using EdgeTrain.Core.Integrity;
+using EdgeTrain.Core.Security;
 
 namespace EdgeTrain.Core.Parameters;
 
@@ -70,6 +71,12 @@ public sealed record CheckpointContents(string JobId, long Id, DateTime TakenUtc
 /// Reading verifies the checksum first, then every length, and refuses a damaged or truncated file
 /// with an <see cref="InvalidInputException"/> that names the file and the part that is wrong.
 /// Writing goes to a temporary file that is then renamed, so a crash never leaves half a checkpoint.
+/// <para>
+/// With a <see cref="StorageKey"/> (<c>edgetrain.storage.key-file</c>, or a program's <c>--key</c>)
+/// the file on disk is these bytes inside an <see cref="EncryptedBlob"/> (AES-256-GCM, content kind
+/// checkpoint file); reading one then needs that key, and a plain file is refused while a key is
+/// configured (see <see cref="StoredFile"/>).
+/// </para>
 /// </summary>
 public static class CheckpointFile
 {
@@ -137,62 +144,55 @@ public static class CheckpointFile
         return bytes;
     }
 
-    /// <summary>Writes <paramref name="checkpoint"/> to <paramref name="path"/> (through a temporary file and a rename), creating its folder.</summary>
-    public static void Write(string path, CheckpointContents checkpoint) => WriteAsync(path, checkpoint).GetAwaiter().GetResult();
+    /// <summary>
+    /// Writes <paramref name="checkpoint"/> to <paramref name="path"/> (through a temporary file and a
+    /// rename), creating its folder; encrypted with <paramref name="key"/> when it is given.
+    /// </summary>
+    public static void Write(string path, CheckpointContents checkpoint, StorageKey? key = null) => WriteAsync(path, checkpoint, key).GetAwaiter().GetResult();
 
     /// <summary>
     /// Writes <paramref name="checkpoint"/> to <paramref name="path"/> as <see cref="Write"/> does, with
     /// asynchronous file I/O, so that an actor's thread never blocks on the disk.
     /// </summary>
-    public static async Task WriteAsync(string path, CheckpointContents checkpoint, CancellationToken cancellation = default)
-    {
-        ArgumentNullException.ThrowIfNull(path);
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temporary = full + ".tmp";
-        var bytes = ToBytes(checkpoint);
-        await using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
-        {
-            await stream.WriteAsync(bytes, cancellation).ConfigureAwait(false);
-            await stream.FlushAsync(cancellation).ConfigureAwait(false);
-            stream.Flush(flushToDisk: true);
-        }
-
-        File.Move(temporary, full, overwrite: true);
-    }
+    public static Task WriteAsync(string path, CheckpointContents checkpoint, StorageKey? key = null, CancellationToken cancellation = default) =>
+        StoredFile.WriteAsync(path, ToBytes(checkpoint), key, EncryptedContent.CheckpointFile, cancellation);
 
     /// <summary>Reads and verifies the checkpoint file at <paramref name="path"/> as <see cref="Read"/> does, with asynchronous file I/O.</summary>
-    /// <exception cref="InvalidInputException">the file is missing, damaged, truncated or not a checkpoint file (the message names it).</exception>
-    public static async Task<CheckpointContents> ReadAsync(string path, CancellationToken cancellation = default)
+    /// <exception cref="InvalidInputException">as <see cref="Read"/>.</exception>
+    public static async Task<CheckpointContents> ReadAsync(string path, StorageKey? key = null, CancellationToken cancellation = default)
     {
-        ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path))
-        {
-            throw new InvalidInputException(path, "", "checkpoint file not found");
-        }
-
-        byte[] bytes;
-        try
-        {
-            bytes = await File.ReadAllBytesAsync(path, cancellation).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new InvalidInputException(path, "", $"cannot be read: {e.Message}", e);
-        }
-
+        var bytes = await StoredFile.ReadAsync(path, key, EncryptedContent.CheckpointFile, "checkpoint file", cancellation).ConfigureAwait(false);
         return FromBytes(bytes, path);
     }
 
-    /// <summary>Reads and verifies the checkpoint file at <paramref name="path"/>.</summary>
-    /// <exception cref="InvalidInputException">the file is missing, damaged, truncated or not a checkpoint file (the message names it).</exception>
-    public static CheckpointContents Read(string path) => ReadAsync(path).GetAwaiter().GetResult();
+    /// <summary>
+    /// Reads and verifies the checkpoint file at <paramref name="path"/>: decrypted with
+    /// <paramref name="key"/> when it is encrypted, as it is when it is plain and no key is given.
+    /// </summary>
+    /// <exception cref="InvalidInputException">
+    /// the file is missing, damaged, truncated or not a checkpoint file; or it is plain while a key is
+    /// given, encrypted while none is, or encrypted with another key (the message names it).
+    /// </exception>
+    public static CheckpointContents Read(string path, StorageKey? key = null) => ReadAsync(path, key).GetAwaiter().GetResult();
 
-    /// <summary>Parses and verifies a checkpoint file's bytes; <paramref name="source"/> names them in errors.</summary>
-    /// <exception cref="InvalidInputException">the bytes are damaged, truncated or not a checkpoint file.</exception>
+    /// <summary>
+    /// Parses and verifies a checkpoint file's bytes as stored, decrypting them with <paramref name="key"/>
+    /// when they are encrypted; <paramref name="source"/> names them in errors.
+    /// </summary>
+    /// <exception cref="InvalidInputException">as <see cref="Read"/>.</exception>
+    public static CheckpointContents FromStoredBytes(byte[] stored, string source, StorageKey? key) =>
+        FromBytes(EncryptedBlob.Unprotect(stored, key, EncryptedContent.CheckpointFile, source), source);
+
+    /// <summary>Parses and verifies a plain checkpoint file's bytes; <paramref name="source"/> names them in errors.</summary>
+    /// <exception cref="InvalidInputException">the bytes are damaged, truncated, encrypted or not a checkpoint file.</exception>
     public static CheckpointContents FromBytes(ReadOnlySpan<byte> bytes, string source)
     {
         ArgumentNullException.ThrowIfNull(source);
+        if (EncryptedBlob.IsEncrypted(bytes))
+        {
+            throw new InvalidInputException(source, "encryption", $"encrypted with storage key {EncryptedBlob.KeyIdOf(bytes) ?? "(unknown: truncated header)"}; it must be decrypted first (--key FILE, or edgetrain.storage.key-file)");
+        }
+
         if (bytes.Length < Magic.Length || !bytes[..Magic.Length].SequenceEqual(Magic))
         {
             throw new InvalidInputException(source, "magic", "not an EdgeTrain checkpoint file (expected it to start with \"ETCK\")");

@@ -1,3 +1,4 @@
+using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
 
 namespace EdgeTrain.Core.Scheduling;
@@ -48,3 +49,11 @@ public sealed record NodeDrained(string Address, DateTime AtUtc, string By) : IC
 /// in slice order, and the CRC-32C of the values (<see cref="Parameters.CheckpointFile.ContentHash"/>).
 /// </summary>
 public sealed record CheckpointTaken(string JobId, long Id, DateTime TakenUtc, string? Label, long[] Versions, int[] Lengths, uint ContentHash) : ICoordinatorEvent;
+
+/// <summary>
+/// An entry was appended to the audit log (<see cref="AuditLog"/>). Persisted in the same atomic write as
+/// the event of the operation it records, when there is one, so that neither is stored without the other.
+/// Its journal record is the entry's stored form (<see cref="AuditEncoding.Stored"/>); a record that cannot
+/// be read comes back as a stand-in (<see cref="AuditEntry.Unreadable"/>) and fails verification there.
+/// </summary>
+public sealed record AuditAppended(AuditEntry Entry) : ICoordinatorEvent;

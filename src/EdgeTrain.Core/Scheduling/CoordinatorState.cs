@@ -1,10 +1,11 @@
+using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
 
 namespace EdgeTrain.Core.Scheduling;
 
 /// <summary>
 /// Everything the JobCoordinator knows, as plain state without Akka: the jobs (<see cref="JobRecord"/>),
-/// the registered nodes and the drained ones. Persisted events change it through <see cref="Apply"/>,
+/// the registered nodes and the drained ones, and the audit log (<see cref="Audit"/>). Persisted events change it through <see cref="Apply"/>,
 /// the same function for recovery and for live handling (the shape of Akka's
 /// <c>ShardCoordinator.CoordinatorState.Updated</c>); what the nodes report comes in through the
 /// observation methods; the scheduler's decisions (<see cref="Scheduler.Decide"/>) are carried out by
@@ -17,6 +18,9 @@ public sealed class CoordinatorState
     private readonly List<JobRecord> order = [];
     private readonly Dictionary<string, TrainerNode> nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> drained = new(StringComparer.Ordinal);
+
+    /// <summary>The audit log: every entry the journal holds, the head of the chain, the current signer.</summary>
+    public AuditLog Audit { get; } = new();
 
     /// <summary>Every job, in the order they were submitted.</summary>
     public IReadOnlyList<JobRecord> Jobs => order;
@@ -80,6 +84,9 @@ public sealed class CoordinatorState
                 break;
             case NodeDrained d:
                 drained.Add(d.Address);
+                break;
+            case AuditAppended appended:
+                Audit.Add(appended.Entry);
                 break;
             case CheckpointTaken c when Job(c.JobId) is { } job:
                 job.AddCheckpoint(new CheckpointRecord(c.Id, c.TakenUtc, c.Label, c.Versions, c.Lengths, c.ContentHash));

@@ -25,11 +25,13 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-               [--cmd-port P] [--cmd-host H] [--insecure]
+               [--cmd-port P] [--cmd-host H] [--ca DIR] [--insecure]
                       run a seed node (the JobCoordinator) with a console and a command host for
                       edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C;
                       over mutual TLS with its identity in D/identity (node.crt, node.key, ca.crt,
-                      from enrolment), or without TLS with --insecure (debugging only)
+                      from enrolment), or without TLS with --insecure (debugging only); with
+                      --ca DIR (the cluster's CA, edgetrain ca init) it carries out
+                      edgetrain-cmd node revoke
           submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
                       submit a job to a cluster; --priority overrides the job file's priority
                       (higher is served first); --wait follows it to the end
@@ -47,17 +49,45 @@ public static class SeedCli
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
                       and measured on, the first job)
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
+                      [--key FILE] [--config F]
                       train the job in this process (the single-process baseline) until its
                       target accuracy, or exactly N epochs with --epochs; writes DIR/metrics.csv
                       and DIR/curves.png (default DIR: runs/local-<job>); --init FILE starts
-                      from a checkpoint file instead of the job's initialisation
+                      from a checkpoint file instead of the job's initialisation (an encrypted
+                      one with the storage key of --key, or of edgetrain.storage.key-file)
           checkpoint list|save|rollback|export --job ID --seed HOST:PORT [--id N] [--label L]
-                      [--out FILE] [--json]
+                      [--out FILE] [--json] [--key FILE] [--config F]
                       a job's checkpoints: save one (every slice at its version), list them,
                       roll every slice back to checkpoint N (bit for bit), or export one
-                      (default the newest) to FILE for evaluate and train-local --init
-          evaluate --model FILE --job JOB.conf [--json]
-                      score a checkpoint file with the job's model on its test set
+                      (default the newest) to FILE for evaluate and train-local --init, as the
+                      coordinator stores it (encrypted when it has a storage key; verified when
+                      this command has the key too)
+          audit verify --seed HOST:PORT [--trust FILE|sha256:ID ...] [--json]
+          audit verify --file FILE [--trust ...] [--json]
+                      check the coordinator's hash-chained, signed audit log (or an export of it):
+                      prints "audit chain verified: N entries, head #N HASH" and exits 0, or names
+                      the first entry that does not verify and why and exits 1; --trust accepts only
+                      the given signer keys (a .pub.pem file or a key id)
+          audit export --seed HOST:PORT --out FILE
+                      write the whole audit log to FILE as JSON Lines
+          audit key --data-dir DIR
+                      the id of the audit signing key in a seed's data folder, for --trust
+          evaluate --model FILE --job JOB.conf [--json] [--key FILE] [--config F]
+                      score a checkpoint file with the job's model on its test set; an
+                      encrypted file needs its storage key (--key, or edgetrain.storage.key-file
+                      in a --config file or hocon/edgetrain.conf)
+          key create --out FILE | key id --key FILE
+                      write a new random storage key (encryption at rest) to FILE, readable by
+                      its owner only and never over an existing file; or print a key file's id
+          ca init --dir DIR [--name NAME]
+                      create the cluster's own certificate authority in DIR (never over an
+                      existing one): ca.crt, ca.key (mode 0600; keep it on the seed), and print
+                      its pin
+          token create --ca DIR [--ttl 1h] [--roles params,aggregator,trainer] [--endpoint URL]
+                      make a one-time join token signed by the CA in DIR, for one node to enrol
+                      with (ttl at most 30d; roles of seed, params, aggregator, trainer, gateway,
+                      default params,aggregator,trainer; URL: the https enrolment endpoint);
+                      the token is the last line printed
           bench scheduler --trainers N --jobs M [--seconds S] [--seed K] [--json] [--trace]
                       drive the coordinator's real state and scheduler through N simulated
                       trainer nodes and M jobs on a simulated clock (no network, no actors) and
@@ -68,7 +98,7 @@ public static class SeedCli
 
     private static int Unknown(string command, TextWriter error)
     {
-        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, evaluate, demo, train-local or bench (see edgetrain --help)");
+        error.WriteLine($"edgetrain: unknown command '{command}'; expected seed, submit, status, watch, checkpoint, audit, evaluate, key, demo, train-local, ca, token or bench (see edgetrain --help)");
         return BadInput;
     }
 
@@ -95,8 +125,12 @@ public static class SeedCli
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
                 "watch" => WatchCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
+                "audit" => AuditCommands.RunAsync(rest, output).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
+                "key" => KeyCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
+                "ca" => CaCommand.Run(rest, output),
+                "token" => TokenCommand.Run(rest, output),
                 "bench" => BenchCommand.Run(rest, output, error),
                 _ => Unknown(args[0], error),
             };

@@ -3,6 +3,7 @@ using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Parameters;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Seed.Cli;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 
@@ -14,17 +15,20 @@ namespace EdgeTrain.Seed.Commands;
 /// <c>save</c> takes one (every slice at its current version); <c>list</c> shows id, time, label,
 /// slice versions and size; <c>rollback --id N</c> restores every slice to checkpoint N;
 /// <c>export [--id N] [--out FILE]</c> copies checkpoint N (default: the newest) from the coordinator
-/// to FILE (default <c>{job}-checkpoint-{id}.ckpt</c>), verified, for <c>edgetrain evaluate --model</c>
-/// and <c>train-local --init</c>. Exit codes: 0 done, 1 the coordinator could not do it, 2 bad input
+/// to FILE (default <c>{job}-checkpoint-{id}.ckpt</c>), for <c>edgetrain evaluate --model</c> and
+/// <c>train-local --init</c>, as the coordinator stores it: a file encrypted with the coordinator's
+/// storage key stays encrypted. It is verified (checksum and the journal's CRC of the values) when it is
+/// plain or this command has its key (<c>--key</c>, <see cref="StorageKeyOption"/>); without the key only
+/// the encryption header is checked. Exit codes: 0 done, 1 the coordinator could not do it, 2 bad input
 /// (an unknown job names <c>--job</c>, an unknown checkpoint <c>--id</c>).
 /// </summary>
 internal static class CheckpointCommands
 {
-    private const string Usage = "checkpoint list|save|rollback|export --job J --seed HOST:PORT [--id N] [--label L] [--out FILE] [--json]";
+    private const string Usage = "checkpoint list|save|rollback|export --job J --seed HOST:PORT [--id N] [--label L] [--out FILE] [--json] " + StorageKeyOption.Usage;
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--job", "--id", "--label", "--out"], ["--json"]);
+        var line = CommandLine.Parse(args, ["--seed", "--job", "--id", "--label", "--out", .. StorageKeyOption.Options], ["--json"]);
         line.AllowPositionals(1, Usage);
         var action = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "ACTION", $"missing; expected list, save, rollback or export; usage: {Usage}");
         if (action is not ("list" or "save" or "rollback" or "export"))
@@ -40,6 +44,7 @@ internal static class CheckpointCommands
         }
 
         var json = line.Flag("--json");
+        var key = action == "export" ? StorageKeyOption.Resolve(line) : null;
         var seeds = ClusterCommands.Seeds(line);
         await using var client = EdgeTrainClient.Connect(seeds);
         object request = action switch
@@ -84,15 +89,16 @@ internal static class CheckpointCommands
                     : $"rolled {rolledBack.JobId} back to checkpoint {rolledBack.CheckpointId}; slice versions now [{string.Join(",", rolledBack.Versions)}]");
                 return SeedCli.Success;
             case CheckpointChunk first:
-                return await ExportAsync(client, seeds, first, line.Option("--out"), json, output, error).ConfigureAwait(false);
+                return await ExportAsync(client, seeds, first, line.Option("--out"), key, json, output, error).ConfigureAwait(false);
             default:
                 error.WriteLine($"edgetrain: unexpected answer {answer.GetType().Name}");
                 return SeedCli.Failure;
         }
     }
 
-    // reads the rest of the file chunk by chunk, verifies it, then writes it
-    private static async Task<int> ExportAsync(EdgeTrainClient client, IReadOnlyList<string> seeds, CheckpointChunk first, string? outPath, bool json, TextWriter output, TextWriter error)
+    // reads the rest of the file chunk by chunk, verifies it (an encrypted one only with its key), then
+    // writes it as the coordinator stores it
+    private static async Task<int> ExportAsync(EdgeTrainClient client, IReadOnlyList<string> seeds, CheckpointChunk first, string? outPath, StorageKey? key, bool json, TextWriter output, TextWriter error)
     {
         var info = first.Checkpoint;
         var bytes = new byte[first.TotalBytes];
@@ -117,21 +123,40 @@ internal static class CheckpointCommands
         }
 
         var source = $"checkpoint {info.Id} of {info.JobId}";
-        CheckpointContents contents;
-        try
+        var encrypted = EncryptedBlob.IsEncrypted(bytes);
+        string? problem = null;
+        var check = encrypted ? EncryptedBlob.Check(bytes, key, out problem) : BlobCheck.NotEncrypted;
+        if (check is BlobCheck.OtherKey)
         {
-            contents = CheckpointFile.FromBytes(bytes, source);
+            throw new InvalidInputException(key!.Source, "--key", $"{source} is encrypted with storage key {EncryptedBlob.KeyIdOf(bytes)}, not with this key ({key.Id}); give its key to verify it, or no key to copy it unverified");
         }
-        catch (InvalidInputException e)
+
+        // an encrypted file without its key: only its header can be checked here
+        var verified = !encrypted || key is not null;
+        if (encrypted && key is null && check is not BlobCheck.NoKey)
         {
-            error.WriteLine($"edgetrain: checkpoint export failed: the coordinator's file is damaged: {e.Message}");
+            error.WriteLine($"edgetrain: checkpoint export failed: the coordinator's file of {source} is damaged: {problem}");
             return SeedCli.Failure;
         }
 
-        if (contents.ContentHash != info.ContentHash)
+        if (verified)
         {
-            error.WriteLine($"edgetrain: checkpoint export failed: the coordinator's file of {source} does not hold what its journal recorded");
-            return SeedCli.Failure;
+            CheckpointContents contents;
+            try
+            {
+                contents = encrypted ? CheckpointFile.FromStoredBytes(bytes, source, key) : CheckpointFile.FromBytes(bytes, source);
+            }
+            catch (InvalidInputException e)
+            {
+                error.WriteLine($"edgetrain: checkpoint export failed: the coordinator's file is damaged: {e.Message}");
+                return SeedCli.Failure;
+            }
+
+            if (contents.ContentHash != info.ContentHash)
+            {
+                error.WriteLine($"edgetrain: checkpoint export failed: the coordinator's file of {source} does not hold what its journal recorded");
+                return SeedCli.Failure;
+            }
         }
 
         var path = outPath ?? $"{info.JobId}-checkpoint-{info.Id.ToString(CultureInfo.InvariantCulture)}{CheckpointFile.Extension}";
@@ -146,9 +171,12 @@ internal static class CheckpointCommands
             throw new InvalidInputException(path, "--out", $"cannot be written: {e.Message}", e);
         }
 
+        var keyId = encrypted ? EncryptedBlob.KeyIdOf(bytes) : null;
         output.WriteLine(json
-            ? JsonSerializer.Serialize(new { path, checkpoint = info }, ClusterCommands.Json)
-            : $"exported {Describe(info)} to {path}");
+            ? JsonSerializer.Serialize(new { path, checkpoint = info, encryptedWith = keyId, verified }, ClusterCommands.Json)
+            : $"exported {Describe(info)} to {path}" + (keyId is null ? "" : verified
+                ? $", encrypted with storage key {keyId}"
+                : $", encrypted with storage key {keyId} (copied as stored, not verified here: give --key FILE to verify it; evaluate and train-local --init need that key)"));
         return SeedCli.Success;
     }
 

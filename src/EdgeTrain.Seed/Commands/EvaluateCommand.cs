@@ -12,21 +12,24 @@ using EdgeTrain.Training.Parameters;
 namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
-/// <c>edgetrain evaluate --model FILE --job JOB.conf [--json]</c>: loads a checkpoint file
-/// (<c>edgetrain checkpoint export</c>) into the job's model and scores it on the job's test set;
-/// prints the accuracy, and with <c>--json</c> a last line of JSON. Exit 2 when the file is damaged
-/// or does not fit the job's model, naming the file.
+/// <c>edgetrain evaluate --model FILE --job JOB.conf [--json] [--key FILE] [--config F]</c>: loads a
+/// checkpoint file (<c>edgetrain checkpoint export</c>) into the job's model and scores it on the job's
+/// test set; prints the accuracy, and with <c>--json</c> a last line of JSON. An encrypted file is read
+/// with the storage key of <c>--key</c> (or <c>edgetrain.storage.key-file</c>, <see cref="StorageKeyOption"/>).
+/// Exit 2 when the file is damaged, does not fit the job's model, needs a key that was not given, or
+/// was encrypted with another key, naming the file.
 /// </summary>
 internal static class EvaluateCommand
 {
     public static int Run(IReadOnlyList<string> args, TextWriter output)
     {
-        var line = CommandLine.Parse(args, ["--model", "--job"], ["--json"]);
-        line.AllowPositionals(0, "evaluate --model FILE --job JOB.conf [--json]");
+        var line = CommandLine.Parse(args, ["--model", "--job", .. StorageKeyOption.Options], ["--json"]);
+        line.AllowPositionals(0, $"evaluate --model FILE --job JOB.conf [--json] {StorageKeyOption.Usage}");
         var modelPath = line.Option("--model") ?? throw new InvalidInputException("command line", "--model", "missing; expected a checkpoint file (edgetrain checkpoint export)");
         var jobPath = line.Option("--job") ?? throw new InvalidInputException("command line", "--job", "missing; expected the path of the job file the model was trained with");
+        var key = StorageKeyOption.Resolve(line);
         var spec = JobSpecReader.Load(jobPath);
-        var (checkpoint, parameters) = ModelCheckpoint.Load(modelPath, spec);
+        var (checkpoint, parameters) = ModelCheckpoint.Load(modelPath, spec, key);
         var test = MnistLoader.LoadTest(spec.Data.Path);
         using var model = ModelFactory.Create(spec.Model, spec.Seed);
         new FlatParameterView(model).CopyFrom(parameters);

@@ -18,11 +18,12 @@ namespace EdgeTrain.Seed.Commands;
 /// <c>curves.png</c>; with <c>--json</c> the last line of standard output is the run's summary as
 /// JSON. <c>--epochs N</c> trains exactly N epochs, past the target (to measure throughput).
 /// <c>--init FILE</c> starts from a checkpoint file (<c>edgetrain checkpoint export</c>) instead of
-/// the job's seeded initialisation.
+/// the job's seeded initialisation; an encrypted one is read with the storage key of <c>--key FILE</c>
+/// (or <c>edgetrain.storage.key-file</c> of <c>--config F</c> or <c>hocon/edgetrain.conf</c>).
 /// </summary>
 internal static class TrainLocalCommand
 {
-    private static readonly string[] Valued = ["--job", "--out", "--device", "--epochs", "--init"];
+    private static readonly string[] Valued = ["--job", "--out", "--device", "--epochs", "--init", .. StorageKeyOption.Options];
     private static readonly string[] Switches = ["--json"];
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellation)
@@ -38,7 +39,7 @@ internal static class TrainLocalCommand
             spec = spec with { MaxEpochs = count };
         }
 
-        var init = line.Option("--init") is { } initPath ? ModelCheckpoint.Load(initPath, spec) : default;
+        var init = line.Option("--init") is { } initPath ? ModelCheckpoint.Load(initPath, spec, StorageKeyOption.Resolve(line)) : default;
         var train = MnistLoader.LoadTrain(spec.Data.Path);
         var test = MnistLoader.LoadTest(spec.Data.Path);
         TorchSharp.torch.Device device;

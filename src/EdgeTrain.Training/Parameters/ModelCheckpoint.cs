@@ -1,6 +1,7 @@
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Training.Models;
 
 namespace EdgeTrain.Training.Parameters;
@@ -14,13 +15,19 @@ namespace EdgeTrain.Training.Parameters;
 /// </summary>
 public static class ModelCheckpoint
 {
-    /// <summary>The checkpoint at <paramref name="path"/> and its flat parameters, checked against <paramref name="spec"/>'s model.</summary>
-    /// <exception cref="InvalidInputException">the file is missing or damaged, or does not fit the model (naming the file).</exception>
-    public static (CheckpointContents Checkpoint, float[] Parameters) Load(string path, JobSpec spec)
+    /// <summary>
+    /// The checkpoint at <paramref name="path"/> and its flat parameters, checked against
+    /// <paramref name="spec"/>'s model; an encrypted file is decrypted with <paramref name="key"/>.
+    /// </summary>
+    /// <exception cref="InvalidInputException">
+    /// the file is missing or damaged, does not fit the model, is encrypted and no key (or another key) is
+    /// given, or is plain and a key is given (naming the file).
+    /// </exception>
+    public static (CheckpointContents Checkpoint, float[] Parameters) Load(string path, JobSpec spec, StorageKey? key = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(spec);
-        var checkpoint = CheckpointFile.Read(path);
+        var checkpoint = CheckpointFile.Read(path, key);
         float[] flat;
         try
         {

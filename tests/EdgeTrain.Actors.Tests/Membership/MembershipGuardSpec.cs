@@ -1,5 +1,7 @@
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Core.Security;
+using EdgeTrain.Tests;
 
 namespace EdgeTrain.Actors.Tests.Membership;
 
@@ -59,7 +61,9 @@ public sealed class MembershipGuardSpec
     public void A_revoked_expired_or_refused_certificate_downs_its_member()
     {
         var bound = Guard.Joined(Member()).Seen(Seen());
-        var revoked = bound.WithRevoked(RevocationList.Empty.With(new Revocation("a1", "volunteer", "stolen", T0, "ops")));
+        using var pki = new TestPki();
+        pki.Ca.Revoke("a1", "volunteer", "stolen");
+        var revoked = bound.WithRevoked(pki.Ca.Revocations());
         var expired = Guard.Joined(Member()).Seen(Seen(notAfter: T0.AddMinutes(1)));
         var refused = Guard.Joined(Member()).Seen(Seen(refusal: RefusalReason.OtherAuthority));
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Cluster;
-using EdgeTrain.Actors.Security;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Membership.GuardProtocol;
 using static EdgeTrain.Actors.Tests.Security.SecureCluster;
@@ -48,9 +48,11 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
         Assert.Equal(MemberStatus.Up, Members(seed.System)[a.Address]);
 
         // replicated to every node and kept in its identity folder
-        var listOfA = cluster.Temp.File("identities/node-a/" + RevocationList.DefaultFileName);
-        Assert.True(await Within(TimeSpan.FromSeconds(20), () => File.Exists(listOfA) && RevocationList.Load(listOfA).Contains(serial)), "node-a never wrote the revocation down");
-        Assert.True(RevocationList.Load(cluster.Temp.File("identities/seed/" + RevocationList.DefaultFileName)).Contains(serial));
+        var listOfA = new IdentityFolder(cluster.Temp.File("identities/node-a"));
+        Assert.True(await Within(TimeSpan.FromSeconds(20), () => File.Exists(listOfA.RevokedPath) && listOfA.ReadRevocations(cluster.Pki.Authority).Contains(serial)), "node-a never wrote the revocation down");
+        Assert.True(new IdentityFolder(cluster.Temp.File("identities/seed")).ReadRevocations(cluster.Pki.Authority).Contains(serial));
+        // signed by the CA and kept in its folder
+        Assert.Equal("test: its key leaked", cluster.Pki.Ca.Revocations().Find(serial)?.Reason);
 
         // b comes back with the same certificate: refused at every handshake, never a member
         var again = cluster.StartNode("node-b", ["params"], identity: cluster.Temp.File("identities/node-b"));
@@ -69,11 +71,10 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
     public async Task Nodes_without_a_certificate_with_another_CA_s_an_expired_or_a_revoked_one_never_become_members()
     {
         using var revokedCertificate = cluster.Pki.Issue("revoked-node", ["params"]);
-        var serial = RevocationList.Normalize(revokedCertificate.SerialNumber);
-        // the seed knows the revocation before it starts: from the list in its identity folder
-        RevocationList.Empty.With(new Revocation(serial, "revoked-node", "test: decommissioned", DateTimeOffset.UtcNow, "ClusterTlsSpec"))
-            .Save(cluster.Temp.File("identities/seed/" + RevocationList.DefaultFileName));
-        var seed = cluster.StartSeed();
+        cluster.Pki.Ca.Revoke(revokedCertificate, "test: decommissioned");
+        // the seed knows the revocation before it starts: from the list in its identity folder (it holds no CA)
+        new IdentityFolder(cluster.Temp.File("identities/seed")).WriteRevocations(cluster.Pki.Ca.Revocations());
+        var seed = cluster.StartSeed(holdsCa: false);
         Assert.True(await Within(TimeSpan.FromSeconds(30), () => Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status == MemberStatus.Up));
         using var otherCa = new TestPki("another CA");
         using var foreign = otherCa.Issue("foreign-node", ["params"]);
@@ -122,6 +123,6 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
     private static string SerialOf(string certificatePem)
     {
         using var certificate = X509Certificate2.CreateFromPem(File.ReadAllText(certificatePem));
-        return RevocationList.Normalize(certificate.SerialNumber);
+        return certificate.SerialNumber;
     }
 }

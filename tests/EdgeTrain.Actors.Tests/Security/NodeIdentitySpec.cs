@@ -3,10 +3,12 @@ using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Security;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Tests;
 
 namespace EdgeTrain.Actors.Tests.Security;
 
+/// <summary>A node's own identity as it starts over TLS (<see cref="ClusterTls.LoadIdentity"/>).</summary>
 public sealed class NodeIdentitySpec : IDisposable
 {
     private readonly TestPki pki = new();
@@ -24,19 +26,18 @@ public sealed class NodeIdentitySpec : IDisposable
         using var issued = pki.Issue("volunteer-1", ["params", "trainer"]);
         var folder = pki.WriteIdentity(temp.File("identity"), issued);
 
-        using var identity = NodeIdentity.Load(folder);
+        using var identity = ClusterTls.LoadIdentity(new IdentityFolder(folder), ["trainer"]);
 
         Assert.Equal("volunteer-1", identity.NodeId);
         Assert.Equal(["params", "trainer"], identity.Roles);
         Assert.True(identity.Certificate.HasPrivateKey);
-        Assert.Equal(pki.Authority.Thumbprint, identity.Authority.Thumbprint);
-        identity.CheckClaims(["trainer"]);
+        Assert.Equal(pki.Authority.Thumbprint, identity.Ca.Thumbprint);
     }
 
     [Fact]
     public void A_node_without_an_identity_is_told_how_to_get_one()
     {
-        var e = Assert.Throws<InvalidInputException>(() => NodeIdentity.Load(temp.File("identity")));
+        var e = Assert.Throws<InvalidInputException>(() => Load(temp.File("identity")));
 
         Assert.Contains("node.crt, node.key, ca.crt missing", e.Message, StringComparison.Ordinal);
         Assert.Contains("enrol", e.Message, StringComparison.Ordinal);
@@ -67,13 +68,33 @@ public sealed class NodeIdentitySpec : IDisposable
         {
             var open = pki.WriteIdentity(temp.File("open"), issued);
             File.SetUnixFileMode(Path.Combine(open, "node.key"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
-            var message = Assert.Throws<InvalidInputException>(() => NodeIdentity.Load(open)).Message;
-            Assert.True(message.Contains("readable by others", StringComparison.Ordinal) && message.Contains("chmod 600", StringComparison.Ordinal), message);
+            var message = Assert.Throws<InvalidInputException>(() => Load(open)).Message;
+            Assert.True(message.Contains("open to other users", StringComparison.Ordinal) && message.Contains("chmod 600", StringComparison.Ordinal), message);
         }
 
-        Assert.Contains("expired", Assert.Throws<InvalidInputException>(() => NodeIdentity.Load(pki.WriteIdentity(temp.File("expired"), expired))).Message, StringComparison.Ordinal);
-        Assert.Contains("does not chain to the cluster's CA", Assert.Throws<InvalidInputException>(() => NodeIdentity.Load(pki.WriteIdentity(temp.File("other"), issued, other.Authority))).Message, StringComparison.Ordinal);
+        var old = Assert.Throws<InvalidInputException>(() => Load(pki.WriteIdentity(temp.File("expired"), expired))).Message;
+        Assert.True(old.Contains("would be refused by its peers", StringComparison.Ordinal) && old.Contains("expired", StringComparison.Ordinal), old);
+        Assert.Contains("was not issued by the CA", Assert.Throws<InvalidInputException>(() => Load(pki.WriteIdentity(temp.File("other"), issued, other.Authority))).Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_seed_s_CA_must_be_the_one_its_identity_trusts()
+    {
+        using var issued = pki.Issue("seed-1", ["seed"]);
+        using var identity = Load(pki.WriteIdentity(temp.File("identity"), issued));
+        using var other = new TestPki("another CA");
+
+        using (var ca = ClusterTls.LoadAuthority(pki.Folder, identity))
+        {
+            Assert.Equal(pki.Authority.Thumbprint, ca.Certificate.Thumbprint);
+        }
+
+        var e = Assert.Throws<InvalidInputException>(() => ClusterTls.LoadAuthority(other.Folder, identity));
+        Assert.Contains("is not the one this node's identity trusts", e.Message, StringComparison.Ordinal);
+        Assert.Contains("edgetrain ca init", Assert.Throws<InvalidInputException>(() => ClusterTls.LoadAuthority(temp.File("none"), identity)).Message, StringComparison.Ordinal);
+    }
+
+    private static NodeIdentity Load(string folder) => ClusterTls.LoadIdentity(new IdentityFolder(folder), null);
 
     [Fact]
     public void Security_settings_default_to_tls_with_the_identity_under_the_data_folder()
@@ -82,7 +103,9 @@ public sealed class NodeIdentitySpec : IDisposable
 
         Assert.Equal(SecurityMode.Tls, settings.Mode);
         Assert.Equal("/srv/edgetrain/identity", settings.IdentityDirectory);
-        Assert.Equal("/srv/edgetrain/identity/revocations.json", settings.RevocationFile);
+        Assert.Equal("/srv/edgetrain/identity/revoked", settings.Identity.RevokedPath);
+        Assert.Null(settings.CaDirectory);
+        Assert.Equal("/srv/ca", EdgeTrainSettings.Create(ConfigurationFactory.ParseString("edgetrain { data-dir = \"/srv/edgetrain\", security.ca-dir = \"/srv/ca\" }")).Security.CaDirectory);
         Assert.Equal(TimeSpan.FromSeconds(20), settings.BindTimeout);
         var bad = Assert.Throws<InvalidInputException>(() => EdgeTrainSettings.Create(ConfigurationFactory.ParseString("edgetrain.security.mode = off")));
         Assert.Contains("edgetrain.security.mode: expected tls or insecure, found 'off'", bad.Message, StringComparison.Ordinal);

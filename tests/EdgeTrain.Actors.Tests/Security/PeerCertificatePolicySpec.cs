@@ -1,4 +1,5 @@
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Tests;
 
 namespace EdgeTrain.Actors.Tests.Security;
@@ -27,7 +28,7 @@ public sealed class PeerCertificatePolicySpec : IDisposable
         Assert.True(check.Accepted, check.Detail);
         Assert.Equal("volunteer-7", check.NodeId);
         Assert.Equal(["params", "trainer"], check.Roles);
-        Assert.Equal(RevocationList.Normalize(certificate.SerialNumber), check.Serial);
+        Assert.Equal(certificate.SerialNumber, check.Serial);
     }
 
     [Fact]
@@ -35,12 +36,13 @@ public sealed class PeerCertificatePolicySpec : IDisposable
     {
         using var foreign = other.Issue("volunteer-7", ["params"]);
         using var expired = pki.IssueExpired("old", ["params"]);
-        using var future = pki.Issue("early", ["params"], DateTimeOffset.UtcNow.AddDays(1), DateTimeOffset.UtcNow.AddDays(30));
-        using var nameless = pki.Issue("x", ["params"], withNodeId: false);
-        using var roleless = pki.Issue("idle", [], withRoles: false);
-        using var serverOnly = pki.Issue("server", ["params"], withClientAuth: false);
+        using var future = pki.IssueAt(DateTimeOffset.UtcNow.AddDays(1), "early", ["params"], TimeSpan.FromDays(30));
+        using var nameless = pki.IssueMalformed("x", ["params"], withNodeId: false);
+        using var roleless = pki.IssueMalformed("idle", [], withRoles: false);
+        using var serverOnly = pki.IssueMalformed("server", ["params"], withClientAuth: false);
         using var revoked = pki.Issue("gone", ["params"]);
-        var list = RevocationList.Empty.With(new Revocation(revoked.SerialNumber, "gone", "key leaked", DateTimeOffset.UtcNow, "ops"));
+        pki.Ca.Revoke(revoked, "key leaked");
+        var list = pki.Ca.Revocations();
 
         Assert.Equal(RefusalReason.NoCertificate, Check(null).Reason);
         Assert.Equal(RefusalReason.OtherAuthority, Check(foreign).Reason);
@@ -58,7 +60,7 @@ public sealed class PeerCertificatePolicySpec : IDisposable
     [Fact]
     public void A_self_signed_copy_of_a_node_s_subject_is_not_from_the_CA()
     {
-        using var impostor = new TestPki("CN=volunteer-7");
+        using var impostor = new TestPki("volunteer-7");
         using var certificate = impostor.Authority;
 
         Assert.Equal(RefusalReason.OtherAuthority, Check(certificate).Reason);

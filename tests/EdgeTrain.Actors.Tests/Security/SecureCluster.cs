@@ -28,8 +28,11 @@ internal sealed class SecureCluster : IAsyncDisposable
 
     public int SeedPort { get; } = LoopbackPorts.Free();
 
-    /// <summary>Starts an EdgeTrain node with its own identity granting <paramref name="grants"/> (default: the roles it claims).</summary>
-    public EdgeTrainNode StartNode(string name, string[] roles, int port = 0, string[]? grants = null, bool checkClaims = true, string? identity = null)
+    /// <summary>
+    /// Starts an EdgeTrain node with its own identity granting <paramref name="grants"/> (default: the roles
+    /// it claims); with <paramref name="holdsCa"/> it holds the cluster's CA (<c>edgetrain seed --ca</c>).
+    /// </summary>
+    public EdgeTrainNode StartNode(string name, string[] roles, int port = 0, string[]? grants = null, bool checkClaims = true, string? identity = null, bool holdsCa = false)
     {
         if (identity is null)
         {
@@ -38,14 +41,14 @@ internal sealed class SecureCluster : IAsyncDisposable
         }
 
         var node = EdgeTrainNode.Start(
-            new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{SeedPort}"], "local", roles, Temp.File($"data-{Interlocked.Increment(ref count)}"), Cluster.InProcessCluster.Capable, [], IdentityDirectory: identity),
+            new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{SeedPort}"], "local", roles, Temp.File($"data-{Interlocked.Increment(ref count)}"), Cluster.InProcessCluster.Capable, [], IdentityDirectory: identity, CaDirectory: holdsCa ? Pki.Folder : null),
             checkClaims);
         Keep(node.System);
         return node;
     }
 
-    /// <summary>The seed: seed, params and aggregator roles, on <see cref="SeedPort"/>.</summary>
-    public EdgeTrainNode StartSeed() => StartNode("seed", ["seed", "params", "aggregator"], SeedPort);
+    /// <summary>The seed: seed, params and aggregator roles, on <see cref="SeedPort"/>, holding the CA unless <paramref name="holdsCa"/> is false.</summary>
+    public EdgeTrainNode StartSeed(bool holdsCa = true) => StartNode("seed", ["seed", "params", "aggregator"], SeedPort, holdsCa: holdsCa);
 
     /// <summary>
     /// A bare cluster system that tries to join the seed: over TLS with <paramref name="certificate"/>

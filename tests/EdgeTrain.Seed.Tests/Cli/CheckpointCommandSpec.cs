@@ -110,6 +110,18 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         Assert.Contains("starting from checkpoint 1 of " + jobId, trained.Out, StringComparison.Ordinal);
         Assert.True(LastJson(trained.Out).GetProperty("accuracy").GetDouble() >= 0.8, trained.Out);
 
+        // every checkpoint operation is in the audit log, which verifies
+        var audit = Run("audit", "verify", "--seed", seed);
+        Assert.True(audit.Code == SeedCli.Success, audit.Out + audit.Err);
+        var log = temp.File("audit.jsonl");
+        Assert.Equal(SeedCli.Success, Run("audit", "export", "--seed", seed, "--out", log).Code);
+        var actions = File.ReadAllLines(log).Select(line =>
+        {
+            using var entry = JsonDocument.Parse(line);
+            return (entry.RootElement.GetProperty("action").GetString(), entry.RootElement.GetProperty("subject").GetString());
+        }).ToList();
+        Assert.All(new[] { "job.submit", "job.end", "checkpoint.save", "checkpoint.export", "checkpoint.rollback" }, action => Assert.Contains((action, jobId), actions));
+
         // bad input names the key, exit 2
         var noId = Run("checkpoint", "rollback", "--job", jobId, "--seed", seed);
         Assert.Equal(SeedCli.BadInput, noId.Code);
@@ -149,5 +161,53 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         Assert.Contains(model + ": slices: holds 100 parameters; the mlp model of job ckpt-cli has 25450", run.Err, StringComparison.Ordinal);
         Assert.Equal(SeedCli.BadInput, Run("evaluate", "--job", Job()).Code);
         Assert.Equal(SeedCli.BadInput, Run("checkpoint", "fly", "--job", "x", "--seed", "127.0.0.1:1").Code);
+    }
+
+    [Fact]
+    public async Task With_a_storage_key_a_checkpoint_is_exported_encrypted_as_stored_and_read_only_with_its_key()
+    {
+        var port = FreePort();
+        var keyFile = temp.File("storage.key");
+        var key = Core.Security.StorageKey.CreateFile(keyFile);
+        var storage = temp.File("storage.conf");
+        File.WriteAllText(storage, $"edgetrain.storage.key-file = \"{keyFile.Replace("\\", "/", StringComparison.Ordinal)}\"\n");
+        node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [storage], TorchThreads: 1));
+        var seed = $"127.0.0.1:{port}";
+        var job = Job();
+
+        var submitted = Run("submit", job, "--seed", seed);
+        Assert.True(submitted.Code == SeedCli.Success, submitted.Out + submitted.Err);
+        var jobId = submitted.Out.Split('\n')[0].Split(' ')[^1].Trim();
+
+        // the job's slices exist once it runs; a save before then fails and is tried again
+        var saved = Run("checkpoint", "save", "--job", jobId, "--seed", seed);
+        for (var tries = 0; saved.Code != SeedCli.Success && tries < 60; tries++)
+        {
+            await Task.Delay(500);
+            saved = Run("checkpoint", "save", "--job", jobId, "--seed", seed);
+        }
+
+        Assert.True(saved.Code == SeedCli.Success, saved.Err);
+        var stored = File.ReadAllBytes(Actors.Jobs.JobFiles.CheckpointPath(temp.Path, jobId, 1));
+        Assert.Equal(key.Id, Core.Security.EncryptedBlob.KeyIdOf(stored));
+
+        var unverifiedPath = temp.File("unverified.ckpt");
+        var unverified = Run("checkpoint", "export", "--job", jobId, "--seed", seed, "--out", unverifiedPath);
+        var verifiedPath = temp.File("verified.ckpt");
+        var verified = Run("checkpoint", "export", "--job", jobId, "--seed", seed, "--out", verifiedPath, "--key", keyFile, "--json");
+
+        Assert.True(unverified.Code == SeedCli.Success, unverified.Err);
+        Assert.Contains($"encrypted with storage key {key.Id} (copied as stored, not verified here", unverified.Out, StringComparison.Ordinal);
+        Assert.True(verified.Code == SeedCli.Success, verified.Err);
+        Assert.True(LastJson(verified.Out).GetProperty("verified").GetBoolean());
+        Assert.Equal(stored, File.ReadAllBytes(unverifiedPath));
+        Assert.Equal(stored, File.ReadAllBytes(verifiedPath));
+
+        var evaluated = Run("evaluate", "--model", unverifiedPath, "--job", job, "--key", keyFile, "--json");
+        Assert.True(evaluated.Code == SeedCli.Success, evaluated.Err);
+        Assert.Equal(1, LastJson(evaluated.Out).GetProperty("checkpoint").GetInt64());
+        var withoutKey = Run("evaluate", "--model", unverifiedPath, "--job", job);
+        Assert.Equal(SeedCli.BadInput, withoutKey.Code);
+        Assert.Contains($"{unverifiedPath}: encryption: encrypted with storage key {key.Id}, and no storage key is configured", withoutKey.Err, StringComparison.Ordinal);
     }
 }

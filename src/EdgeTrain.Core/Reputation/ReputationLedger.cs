@@ -1,0 +1,38 @@
+namespace EdgeTrain.Core.Reputation;
+
+/// <summary>
+/// Every node identity's reputation, as plain state the coordinator persists: observations arrive as
+/// deltas (<see cref="Record"/>), a quarantine or release is decided from the record and the policy and
+/// applied when persisted (<see cref="Quarantine"/>, <see cref="Release"/>). Identities are the
+/// certificate subjects where nodes enrol, node ids otherwise: an address changes with every restart, an
+/// identity does not, so a node cannot shed its record by restarting.
+/// </summary>
+public sealed class ReputationLedger
+{
+    private readonly Dictionary<string, ReputationRecord> records = new(StringComparer.Ordinal);
+
+    /// <summary>The records by identity.</summary>
+    public IReadOnlyDictionary<string, ReputationRecord> Records => records;
+
+    /// <summary>The record of <paramref name="node"/> (an empty one when it was never seen).</summary>
+    public ReputationRecord Of(string node) => records.GetValueOrDefault(node) ?? new ReputationRecord(node);
+
+    /// <summary>Whether <paramref name="node"/> is quarantined.</summary>
+    public bool IsQuarantined(string node) => records.TryGetValue(node, out var record) && record.Quarantined;
+
+    /// <summary>Adds observations of <paramref name="node"/>; returns its record after them.</summary>
+    public ReputationRecord Record(string node, ReputationDelta delta)
+    {
+        ArgumentNullException.ThrowIfNull(node);
+        ArgumentNullException.ThrowIfNull(delta);
+        var record = Of(node).Add(delta);
+        records[node] = record;
+        return record;
+    }
+
+    /// <summary>Quarantines <paramref name="node"/> from <paramref name="atUtc"/> for <paramref name="reason"/>.</summary>
+    public void Quarantine(string node, DateTime atUtc, string reason) => records[node] = Of(node) with { QuarantinedUtc = atUtc, QuarantineReason = reason };
+
+    /// <summary>Releases <paramref name="node"/> from quarantine; its counts start again from a clean slate, as an operator vouched for it.</summary>
+    public void Release(string node) => records[node] = new ReputationRecord(node);
+}
