@@ -26,6 +26,13 @@ public sealed record ProbeMember(string Address, string Listener) : GuardDecisio
 /// <param name="Reason">Why, in words that name the member's certificate where there is one.</param>
 public sealed record DownMember(string Address, long Uid, string Reason) : GuardDecision(Address);
 
+/// <summary>What a revocation names: the certificate's serial and, when a member holds it, the member; or why it names nothing.</summary>
+/// <param name="Serial">The certificate's serial number (upper-case hex), or null when refused.</param>
+/// <param name="NodeId">The node its certificate names, when the guard has seen it.</param>
+/// <param name="Member">The member holding it, if any.</param>
+/// <param name="Refusal">Why nothing can be revoked, or null.</param>
+public sealed record RevocationTarget(string? Serial, string? NodeId, string? Member, string? Refusal);
+
 /// <summary>
 /// The membership guard's decisions, without Akka: each member is bound to the certificate seen at its
 /// advertised address (<see cref="PeerCertificateSeen"/> with a listener: an outbound handshake of this
@@ -83,6 +90,51 @@ public sealed record MembershipGuard(
     /// <summary>The certificate bound to the member at <paramref name="address"/>, when it is accepted.</summary>
     public PeerCheck? CertificateOf(string address) =>
         Members.TryGetValue(address, out var member) && Bindings.TryGetValue(member.Listener, out var seen) && seen.Check.Serial is not null ? seen.Check : null;
+
+    /// <summary>
+    /// The certificate a revocation of <paramref name="target"/> names: a member's address
+    /// (<c>HOST:PORT</c> or <c>akka.ssl.tcp://edgetrain@HOST:PORT</c>), whose certificate is the one this
+    /// guard has bound to it, or a certificate serial number (hex), with the member that holds it if any.
+    /// Refused, saying why, when no member listens at the address or its certificate has not been seen yet.
+    /// </summary>
+    public RevocationTarget Resolve(string? target)
+    {
+        if (string.IsNullOrWhiteSpace(target))
+        {
+            return Refused("no target: expected a member's address (HOST:PORT or akka.ssl.tcp://edgetrain@HOST:PORT) or a certificate serial number");
+        }
+
+        target = target.Trim();
+        if (target.Contains('@', StringComparison.Ordinal) || (target.Contains(':', StringComparison.Ordinal) && !RevocationList.TryNormalize(target, out _)))
+        {
+            var listener = target.Contains("://", StringComparison.Ordinal) ? PeerCertificates.ListenerOf(target.Replace("akka.", "", StringComparison.Ordinal)) : target;
+            if (listener == PeerCertificates.ListenerOf(Self.Replace("akka.", "", StringComparison.Ordinal)))
+            {
+                return Refused($"{listener} is this node; a node does not revoke its own certificate");
+            }
+
+            var found = Members.Values.FirstOrDefault(m => m.Listener == listener);
+            if (found is null)
+            {
+                var known = Members.Values.Select(m => m.Listener).Order(StringComparer.Ordinal).ToList();
+                return Refused($"no member of the cluster listens at {listener}{(known.Count == 0 ? "" : $" (members: {string.Join(", ", known)})")}; revoke a certificate that is not a member's by its serial number");
+            }
+
+            return CertificateOf(found.Address) is { } check
+                ? new RevocationTarget(check.Serial, check.NodeId, found.Address, null)
+                : Refused($"this node has not seen the certificate of {found.Address} yet; try again in a moment or revoke by serial number");
+        }
+
+        if (!RevocationList.TryNormalize(target, out var serial))
+        {
+            return Refused($"expected a member's address (HOST:PORT) or a certificate serial number in hex, found '{target}'");
+        }
+
+        var holder = Members.Values.FirstOrDefault(m => CertificateOf(m.Address)?.Serial == serial)?.Address;
+        return new RevocationTarget(serial, holder is null ? null : CertificateOf(holder)?.NodeId, holder, null);
+
+        static RevocationTarget Refused(string why) => new(null, null, null, why);
+    }
 
     /// <summary>
     /// What to do about every member at <paramref name="now"/>: probe the ones without a certificate

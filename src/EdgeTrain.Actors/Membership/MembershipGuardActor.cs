@@ -256,7 +256,12 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
 
     private void Revoke(RevokeNode revoke)
     {
-        var refusal = Resolve(revoke, out var serial, out var nodeId, out var member);
+        var target = guard.Resolve(revoke.Target);
+        var refusal = ca is null
+            ? "this node holds no CA; revoke on the seed started with the cluster's CA (edgetrain seed --ca DIR)"
+            : string.IsNullOrWhiteSpace(revoke.Reason) || string.IsNullOrWhiteSpace(revoke.By)
+                ? "a revocation needs a reason and who revokes"
+                : target.Refusal;
         if (refusal is not null)
         {
             log.Warning("revocation of {0} refused: {1}", revoke.Target, refusal);
@@ -264,11 +269,12 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             return;
         }
 
+        var (serial, nodeId, member) = (target.Serial!, target.NodeId, target.Member);
         Revocation revocation;
         try
         {
             // signed by the CA and appended to its folder's list before anyone hears of it
-            revocation = ca!.Revoke(serial!, nodeId ?? "", revoke.Reason.Trim());
+            revocation = ca!.Revoke(serial, nodeId ?? "", revoke.Reason.Trim());
             Learn(ca.Revocations());
         }
         catch (Exception e) when (e is InvalidInputException or IOException or UnauthorizedAccessException)
@@ -287,56 +293,6 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             member ?? revocation.NodeId,
             $"node {(revocation.NodeId.Length == 0 ? "unknown" : revocation.NodeId)}, certificate serial {revocation.Serial}: {revocation.Reason}"));
         Sender.Tell(new NodeRevoked(RevokedCertificate.Of(revocation), member));
-    }
-
-    // the certificate serial a revocation names (directly, or as the certificate bound to a member's address)
-    private string? Resolve(RevokeNode revoke, out string? serial, out string? nodeId, out string? member)
-    {
-        serial = nodeId = member = null;
-        if (string.IsNullOrWhiteSpace(revoke.Target))
-        {
-            return "no target: expected a member's address (HOST:PORT or akka.ssl.tcp://edgetrain@HOST:PORT) or a certificate serial number";
-        }
-
-        if (ca is null)
-        {
-            return "this node holds no CA; revoke on the seed started with the cluster's CA (edgetrain seed --ca DIR)";
-        }
-
-        if (string.IsNullOrWhiteSpace(revoke.Reason) || string.IsNullOrWhiteSpace(revoke.By))
-        {
-            return "a revocation needs a reason and who revokes";
-        }
-
-        var target = revoke.Target.Trim();
-        if (target.Contains(':', StringComparison.Ordinal) || target.Contains('@', StringComparison.Ordinal))
-        {
-            var listener = target.Contains("://", StringComparison.Ordinal) ? PeerCertificates.ListenerOf(target.Replace("akka.", "", StringComparison.Ordinal)) : target;
-            var found = guard.Members.Values.FirstOrDefault(m => m.Listener == listener);
-            if (found is null)
-            {
-                return $"no member of the cluster listens at {listener} (as this node knows the members); revoke its certificate by serial number";
-            }
-
-            var check = guard.CertificateOf(found.Address);
-            if (check is null)
-            {
-                return $"this node has not seen the certificate of {found.Address} yet; try again in a moment or revoke by serial number";
-            }
-
-            (serial, nodeId, member) = (check.Serial, check.NodeId, found.Address);
-            return null;
-        }
-
-        if (!RevocationList.TryNormalize(target, out var bySerial))
-        {
-            return $"expected a member's address (HOST:PORT) or a certificate serial number in hex, found '{target}'";
-        }
-
-        serial = bySerial;
-        member = guard.Members.Values.FirstOrDefault(m => guard.CertificateOf(m.Address)?.Serial == bySerial)?.Address;
-        nodeId = member is null ? null : guard.CertificateOf(member)?.NodeId;
-        return null;
     }
 
     private static string ListenerOf(Address address) => $"{address.Host}:{address.Port}";

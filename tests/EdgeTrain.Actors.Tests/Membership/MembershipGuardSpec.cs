@@ -86,4 +86,21 @@ public sealed class MembershipGuardSpec
         Assert.Empty(self.Members);
         Assert.Empty(guard.Removed(Node).Bindings);
     }
+
+    [Fact]
+    public void A_revocation_names_the_certificate_bound_to_a_member_s_address_or_a_serial()
+    {
+        var guard = Guard.Joined(Member()).Seen(Seen(serial: "0A1B", node: "volunteer"));
+        var unseen = Guard.Joined(Member());
+
+        Assert.Equal(new RevocationTarget("0A1B", "volunteer", Node, null), guard.Resolve(Listener));
+        Assert.Equal(new RevocationTarget("0A1B", "volunteer", Node, null), guard.Resolve(Node));
+        Assert.Equal(new RevocationTarget("0A1B", "volunteer", Node, null), guard.Resolve("0a:1b"));
+        Assert.Equal(new RevocationTarget("C0FFEE", null, null, null), guard.Resolve("c0ffee"));
+        Assert.Contains("no member of the cluster listens at 10.0.0.9:4054 (members: 10.0.0.2:4054)", guard.Resolve("10.0.0.9:4054").Refusal, StringComparison.Ordinal);
+        Assert.Contains("has not seen the certificate of " + Node + " yet", unseen.Resolve(Listener).Refusal, StringComparison.Ordinal);
+        Assert.Contains("is this node", guard.Resolve("10.0.0.1:4053").Refusal, StringComparison.Ordinal);
+        Assert.Contains("found 'node-7'", guard.Resolve("node-7").Refusal, StringComparison.Ordinal);
+        Assert.NotNull(guard.Resolve(" ").Refusal);
+    }
 }

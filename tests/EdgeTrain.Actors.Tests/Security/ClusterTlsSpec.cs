@@ -1,6 +1,8 @@
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Cluster;
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Security;
 using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Membership.GuardProtocol;
@@ -29,8 +31,15 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
         Assert.StartsWith("akka.ssl.tcp://edgetrain@127.0.0.1:", b.Address, StringComparison.Ordinal);
         var serial = SerialOf(cluster.Temp.File("identities/node-b/node.crt"));
 
-        // the seed's guard finds b's certificate at b's address (once it has seen it), revokes and downs it
+        // a node without the CA refuses to revoke; the seed refuses an address that is no member's
+        var guardOfA = a.System.ActorSelection("/user/" + ActorNames.MembershipGuard);
+        var noCa = Assert.IsType<RevocationRefused>(await guardOfA.Ask<object>(new RevokeNode(b.Address, "test", "ClusterTlsSpec"), TimeSpan.FromSeconds(5)));
+        Assert.Contains("holds no CA", noCa.Why, StringComparison.Ordinal);
         var guard = seed.System.ActorSelection("/user/" + ActorNames.MembershipGuard);
+        var nobody = Assert.IsType<RevocationRefused>(await guard.Ask<object>(new RevokeNode("127.0.0.1:1", "test", "ClusterTlsSpec"), TimeSpan.FromSeconds(5)));
+        Assert.Contains("no member of the cluster listens at 127.0.0.1:1", nobody.Why, StringComparison.Ordinal);
+
+        // the seed's guard finds b's certificate at b's address (once it has seen it), revokes and downs it
         object? answer = null;
         for (var tries = 0; tries < 30 && answer is not NodeRevoked; tries++)
         {
@@ -45,14 +54,24 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
         Assert.Equal((serial, "node-b", b.Address), (revoked.Revocation.Serial, revoked.Revocation.NodeId, revoked.Member));
         Assert.True(await Within(TimeSpan.FromSeconds(30), () => b.WhenTerminated.IsCompleted), "the revoked node still runs");
         Assert.True(await Within(TimeSpan.FromSeconds(30), () => !Members(seed.System).ContainsKey(b.Address)), string.Join(", ", Members(seed.System)));
-        Assert.Equal(MemberStatus.Up, Members(seed.System)[a.Address]);
+        Assert.True(
+            Members(seed.System).GetValueOrDefault(a.Address) == MemberStatus.Up,
+            $"node-a is not up on the seed ({string.Join(", ", Members(seed.System))}); node-a's shutdown reason: {CoordinatedShutdown.Get(a.System).ShutdownReason?.ToString() ?? "none"}; its last warnings: {string.Join(" | ", cluster.Log(a.System).TakeLast(8))}");
 
         // replicated to every node and kept in its identity folder
         var listOfA = new IdentityFolder(cluster.Temp.File("identities/node-a"));
         Assert.True(await Within(TimeSpan.FromSeconds(20), () => File.Exists(listOfA.RevokedPath) && listOfA.ReadRevocations(cluster.Pki.Authority).Contains(serial)), "node-a never wrote the revocation down");
         Assert.True(new IdentityFolder(cluster.Temp.File("identities/seed")).ReadRevocations(cluster.Pki.Authority).Contains(serial));
-        // signed by the CA and kept in its folder
+        // signed by the CA and kept in its folder; audited by the coordinator
         Assert.Equal("test: its key leaked", cluster.Pki.Ca.Revocations().Find(serial)?.Reason);
+        IReadOnlyList<AuditEntry> audit = [];
+        for (var tries = 0; tries < 40 && !audit.Any(e => e.Action == AuditActions.NodeRevoke); tries++)
+        {
+            await Task.Delay(500);
+            audit = await AuditLog(seed);
+        }
+
+        Assert.Contains(audit, e => e.Action == AuditActions.NodeRevoke && e.Subject == b.Address && e.Who == "ClusterTlsSpec" && e.Detail.Contains($"node node-b, certificate serial {serial}", StringComparison.Ordinal));
 
         // b comes back with the same certificate: refused at every handshake, never a member
         var again = cluster.StartNode("node-b", ["params"], identity: cluster.Temp.File("identities/node-b"));
@@ -118,6 +137,18 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
         // the singleton runs in the seed's own ActorSystem
         Assert.False(coordinator.Path.Address.HasGlobalScope);
         Assert.DoesNotContain(cluster.Log(impostor.System), l => l.Contains("Singleton manager starting singleton actor", StringComparison.Ordinal));
+    }
+
+    private static async Task<IReadOnlyList<AuditEntry>> AuditLog(Actors.Hosting.EdgeTrainNode node)
+    {
+        try
+        {
+            return (await node.Coordinator.Ask<AuditProtocol.AuditChunk>(new AuditProtocol.GetAuditLog(0, 200), TimeSpan.FromSeconds(5))).Entries;
+        }
+        catch (AskTimeoutException)
+        {
+            return [];
+        }
     }
 
     private static string SerialOf(string certificatePem)
