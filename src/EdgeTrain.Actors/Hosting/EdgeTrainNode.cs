@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
 using Akka.Event;
 using EdgeTrain.Actors.Aggregation;
 using EdgeTrain.Actors.Configuration;
@@ -90,6 +91,11 @@ public sealed class EdgeTrainNode
         }
 
         SqliteJournalFile.Prepare(config);
+        // the node joins its seeds once its actors are in place (below), not as the ActorSystem starts:
+        // a peer may down it at once (its membership guard refusing what it claims), and an ActorSystem
+        // terminated while this method still builds it would fail here instead of stopping cleanly
+        var seedNodes = config.GetStringList("akka.cluster.seed-nodes", []).Select(Akka.Actor.Address.Parse).ToList();
+        config = ConfigurationFactory.ParseString("akka.cluster.seed-nodes = []").WithFallback(config);
         var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, ClusterTls.SystemSetup(config, identity is null ? null : ClusterTls.Setup(identity, peers!)));
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
@@ -154,6 +160,11 @@ public sealed class EdgeTrainNode
             ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address), ActorNames.Trainers)
             : null;
         system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers, settings.MaxJobs), coordinator), ActorNames.NodeAgent);
+        if (seedNodes.Count > 0)
+        {
+            Cluster.Get(system).JoinSeedNodes(seedNodes);
+        }
+
         return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
     }
 
