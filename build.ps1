@@ -40,7 +40,8 @@ switch ($Verb) {
   }
   'demo' {
     $demoArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--nodes', '3', '--job', 'hocon/jobs/mnist-mlp.conf') }
-    Invoke-Dotnet (@('run', '--project', 'src/EdgeTrain.Seed', '-c', $configuration, '--', 'demo') + $demoArgs)
+    # the demo runs without TLS until it can enrol its nodes
+    Invoke-Dotnet (@('run', '--project', 'src/EdgeTrain.Seed', '-c', $configuration, '--', 'demo', '--insecure') + $demoArgs)
   }
   'train-local' {
     $jobArgs = if ($Rest.Count -gt 0) { $Rest } else { @('--job', 'hocon/jobs/mnist-mlp.conf') }

@@ -4,6 +4,7 @@
 #   ./build.sh build          restore and build the solution (Release)
 #   ./build.sh test           build, then run every test project, one at a time (integration tests last)
 #   ./build.sh demo           a seed and 3 node processes on this machine train hocon/jobs/mnist-mlp.conf
+#                             (without TLS: the verb adds --insecure until the demo can enrol its nodes)
 #   ./build.sh demo --nodes 4 --job hocon/jobs/mnist-cnn.conf --json
 #   ./build.sh train-local    train hocon/jobs/mnist-mlp.conf in one process (baseline)
 #   ./build.sh train-local --job hocon/jobs/mnist-cnn.conf --json
@@ -132,7 +133,7 @@ case "$verb" in
   demo)
     args=("$@")
     [ ${#args[@]} -gt 0 ] || args=(--nodes 3 --job hocon/jobs/mnist-mlp.conf)
-    dn run --project src/EdgeTrain.Seed -c "$configuration" -- demo "${args[@]}"
+    dn run --project src/EdgeTrain.Seed -c "$configuration" -- demo --insecure "${args[@]}"
     ;;
   train-local)
     args=("$@")

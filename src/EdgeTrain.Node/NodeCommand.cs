@@ -1,5 +1,6 @@
 using Akka.Actor;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
@@ -9,7 +10,7 @@ namespace EdgeTrain.Node;
 
 /// <summary>
 /// <c>edgetrain-node --seed HOST:PORT … [--port P] [--host H] [--region R] [--roles a,b] [--data-dir D]
-/// [--config FILE] [--torch-threads N]</c>: probes this device, joins the cluster through the seeds,
+/// [--config FILE] [--torch-threads N] [--insecure]</c>: probes this device, joins the cluster through the seeds,
 /// hosts the roles its capabilities allow, and stops on SIGTERM or Ctrl-C (<see cref="StopSignals"/>): a member
 /// leaves gracefully first (its shards hand off), for at most <c>edgetrain.node.leave-timeout</c>.
 /// </summary>
@@ -28,6 +29,10 @@ internal static class NodeCommand
           --torch-threads N    libtorch threads for training (default 0: all cores)
           --cmd-port P         port of the command host for edgetrain-cmd (default 9110; 0: none)
           --cmd-host H         address the command host listens on (default 127.0.0.1)
+          --insecure           run without TLS (debugging only): no identity needed, nothing checked
+
+        Over TLS (the default) the node needs its identity in DATA-DIR/identity (node.crt, node.key,
+        ca.crt), from enrolling with a one-time token; it claims only the roles its certificate grants.
 
         A node asked to leave (SIGTERM, Ctrl-C, or edgetrain-cmd cluster leave) hands its slices off
         and exits (after edgetrain.node.leave-timeout at the latest; at once when it is no member);
@@ -35,7 +40,7 @@ internal static class NodeCommand
         """;
 
     private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host"];
-    private static readonly string[] Switches = [];
+    private static readonly string[] Switches = [InsecureMode.Switch];
     private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
@@ -60,6 +65,12 @@ internal static class NodeCommand
             throw new InvalidInputException("command line", "--roles", $"unknown role '{role}'; expected {string.Join(", ", NodeRoles)}");
         }
 
+        var insecure = line.Flag(InsecureMode.Switch);
+        if (insecure)
+        {
+            error.WriteLine(InsecureMode.Warning("edgetrain-node"));
+        }
+
         var capabilities = CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200));
         var roles = (requested.Count > 0 ? requested : CapabilityScore.DefaultRoles(capabilities)).Distinct().ToList();
         if (!capabilities.TorchAvailable && (requested.Count == 0 || roles.Contains(CapabilityScore.TrainerRole)))
@@ -77,7 +88,8 @@ internal static class NodeCommand
             dataDir,
             capabilities,
             line.Options("--config"),
-            line.Int("--torch-threads", 0, 0, 1024));
+            line.Int("--torch-threads", 0, 0, 1024),
+            insecure ? SecurityMode.Insecure : null);
         int? cmdPort = line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535);
         var cmdHost = line.Option("--cmd-host");
         // A node that the cluster lets go (downed by the split brain resolver after a network
@@ -104,7 +116,10 @@ internal static class NodeCommand
             }
 
             backoff = RejoinBackoff.Next(backoff, DateTime.UtcNow - started);
-            output.WriteLine($"edgetrain-node {node.Address}: the cluster let this node go; joining again in {backoff.TotalSeconds:0} s");
+            var why = InsecureMode.IsTlsHandshakeFailure(CoordinatedShutdown.Get(node.System).ShutdownReason)
+                ? "a TLS handshake with a peer failed (its certificate or this node's was refused; see the log)"
+                : "the cluster let this node go";
+            output.WriteLine($"edgetrain-node {node.Address}: {why}; joining again in {backoff.TotalSeconds:0} s");
             try
             {
                 await Task.Delay(backoff, stop).ConfigureAwait(false);

@@ -1,4 +1,5 @@
 using Akka.Configuration;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Scheduling;
 using EdgeTrain.Core.Security;
 
@@ -41,6 +42,7 @@ namespace EdgeTrain.Actors.Configuration;
 /// <param name="MergeWaitPoll">With wait-for-merge, how soon a trainer asks again for a slice that has not taken its round's merged updates yet.</param>
 /// <param name="NotReadyRetry">How soon a trainer asks again for a slice that answered it is not ready (being created or recovered).</param>
 /// <param name="TrimRetryAfter">When a failed trim of a slice's journal and old snapshots is tried again.</param>
+/// <param name="Security">Mutual TLS, the node's identity, the revocation list and the membership guard's timings.</param>
 /// <param name="StorageKey">
 /// The key that encrypts checkpoint files, saved models and the shards' journal events and snapshots
 /// (<c>storage.key-file</c>, read when the settings are made); null: nothing is encrypted.
@@ -79,6 +81,7 @@ public sealed record EdgeTrainSettings(
     TimeSpan MergeWaitPoll,
     TimeSpan NotReadyRetry,
     TimeSpan TrimRetryAfter,
+    SecuritySettings Security,
     StorageKey? StorageKey = null)
 {
     /// <summary>Where the coordinator on this node keeps its audit signing key (<c>edgetrain.audit.key-file</c>, else under the data folder).</summary>
@@ -137,6 +140,7 @@ public sealed record EdgeTrainSettings(
             c.GetTimeSpan("training.merge-wait-poll"),
             c.GetTimeSpan("training.not-ready-retry"),
             c.GetTimeSpan("parameters.trim-retry-after"),
+            SecuritySettings.Create(c, c.GetString("data-dir")),
             StorageKeyOf(config))
         {
             AuditKeyFile = c.GetString("audit.key-file") is { Length: > 0 } keyFile ? keyFile : DefaultAuditKeyFile(c.GetString("data-dir")),

@@ -4,6 +4,8 @@ using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.PublishSubscribe;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
+using Akka.DistributedData;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Core;
 
 namespace EdgeTrain.Actors.Hosting;
@@ -27,7 +29,6 @@ public static class ClusterConfigBuilder
         ArgumentNullException.ThrowIfNull(options);
         var dataDir = Path.GetFullPath(options.DataDirectory);
         Directory.CreateDirectory(dataDir);
-        var seeds = string.Join(", ", options.Seeds.Select(s => Quote(SeedAddress(s))));
         var roles = string.Join(", ", options.Roles.Select(Quote));
         var files = Config.Empty;
         foreach (var file in options.ConfigFiles)
@@ -43,6 +44,9 @@ public static class ClusterConfigBuilder
         // brings its own connection string
         var sqlite = files.GetString("akka.persistence.journal.sql.provider-name", "").StartsWith("SQLite", StringComparison.OrdinalIgnoreCase);
         var database = Quote($"Data Source={Path.Combine(dataDir, "edgetrain.db")}");
+        // TLS or not decides the scheme of every address, the seeds' too
+        var mode = options.Security ?? SecuritySettings.Create(files.WithFallback(EdgeTrainConfig.ReferenceConfig).GetConfig("edgetrain"), dataDir).Mode;
+        var seeds = string.Join(", ", options.Seeds.Select(s => Quote(SeedAddress(s, mode))));
         // The programs handle the stop signals (StopSignals) and stop their node themselves
         // (EdgeTrainNode.StopAsync). Akka's hook would take SIGTERM and SIGINT first and shut the
         // ActorSystem down for ClrExitReason, which a node cannot tell from being downed.
@@ -55,17 +59,22 @@ public static class ClusterConfigBuilder
             edgetrain.region = {Quote(options.Region)}
             edgetrain.data-dir = {Quote(dataDir)}
             edgetrain.training.torch-threads = {options.TorchThreads}
+            edgetrain.security.mode = {(mode == SecurityMode.Tls ? "tls" : "insecure")}
+            {(options.IdentityDirectory is { } identity ? $"edgetrain.security.identity-dir = {Quote(Path.GetFullPath(identity))}" : "")}
+            {(options.CaDirectory is { } ca ? $"edgetrain.security.ca-dir = {Quote(Path.GetFullPath(ca))}" : "")}
             {(sqlite ? $"akka.persistence.journal.sql.connection-string = {database}" : "")}
             {(sqlite ? $"akka.persistence.snapshot-store.sql.connection-string = {database}" : "")}
             """));
 
         return overrides
+            .WithFallback(ClusterTls.Remoting(mode))
             .WithFallback(files)
             .WithFallback(EdgeTrainConfig.ReferenceConfig)
             .WithFallback(ClusterSharding.DefaultConfig())
             .WithFallback(ClusterSingleton.DefaultConfig())
             .WithFallback(ClusterClientReceptionist.DefaultConfig())
             .WithFallback(DistributedPubSub.DefaultConfig())
+            .WithFallback(DistributedData.DefaultConfig())
             .WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
     }
 
@@ -111,12 +120,16 @@ public static class ClusterConfigBuilder
         return config.WithFallback(EdgeTrainConfig.ReferenceConfig);
     }
 
-    /// <summary>The cluster address of a seed given as <c>host:port</c>.</summary>
+    /// <summary>The cluster address of a seed given as <c>host:port</c>, over plain TCP (command-line clients).</summary>
     /// <exception cref="InvalidInputException">it is not <c>host:port</c> with a port from 1 to 65535.</exception>
-    public static string SeedAddress(string hostAndPort)
+    public static string SeedAddress(string hostAndPort) => SeedAddress(hostAndPort, SecurityMode.Insecure);
+
+    /// <summary>The cluster address of a seed given as <c>host:port</c> in <paramref name="mode"/> (<c>akka.ssl.tcp</c> over TLS).</summary>
+    /// <exception cref="InvalidInputException">it is not <c>host:port</c> with a port from 1 to 65535.</exception>
+    public static string SeedAddress(string hostAndPort, SecurityMode mode)
     {
         var (host, port) = ParseEndpoint(hostAndPort, "--seed");
-        return $"akka.tcp://{SystemName}@{host}:{port}";
+        return $"{ClusterTls.Protocol(mode)}://{SystemName}@{host}:{port}";
     }
 
     /// <summary>Splits <c>host:port</c>; errors name <paramref name="option"/>.</summary>

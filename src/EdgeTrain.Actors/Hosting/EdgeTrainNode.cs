@@ -3,13 +3,18 @@ using Akka.Cluster;
 using Akka.Cluster.Sharding;
 using Akka.Cluster.Tools.Client;
 using Akka.Cluster.Tools.Singleton;
+using Akka.Configuration;
+using Akka.Event;
 using EdgeTrain.Actors.Aggregation;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Actors.Training;
+using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Security;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Actors.Hosting;
@@ -51,19 +56,66 @@ public sealed class EdgeTrainNode
     /// <summary>The node's cluster address.</summary>
     public string Address => Cluster.Get(System).SelfAddress.ToString();
 
-    /// <summary>Starts a node with <paramref name="options"/>.</summary>
-    public static EdgeTrainNode Start(NodeOptions options)
+    /// <summary>
+    /// Starts a node with <paramref name="options"/>. Over TLS (<c>edgetrain.security.mode</c>, the
+    /// default) it reads its identity and revocation list first and refuses to start without an
+    /// identity, or with roles its certificate does not grant.
+    /// </summary>
+    /// <exception cref="InvalidInputException">no identity, an unusable one, or a role it does not grant.</exception>
+    public static EdgeTrainNode Start(NodeOptions options) => Start(options, checkClaims: true);
+
+    /// <summary>Starts a node; <paramref name="checkClaims"/> false skips the check of its roles against its certificate (tests of what peers do about such a node).</summary>
+    internal static EdgeTrainNode Start(NodeOptions options, bool checkClaims)
     {
         ArgumentNullException.ThrowIfNull(options);
         var config = ClusterConfigBuilder.ForNode(options);
-
         // before the ActorSystem: a storage key file that does not load stops the program with a
-        // line naming it, not inside Akka's serializers (which read the same file)
+        // line naming it, not inside Akka's serializers (which read the same file); so does a
+        // missing or unusable identity, or a role its certificate does not grant
         var settings = EdgeTrainSettings.Create(config);
+        var security = settings.Security;
+        NodeIdentity? identity = null;
+        CertificateAuthority? ca = null;
+        PeerCertificates? peers = null;
+        if (security.Mode == SecurityMode.Tls)
+        {
+            identity = ClusterTls.LoadIdentity(security.Identity, checkClaims ? [.. options.Roles] : null);
+            var revoked = security.Identity.ReadRevocations(identity.Ca);
+            if (security.CaDirectory is { } caDirectory)
+            {
+                ca = ClusterTls.LoadAuthority(caDirectory, identity);
+                revoked = revoked.Merge(ca.Revocations());
+            }
+
+            peers = new PeerCertificates(identity.Ca, revoked, TimeProvider.System);
+        }
+
         SqliteJournalFile.Prepare(config);
-        var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, config);
+        // the node joins its seeds once its actors are in place (below), not as the ActorSystem starts:
+        // a peer may down it at once (its membership guard refusing what it claims), and an ActorSystem
+        // terminated while this method still builds it would fail here instead of stopping cleanly
+        var seedNodes = config.GetStringList("akka.cluster.seed-nodes", []).Select(Akka.Actor.Address.Parse).ToList();
+        config = ConfigurationFactory.ParseString("akka.cluster.seed-nodes = []").WithFallback(config);
+        var system = ActorSystem.Create(ClusterConfigBuilder.SystemName, ClusterTls.SystemSetup(config, identity is null ? null : ClusterTls.Setup(identity, peers!)));
         var roles = options.Roles;
         var sharding = ClusterSharding.Get(system);
+        if (identity is not null)
+        {
+            peers!.Attach(system);
+            system.ActorOf(MembershipGuardActor.Props(settings.Security, peers, identity.Certificate, ca), ActorNames.MembershipGuard);
+            system.Log.Info("TLS: node {0} (certificate {1}, roles {2}), peers checked against {3}; {4} revoked certificate(s) known", identity.NodeId, identity.Certificate.SerialNumber, string.Join(",", identity.Roles), identity.Ca.Subject, peers.Revoked.Count);
+            system.RegisterOnTermination(identity.Dispose);
+            if (ca is not null)
+            {
+                system.Log.Info("TLS: this node holds the cluster's CA ({0}, in {1}) and carries out revocations", ca.Name, ca.Folder);
+                system.RegisterOnTermination(ca.Dispose);
+            }
+        }
+        else
+        {
+            system.Log.Warning("INSECURE: this node runs without TLS; peers are not authenticated and any process that reaches its port can join the cluster. For debugging only.");
+        }
+
         if (settings.DownGonePeers)
         {
             system.ActorOf(GonePeerDowningActor.Props(settings), ActorNames.GonePeers);
@@ -108,6 +160,11 @@ public sealed class EdgeTrainNode
             ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address), ActorNames.Trainers)
             : null;
         system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers, settings.MaxJobs), coordinator), ActorNames.NodeAgent);
+        if (seedNodes.Count > 0)
+        {
+            Cluster.Get(system).JoinSeedNodes(seedNodes);
+        }
+
         return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
     }
 

@@ -1,3 +1,4 @@
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Membership;
 
 namespace EdgeTrain.Actors.Hosting;
@@ -12,6 +13,9 @@ namespace EdgeTrain.Actors.Hosting;
 /// <param name="Capabilities">What the node's probe found.</param>
 /// <param name="ConfigFiles">Extra HOCON files, highest priority first (for example hocon/postgres.conf).</param>
 /// <param name="TorchThreads">libtorch threads for a trainer (0: libtorch's default).</param>
+/// <param name="Security">TLS or insecure (null: <c>edgetrain.security.mode</c>); the programs' <c>--insecure</c> sets <see cref="SecurityMode.Insecure"/>.</param>
+/// <param name="IdentityDirectory">The node's identity folder (null: <c>edgetrain.security.identity-dir</c>, by default <c>DATA-DIR/identity</c>).</param>
+/// <param name="CaDirectory">The cluster CA's folder on a seed that revokes certificates (<c>edgetrain seed --ca</c>; null: <c>edgetrain.security.ca-dir</c>, by default none).</param>
 public sealed record NodeOptions(
     string Host,
     int Port,
@@ -21,4 +25,7 @@ public sealed record NodeOptions(
     string DataDirectory,
     NodeCapabilities Capabilities,
     IReadOnlyList<string> ConfigFiles,
-    int TorchThreads = 0);
+    int TorchThreads = 0,
+    SecurityMode? Security = null,
+    string? IdentityDirectory = null,
+    string? CaDirectory = null);

@@ -1,4 +1,5 @@
 using Akka.Cluster;
+using static EdgeTrain.Actors.Membership.GuardProtocol;
 
 namespace EdgeTrain.Commands.Formatting;
 
@@ -18,6 +19,15 @@ public static class ClusterFormat
         MemberStatus.WeaklyUp => "weakly-up",
         _ => status.ToString().ToLowerInvariant(),
     };
+
+    /// <summary>The answer to <c>node revoke</c>: the certificate, its node, and the member downed.</summary>
+    public static string Revoked(NodeRevoked revoked)
+    {
+        ArgumentNullException.ThrowIfNull(revoked);
+        var r = revoked.Revocation;
+        var node = r.NodeId.Length == 0 ? "an unknown node" : $"node {r.NodeId}";
+        return $"Revoked certificate {r.Serial} of {node} ({r.Reason}); {(revoked.Member is null ? "no member holds it" : $"{revoked.Member} is downed")}, and no node accepts that certificate again";
+    }
 
     /// <summary>Roles in order, bracketed: <c>[aggregator, params]</c>.</summary>
     public static string Roles(IEnumerable<string> roles) => "[" + string.Join(", ", roles.Order(StringComparer.Ordinal)) + "]";

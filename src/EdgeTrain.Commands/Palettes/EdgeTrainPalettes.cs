@@ -1,24 +1,30 @@
+using Akka.Actor;
 using Akka.Cluster.Sharding;
+using EdgeTrain.Actors;
 using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Commands.Parsing;
 using static EdgeTrain.Actors.Jobs.CheckpointProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.GuardProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Commands.Palettes;
 
 /// <summary>
 /// EdgeTrain's <c>node</c>, <c>shards</c> and <c>checkpoint</c> palettes: the registered nodes with
-/// their slices, contributions and jobs, draining a node (with the token), where each slice of a job
-/// lives, and a job's checkpoints.
+/// their slices, contributions and jobs, draining a node and revoking its certificate (with the token),
+/// where each slice of a job lives, and a job's checkpoints.
 /// </summary>
 public static class EdgeTrainPalettes
 {
+    private static readonly SwitchSpec Reason = new("-r", "--reason", "TEXT", "why, kept with the revocation (default: revoked by an operator)");
+
     /// <summary>The palettes' commands.</summary>
     public static IEnumerable<PaletteCommand> Commands =>
     [
         new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution, jobs, draining", []), Nodes),
         new(new("node drain", "the node finishes the jobs it trains and the scheduler places no new trainer on it; it stays a member", [ClusterPalette.Address], Mutating: true), Drain, RecordedByCoordinator: true),
+        new(new("node revoke", "revokes the certificate of the member at ADDRESS for good (the seed started with --ca signs it) and downs it; it cannot rejoin with that certificate", [ClusterPalette.Address, Reason], Mutating: true), Revoke, RecordedByCoordinator: true),
         new(new("shards list", "every parameter slice of a job: its node, version and last update", [JobPalette.Job]), Slices),
         new(new("checkpoint list", "a job's checkpoints: id, time, label, slice versions, size, CRC-32C", [JobPalette.Job]), Checkpoints),
     ];
@@ -63,6 +69,33 @@ public static class EdgeTrainPalettes
                     : $"the coordinator knows no node at {unknown.Address}; it knows {string.Join(", ", unknown.Known)} ('node list' shows them)");
             default:
                 throw new CommandFailedException($"unexpected answer {answer.GetType().Name} from the job coordinator");
+        }
+    }
+
+    private static async Task<int> Revoke(ParsedCommand command, CommandContext context)
+    {
+        var address = ClusterAddresses.Parse(command.Value("--address")!).ToString();
+        IActorRef guard;
+        try
+        {
+            guard = await context.System.ActorSelection("/user/" + ActorNames.MembershipGuard).ResolveOne(context.Settings.AskTimeout).ConfigureAwait(false);
+        }
+        catch (ActorNotFoundException)
+        {
+            throw new CommandFailedException("this node runs without TLS (--insecure): there are no certificates to revoke");
+        }
+
+        var reason = command.Value("--reason") is { Length: > 0 } given ? given : "revoked by an operator";
+        var answer = await context.Ask(guard, new RevokeNode(address, reason, $"edgetrain-cmd ({context.Peer})"), "the membership guard").ConfigureAwait(false);
+        switch (answer)
+        {
+            case NodeRevoked revoked:
+                await context.Line(ClusterFormat.Revoked(revoked)).ConfigureAwait(false);
+                return ExitCodes.Success;
+            case RevocationRefused refused:
+                throw new CommandFailedException($"not revoked: {refused.Why}");
+            default:
+                throw new CommandFailedException($"unexpected answer {answer.GetType().Name} from the membership guard");
         }
     }
 

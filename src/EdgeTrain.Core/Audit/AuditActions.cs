@@ -46,6 +46,9 @@ public static class AuditActions
     /// <summary>An operator drained a node.</summary>
     public const string NodeDrain = "node.drain";
 
+    /// <summary>An operator revoked a node's certificate (the seed holding the CA signed the revocation and downed the node).</summary>
+    public const string NodeRevoke = "node.revoke";
+
     /// <summary>A checkpoint of a job was saved.</summary>
     public const string CheckpointSave = "checkpoint.save";
 

@@ -40,6 +40,9 @@ public sealed class Revocation
 
     internal byte[] Signature { get; }
 
+    /// <summary>The entry as one line of the file form, signature included: how it travels between nodes (<see cref="RevocationList.Parse"/> reads it back, checking the signature).</summary>
+    public string ToLine() => RevocationList.Line(this);
+
     /// <summary>The serial, node, time and reason.</summary>
     public override string ToString() => $"{Serial} ({(NodeId.Length == 0 ? "unknown node" : NodeId)}) revoked {JoinToken.Format(RevokedAt)}: {Reason}";
 
@@ -242,8 +245,12 @@ public sealed class RevocationList
         return text.ToString();
     }
 
-    internal static RevocationList Parse(string text, X509Certificate2 ca, string source)
+    /// <summary>Reads the file form (<see cref="ToText"/>, or lines of <see cref="Revocation.ToLine"/>) and checks every entry's signature against <paramref name="ca"/>.</summary>
+    /// <exception cref="InvalidInputException">a line is malformed or not signed by that CA, naming <paramref name="source"/> and the line.</exception>
+    public static RevocationList Parse(string text, X509Certificate2 ca, string source)
     {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentNullException.ThrowIfNull(ca);
         using var key = CaKey(ca, source);
         var read = new SortedDictionary<string, Revocation>(StringComparer.Ordinal);
         var number = 0;
@@ -275,8 +282,8 @@ public sealed class RevocationList
     internal static string Line(Revocation entry) =>
         $"{entry.Serial}\t{entry.RevokedAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture)}\t{entry.NodeId}\t{Base64Url.EncodeToString(entry.Signature)}\t{entry.Reason}";
 
-    /// <summary>A serial as <see cref="X509Certificate2.SerialNumber"/> writes it: upper-case hex, an even number of digits.</summary>
-    internal static bool TryNormalize(string? serial, out string normalized)
+    /// <summary>A serial as <see cref="X509Certificate2.SerialNumber"/> writes it: upper-case hex, an even number of digits (case, spaces and colons dropped); false when it is not one.</summary>
+    public static bool TryNormalize(string? serial, out string normalized)
     {
         normalized = string.Concat((serial ?? "").Where(c => c is not (':' or ' ' or '\t'))).ToUpperInvariant();
         return normalized.Length is > 0 and <= 2 * 64 && normalized.Length % 2 == 0 && normalized.All(char.IsAsciiHexDigit);

@@ -25,9 +25,13 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-               [--cmd-port P] [--cmd-host H]
+               [--cmd-port P] [--cmd-host H] [--ca DIR] [--insecure]
                       run a seed node (the JobCoordinator) with a console and a command host for
-                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C
+                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C;
+                      over mutual TLS with its identity in D/identity (node.crt, node.key, ca.crt,
+                      from enrolment), or without TLS with --insecure (debugging only); with
+                      --ca DIR (the cluster's CA, edgetrain ca init) it carries out
+                      edgetrain-cmd node revoke
           submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
                       submit a job to a cluster; --priority overrides the job file's priority
                       (higher is served first); --wait follows it to the end
@@ -36,10 +40,11 @@ public static class SeedCli
           watch --seed HOST:PORT [--job ID] [--interval 1s]
                       the live view of a cluster's jobs and nodes, until they end (exit 0 when
                       every one completed) or Ctrl-C
-          demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--out DIR]
-               [--chaos PLAN] [--cmd-port P]
+          demo --insecure --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
+               [--out DIR] [--chaos PLAN] [--cmd-port P]
                       start a seed and N nodes on this machine, submit every job (each with its
-                      file's priority), train until all have ended, stop them all; the seed's
+                      file's priority), train until all have ended, stop them all (without TLS:
+                      the demo cannot enrol its nodes yet, so --insecure is required); the seed's
                       command host listens on --cmd-port (default 9110 when free);
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
                       and measured on, the first job)

@@ -1,7 +1,9 @@
 using Akka.Actor;
 using Akka.Cluster;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
+using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Training.Capabilities;
 
@@ -9,18 +11,19 @@ namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
-/// [--cmd-port P] [--cmd-host H]</c>: runs a seed node with the JobCoordinator singleton and its
+/// [--cmd-port P] [--cmd-host H] [--ca DIR] [--insecure]</c>: runs a seed node with the JobCoordinator singleton and its
 /// command host (for edgetrain-cmd), and prints a console of membership changes and job progress
 /// until SIGTERM or Ctrl-C, then stops as <see cref="NodeRun"/> does (a graceful leave, bounded by
-/// <c>edgetrain.node.leave-timeout</c>).
+/// <c>edgetrain.node.leave-timeout</c>). With <c>--ca DIR</c> it holds the cluster's CA (<c>edgetrain ca init</c>)
+/// and carries out <c>edgetrain-cmd node revoke</c>.
 /// </summary>
 internal static class SeedCommand
 {
-    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host"];
+    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host", "--ca"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, Valued, []);
+        var line = CommandLine.Parse(args, Valued, [InsecureMode.Switch]);
         line.AllowPositionals(0, "seed --port P --data-dir D");
         var host = line.Option("--host") ?? "127.0.0.1";
         var port = line.Int("--port", 4053, 1, 65535);
@@ -33,7 +36,19 @@ internal static class SeedCommand
         var capabilities = extra.Contains(CapabilityScore.TrainerRole)
             ? CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200))
             : CapabilityProbe.WithoutTorch(dataDir, "the seed hosts no trainer");
-        var node = EdgeTrainNode.Start(new NodeOptions(host, port, seeds, "local", roles, dataDir, capabilities, line.Options("--config")));
+        var insecure = line.Flag(InsecureMode.Switch);
+        var ca = line.Option("--ca");
+        if (insecure && ca is not null)
+        {
+            throw new InvalidInputException("edgetrain seed", "--ca", "a seed without TLS (--insecure) cannot revoke certificates; drop --ca or --insecure");
+        }
+
+        if (insecure)
+        {
+            error.WriteLine(InsecureMode.Warning("edgetrain seed"));
+        }
+
+        var node = EdgeTrainNode.Start(new NodeOptions(host, port, seeds, "local", roles, dataDir, capabilities, line.Options("--config"), Security: insecure ? SecurityMode.Insecure : null, CaDirectory: ca));
         output.WriteLine($"edgetrain seed {node.Address}: roles {string.Join(",", roles)}, data in {Path.GetFullPath(dataDir)}; Ctrl-C to leave");
         var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Commands.Hosting;
+using EdgeTrain.Core;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Output;
@@ -33,6 +34,15 @@ internal static class DemoCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var options = DemoOptions.Parse(args);
+        if (!options.Insecure)
+        {
+            // every node of a TLS cluster needs an identity from the cluster's CA; the demo cannot
+            // enrol its nodes yet
+            throw new InvalidInputException("command line", InsecureMode.Switch,
+                "missing: the demo runs its local cluster without TLS for now (it cannot enrol its nodes with the cluster's CA yet); run it with --insecure");
+        }
+
+        error.WriteLine(InsecureMode.Warning("edgetrain demo"));
         var jobs = options.JobPaths.Select(path => (Path: path, Spec: JobSpecReader.Load(path))).ToList();
         DemoOptions.CheckNames(jobs);
         var specs = jobs.Select(j => j.Spec).ToList();
@@ -57,7 +67,7 @@ internal static class DemoCommand
         live.Note($"demo {string.Join(", ", specs.Select(s => s.Name))}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
         // --config (e.g. hocon/postgres.conf) goes to every process
         var configs = options.Configs.SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
-        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), .. configs],
+        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), InsecureMode.Switch, .. configs],
             Path.Combine(logs, "seed.log"), new Dictionary<string, string> { [CommandHostSettings.TokenVariable] = cmdToken });
         if (cmdPort > 0)
         {
@@ -68,7 +78,7 @@ internal static class DemoCommand
         for (var i = 0; i < count; i++)
         {
             children.Start(nodeNames[i], nodeDll,
-                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", .. configs],
+                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", InsecureMode.Switch, .. configs],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
 

@@ -6,7 +6,7 @@ namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
 /// The demo's command line: <c>--nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
-/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P]</c>, and where its run folder
+/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P] [--insecure]</c>, and where its run folder
 /// and each job's outputs go.
 /// </summary>
 /// <param name="JobPaths">The job files, in the order they are submitted (at least one).</param>
@@ -18,11 +18,12 @@ namespace EdgeTrain.Seed.Demo;
 /// <param name="CmdPort">The seed's command host port as given (null: 9110 when free; 0: none).</param>
 /// <param name="Configs">Extra HOCON files for every process.</param>
 /// <param name="Json">Whether to end with one JSON line.</param>
+/// <param name="Insecure">Whether <c>--insecure</c> was given (the demo runs without TLS, and only so, for now).</param>
 internal sealed record DemoOptions(
-    IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json)
+    IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json, bool Insecure = false)
 {
     private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port"];
-    private static readonly string[] Switches = ["--json"];
+    private static readonly string[] Switches = ["--json", InsecureMode.Switch];
 
     /// <summary>Reads the demo's arguments (the job files are not read here).</summary>
     /// <exception cref="InvalidInputException">an unknown or malformed switch, or no <c>--job</c>.</exception>
@@ -46,7 +47,8 @@ internal sealed record DemoOptions(
             line.Option("--chaos") is { } chaos ? ChaosPlan.Parse(chaos) : null,
             line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535),
             line.Options("--config"),
-            line.Flag("--json"));
+            line.Flag("--json"),
+            line.Flag(InsecureMode.Switch));
     }
 
     /// <summary>

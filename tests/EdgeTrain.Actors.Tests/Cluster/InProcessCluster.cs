@@ -7,15 +7,23 @@ using static EdgeTrain.Actors.Membership.MembershipProtocol;
 namespace EdgeTrain.Actors.Tests.Cluster;
 
 /// <summary>
-/// Three ActorSystems in this process forming one cluster on loopback: a seed with the params and
-/// aggregator roles, and two nodes that also train (regions a and b). They share one SQLite
-/// journal in a temporary folder and evaluate and report often, so short runs draw a curve.
+/// Three ActorSystems in this process forming one cluster on loopback over mutual TLS: a seed with the
+/// params and aggregator roles, and two nodes that also train (regions a and b), each with its own
+/// identity from a test CA granting exactly its roles. They share one SQLite journal in a temporary
+/// folder and evaluate and report often, so short runs draw a curve.
 /// </summary>
 internal sealed class InProcessCluster : IAsyncDisposable
 {
-    private static readonly NodeCapabilities Capable = new(2, 8L << 30, true, null, false, 0, 10, 10L << 30, "test");
+    public static readonly NodeCapabilities Capable = new(2, 8L << 30, true, null, false, 0, 10, 10L << 30, "test");
     private readonly TempFolder temp = new();
     private readonly List<EdgeTrainNode> nodes = [];
+    private int started;
+
+    /// <summary>The cluster's CA.</summary>
+    public TestPki Pki { get; } = new();
+
+    /// <summary>The cluster's temporary folder (data, identities).</summary>
+    public TempFolder Temp => temp;
 
     /// <summary>Starts the three nodes and waits until the coordinator knows all of them; returns the seed.</summary>
     public async Task<EdgeTrainNode> StartAsync()
@@ -61,6 +69,7 @@ internal sealed class InProcessCluster : IAsyncDisposable
             await node.System.Terminate();
         }
 
+        Pki.Dispose();
         temp.Dispose();
     }
 
@@ -68,7 +77,10 @@ internal sealed class InProcessCluster : IAsyncDisposable
     {
         var tuning = temp.File("tuning.conf");
         File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\nedgetrain.training.report-interval = 200ms\n");
-        var node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{seedPort}"], region, roles, temp.Path, Capable, [tuning], TorchThreads: 1));
+        var name = $"node-{++started}";
+        using var certificate = Pki.Issue(name, roles);
+        var identity = Pki.WriteIdentity(temp.File(Path.Combine("identities", name)), certificate);
+        var node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{seedPort}"], region, roles, temp.Path, Capable, [tuning], TorchThreads: 1, IdentityDirectory: identity));
         nodes.Add(node);
         return node;
     }

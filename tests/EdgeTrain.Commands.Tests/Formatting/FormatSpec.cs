@@ -5,6 +5,7 @@ using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
+using static EdgeTrain.Actors.Membership.GuardProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 
 namespace EdgeTrain.Commands.Tests.Formatting;
@@ -12,6 +13,15 @@ namespace EdgeTrain.Commands.Tests.Formatting;
 public sealed class FormatSpec
 {
     private static readonly DateTime Now = new(2026, 11, 24, 12, 0, 0, DateTimeKind.Utc);
+
+    [Fact]
+    public void A_revocation_names_the_certificate_its_node_and_the_member_downed()
+    {
+        var revoked = new NodeRevoked(new RevokedCertificate("0A1B", "node-b", "key leaked", Now), "akka.ssl.tcp://edgetrain@10.0.0.2:4054");
+
+        Assert.Equal("Revoked certificate 0A1B of node node-b (key leaked); akka.ssl.tcp://edgetrain@10.0.0.2:4054 is downed, and no node accepts that certificate again", ClusterFormat.Revoked(revoked));
+        Assert.Equal("Revoked certificate 0A1B of an unknown node (key leaked); no member holds it, and no node accepts that certificate again", ClusterFormat.Revoked(revoked with { Revocation = revoked.Revocation with { NodeId = "" }, Member = null }));
+    }
 
     [Fact]
     public void A_member_line_is_petabridge_cmds()

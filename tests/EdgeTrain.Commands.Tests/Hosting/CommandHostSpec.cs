@@ -21,7 +21,11 @@ public sealed class OneNodeCluster : IAsyncLifetime
     public async Task InitializeAsync()
     {
         var port = LoopbackPorts.Free();
-        Node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator"], temp.Path, Capable, []));
+        // over TLS, as every node runs: the command host does not care, the node's identity is the test CA's
+        using var pki = new TestPki();
+        using var certificate = pki.Issue("ops-seed", ["seed", "params", "aggregator"]);
+        var identity = pki.WriteIdentity(temp.File("identity"), certificate);
+        Node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator"], temp.Path, Capable, [], IdentityDirectory: identity));
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (Akka.Cluster.Cluster.Get(Node.System).SelfMember.Status != Akka.Cluster.MemberStatus.Up && DateTime.UtcNow < deadline)
         {

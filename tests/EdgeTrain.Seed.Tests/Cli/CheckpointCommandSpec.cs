@@ -1,5 +1,6 @@
 using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Tests;
@@ -68,7 +69,8 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         var port = FreePort();
         var tuning = temp.File("tuning.conf");
         File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\n");
-        node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [tuning], TorchThreads: 1));
+        // insecure: the command-line clients (submit, checkpoint) speak plain remoting until they can enrol
+        node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [tuning], TorchThreads: 1, Security: SecurityMode.Insecure));
         var seed = $"127.0.0.1:{port}";
         var job = Job();
 
