@@ -25,9 +25,13 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-               [--cmd-port P] [--cmd-host H]
+               [--cmd-port P] [--cmd-host H] [--ca DIR] [--enroll-port P]
                       run a seed node (the JobCoordinator) with a console and a command host for
-                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C
+                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C;
+                      with --ca DIR (the cluster CA's folder) also the enrolment listener (HTTPS,
+                      HTTP/2, port 9112 unless --enroll-port or edgetrain.enrolment.port), where
+                      nodes trade a one-time join token for a certificate of that CA; each
+                      enrolment is in the audit log (node.enrol)
           submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
                       submit a job to a cluster; --priority overrides the job file's priority
                       (higher is served first); --wait follows it to the end
@@ -82,7 +86,8 @@ public static class SeedCli
                       make a one-time join token signed by the CA in DIR, for one node to enrol
                       with (ttl at most 30d; roles of seed, params, aggregator, trainer, gateway,
                       default params,aggregator,trainer; URL: the https enrolment endpoint);
-                      the token is the last line printed
+                      the token is the last line printed; the node enrols with it:
+                      edgetrain-node --seed HOST:PORT --enroll-file FILE (see edgetrain-node --help)
           bench scheduler --trainers N --jobs M [--seconds S] [--seed K] [--json] [--trace]
                       drive the coordinator's real state and scheduler through N simulated
                       trainer nodes and M jobs on a simulated clock (no network, no actors) and
