@@ -94,6 +94,9 @@ public static class SeedCli
                       print the latency of each scheduler round and trainer report, and the
                       state's memory (defaults: 1000 trainers, 20 jobs, 120 s); --trace
                       prints every round that decided something
+          bench enrol [--count N] [--json]
+                      time N enrolments (default 50) against a real enrolment listener on
+                      127.0.0.1 with a temporary CA: token to certificate on disk
         """;
 
     private static int Unknown(string command, TextWriter error)
