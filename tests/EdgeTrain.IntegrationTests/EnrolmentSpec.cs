@@ -7,7 +7,7 @@ namespace EdgeTrain.IntegrationTests;
 
 /// <summary>
 /// Enrolment with the real programs: <c>edgetrain ca init</c>, <c>edgetrain token create</c>, a seed with
-/// <c>--ca</c>, and <c>edgetrain-node --enroll</c> that writes its identity folder; the seed's audit log
+/// <c>--ca</c>, and <c>edgetrain-node --enroll-file</c> that writes its identity folder; the seed's audit log
 /// has the enrolment.
 /// </summary>
 public sealed class EnrolmentSpec : IDisposable
@@ -53,8 +53,11 @@ public sealed class EnrolmentSpec : IDisposable
             Assert.False(Directory.Exists(Path.Combine(badDir, IdentityFolder.FolderName)));
         }
 
+        // the token from a file (off the command line), with a line break as a copy leaves it
         var nodeDir = temp.File("node");
-        using var node = ProgramProcess.Start("edgetrain-node", ["--seed", seedAddress, "--data-dir", nodeDir, "--cmd-port", "0", "--enroll-port", Text(enrollPort), "--enroll", tokenText]);
+        var tokenFile = temp.File("token.txt");
+        await File.WriteAllTextAsync(tokenFile, tokenText + "\n");
+        using var node = ProgramProcess.Start("edgetrain-node", ["--seed", seedAddress, "--data-dir", nodeDir, "--cmd-port", "0", "--enroll-port", Text(enrollPort), "--enroll-file", tokenFile]);
         await node.WaitForOutputAsync("enrolled as", Start);
         var nodeId = Regex.Match(node.Output, @"enrolled as (\S+) ").Groups[1].Value;
 

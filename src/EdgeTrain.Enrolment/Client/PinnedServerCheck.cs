@@ -24,7 +24,7 @@ public sealed class PinnedServerCheck
         this.time = time;
     }
 
-    /// <summary>The last server certificate seen (a copy).</summary>
+    /// <summary>The last server certificate a probe saw (a copy; null for a pinned check).</summary>
     public X509Certificate2? Seen { get; private set; }
 
     /// <summary>Why the last server was refused (null: none was).</summary>
@@ -53,13 +53,14 @@ public sealed class PinnedServerCheck
             return false;
         }
 
-        var server = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
-        Seen = server;
         if (pin is null || ca is null)
         {
+            Seen?.Dispose();
+            Seen = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
             return true;
         }
 
+        using var server = X509CertificateLoader.LoadCertificate(certificate.GetRawCertData());
         var check = pin.Check(server, [ca], time.GetUtcNow());
         check.Ca?.Dispose();
         Refusal = check.IsTrusted ? null : check.Why;

@@ -128,6 +128,26 @@ public sealed class EnrolmentListenerSpec : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_impostor_serving_the_real_CA_certificate_with_a_certificate_of_another_CA_gets_no_token()
+    {
+        // serves this cluster's CA certificate (public) from GetCa, but its TLS certificate is another CA's
+        using var other = new TestPkiFolder();
+        var impostorDesk = new EnrolmentDesk(pki.Ca, TimeSpan.FromDays(30), (_, _) => Task.FromResult<string?>("an impostor records nothing"));
+        var (impostorCertificate, _) = ServerCertificateFiles.LoadOrIssue(other.Ca, Path.Combine(other.Root, "impostor"), ["127.0.0.1"], TimeSpan.FromDays(90), DateTimeOffset.UtcNow);
+        var impostorReports = new List<string>();
+        await using var impostor = await EnrolmentHost.StartAsync(impostorDesk, impostorCertificate, EnrolmentSettings.Default, "127.0.0.1", 0, report: impostorReports.Add);
+        var token = pki.Ca.CreateToken(endpoint: new Uri($"https://127.0.0.1:{impostor.Endpoint.Port}"));
+
+        var e = await Assert.ThrowsAsync<InvalidInputException>(() => Client.EnrolAsync(token.Text, pki.Node("fooled"), null, []));
+
+        Assert.Contains("CA pin mismatch", e.Message, StringComparison.Ordinal);
+        Assert.Contains("does not chain to the pinned CA", e.Message, StringComparison.Ordinal);
+        Assert.Contains("nothing was sent", e.Message, StringComparison.Ordinal);
+        Assert.Empty(impostorReports);
+        Assert.Empty(pki.UsedTokens());
+    }
+
+    [Fact]
     public async Task An_expired_token_is_refused_as_expired()
     {
         var past = new ManualClock();
