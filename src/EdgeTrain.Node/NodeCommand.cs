@@ -4,13 +4,16 @@ using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Enrolment;
+using EdgeTrain.Enrolment.Client;
 using EdgeTrain.Training.Capabilities;
 
 namespace EdgeTrain.Node;
 
 /// <summary>
 /// <c>edgetrain-node --seed HOST:PORT … [--port P] [--host H] [--region R] [--roles a,b] [--data-dir D]
-/// [--config FILE] [--torch-threads N] [--insecure]</c>: probes this device, joins the cluster through the seeds,
+/// [--config FILE] [--torch-threads N] [--enroll TOKEN | --enroll-file FILE] [--enroll-port P] [--insecure]</c>: enrols with a
+/// join token when given one and not enrolled yet (<see cref="NodeEnrolment"/>), probes this device, joins the cluster through the seeds,
 /// hosts the roles its capabilities allow, and stops on SIGTERM or Ctrl-C (<see cref="StopSignals"/>): a member
 /// leaves gracefully first (its shards hand off), for at most <c>edgetrain.node.leave-timeout</c>.
 /// </summary>
@@ -29,17 +32,28 @@ internal static class NodeCommand
           --torch-threads N    libtorch threads for training (default 0: all cores)
           --cmd-port P         port of the command host for edgetrain-cmd (default 9110; 0: none)
           --cmd-host H         address the command host listens on (default 127.0.0.1)
+          --enroll TOKEN       enrol with a one-time join token (edgetrain token create on the seed)
+          --enroll-file FILE   the same, the token read from FILE (keeps it off the command line)
+          --enroll-port P      the seed's enrolment port when the token names no endpoint (default 9112)
           --insecure           run without TLS (debugging only): no identity needed, nothing checked
 
         Over TLS (the default) the node needs its identity in DATA-DIR/identity (node.crt, node.key,
         ca.crt), from enrolling with a one-time token; it claims only the roles its certificate grants.
+
+        Enrolment: the first start with a join token makes the node's key (it never leaves this
+        machine), asks the seed's enrolment endpoint (the token's, else HOST of the first --seed and
+        the enrolment port) for a certificate, trusting only the CA whose pin the token carries, and
+        writes DATA-DIR/identity (node.crt, node.key 0600, ca.crt, revoked). Later starts reuse it
+        without a token, and renew the certificate over mutual TLS when less than
+        edgetrain.enrolment.renew-before (7d) of it is left. Exit code 2: bad token, CA pin mismatch,
+        enrolment endpoint unreachable, or enrolment refused (the message says why).
 
         A node asked to leave (SIGTERM, Ctrl-C, or edgetrain-cmd cluster leave) hands its slices off
         and exits (after edgetrain.node.leave-timeout at the latest; at once when it is no member);
         one that the cluster downed joins again by itself.
         """;
 
-    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host"];
+    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host", "--enroll", "--enroll-file", "--enroll-port"];
     private static readonly string[] Switches = [InsecureMode.Switch];
     private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
 
@@ -65,11 +79,37 @@ internal static class NodeCommand
             throw new InvalidInputException("command line", "--roles", $"unknown role '{role}'; expected {string.Join(", ", NodeRoles)}");
         }
 
-        var insecure = line.Flag(InsecureMode.Switch);
+        // --insecure, or edgetrain.security.mode = insecure in a --config file
+        var tool = ClusterConfigBuilder.ForTool(line.Options("--config"));
+        var security = SecuritySettings.Create(tool.GetConfig("edgetrain"), dataDir);
+        var insecure = line.Flag(InsecureMode.Switch) || security.Mode == SecurityMode.Insecure;
+        var token = JoinTokenOption(line);
+        if (insecure && token is not null)
+        {
+            throw new InvalidInputException("command line", "--insecure", "a node without TLS (--insecure) has no use for a certificate; drop --enroll/--enroll-file or --insecure");
+        }
+
         if (insecure)
         {
             error.WriteLine(InsecureMode.Warning("edgetrain-node"));
         }
+
+        // enrolment (or renewal) first: a node that cannot get its identity stops here with exit code 2
+        var enrolment = EnrolmentSettings.Create(tool);
+        if (line.Option("--enroll-port") is not null)
+        {
+            enrolment = enrolment with { Port = line.Int("--enroll-port", EnrolmentSettings.DefaultPort, 1, 65535) };
+        }
+
+        var identity = security.Identity;
+        var enrol = new NodeEnrolment(enrolment, output);
+        if (!insecure)
+        {
+            await enrol.PrepareAsync(identity, token, seeds[0], requested, stop).ConfigureAwait(false);
+        }
+
+        using var renewing = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        var renewal = insecure ? Task.CompletedTask : enrol.RenewWhileRunningAsync(identity, seeds[0], renewing.Token);
 
         var capabilities = CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200));
         var roles = (requested.Count > 0 ? requested : CapabilityScore.DefaultRoles(capabilities)).Distinct().ToList();
@@ -77,6 +117,18 @@ internal static class NodeCommand
         {
             roles.Remove(CapabilityScore.TrainerRole);
             error.WriteLine($"edgetrain-node: joining without the trainer role: {capabilities.TorchError}");
+        }
+
+        if (!insecure && requested.Count == 0)
+        {
+            // the roles this device could take that its certificate does not grant are not claimed
+            using var held = identity.Read();
+            var withheld = roles.Except(held.Roles, StringComparer.Ordinal).ToList();
+            if (withheld.Count > 0)
+            {
+                roles.RemoveAll(withheld.Contains);
+                output.WriteLine($"edgetrain-node: not claiming {string.Join(",", withheld)}: the certificate of {held.NodeId} does not grant it");
+            }
         }
 
         var options = new NodeOptions(
@@ -95,42 +147,75 @@ internal static class NodeCommand
         // A node that the cluster lets go (downed by the split brain resolver after a network
         // loss, or cut off) terminates its ActorSystem; a volunteer's node then starts a fresh one
         // and joins again, waiting 1, 2, 4 … 60 s between attempts (reset after an hour up).
-        var backoff = RejoinBackoff.First;
-        while (!stop.IsCancellationRequested)
+        try
         {
-            var node = EdgeTrainNode.Start(options);
-            var started = DateTime.UtcNow;
-            output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
-            var host = await CommandHost.TryStartAsync(node, cmdPort, cmdHost, "edgetrain-node", output, error).ConfigureAwait(false);
-            var stopped = await NodeRun.RunAsync(node, host, "edgetrain-node", output, stop).ConfigureAwait(false);
-            if (stopped is not null)
+            var backoff = RejoinBackoff.First;
+            while (!stop.IsCancellationRequested)
             {
-                return 0;
+                var node = EdgeTrainNode.Start(options);
+                var started = DateTime.UtcNow;
+                output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
+                var host = await CommandHost.TryStartAsync(node, cmdPort, cmdHost, "edgetrain-node", output, error).ConfigureAwait(false);
+                var stopped = await NodeRun.RunAsync(node, host, "edgetrain-node", output, stop).ConfigureAwait(false);
+                if (stopped is not null)
+                {
+                    return 0;
+                }
+
+                // `edgetrain-cmd cluster leave`: gone for good; downed: join again
+                if (CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason)
+                {
+                    output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
+                    return 0;
+                }
+
+                backoff = RejoinBackoff.Next(backoff, DateTime.UtcNow - started);
+                var why = InsecureMode.IsTlsHandshakeFailure(CoordinatedShutdown.Get(node.System).ShutdownReason)
+                    ? "a TLS handshake with a peer failed (its certificate or this node's was refused; see the log)"
+                    : "the cluster let this node go";
+                output.WriteLine($"edgetrain-node {node.Address}: {why}; joining again in {backoff.TotalSeconds:0} s");
+                try
+                {
+                    await Task.Delay(backoff, stop).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    output.WriteLine("edgetrain-node: stopped");
+                    return 0;
+                }
             }
 
-            // `edgetrain-cmd cluster leave`: gone for good; downed: join again
-            if (CoordinatedShutdown.Get(node.System).ShutdownReason is CoordinatedShutdown.ClusterLeavingReason)
-            {
-                output.WriteLine($"edgetrain-node {node.Address}: left the cluster");
-                return 0;
-            }
+            return 0;
+        }
+        finally
+        {
+            await renewing.CancelAsync().ConfigureAwait(false);
+            await renewal.ConfigureAwait(false);
+        }
+    }
 
-            backoff = RejoinBackoff.Next(backoff, DateTime.UtcNow - started);
-            var why = InsecureMode.IsTlsHandshakeFailure(CoordinatedShutdown.Get(node.System).ShutdownReason)
-                ? "a TLS handshake with a peer failed (its certificate or this node's was refused; see the log)"
-                : "the cluster let this node go";
-            output.WriteLine($"edgetrain-node {node.Address}: {why}; joining again in {backoff.TotalSeconds:0} s");
-            try
-            {
-                await Task.Delay(backoff, stop).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException)
-            {
-                output.WriteLine("edgetrain-node: stopped");
-                return 0;
-            }
+    // the join token of --enroll or --enroll-file (null: neither)
+    private static string? JoinTokenOption(CommandLine line)
+    {
+        var text = line.Option("--enroll");
+        var file = line.Option("--enroll-file");
+        if (text is not null && file is not null)
+        {
+            throw new InvalidInputException("command line", "--enroll-file", "give the join token once: --enroll TOKEN or --enroll-file FILE");
         }
 
-        return 0;
+        if (file is null)
+        {
+            return text;
+        }
+
+        try
+        {
+            return File.ReadAllText(file).Trim();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InvalidInputException(file, "--enroll-file", $"cannot read the join token: {e.Message}", e);
+        }
     }
 }

@@ -43,6 +43,12 @@ public static class AuditActions
     /// <summary>A member was removed from the cluster.</summary>
     public const string NodeRemoved = "node.removed";
 
+    /// <summary>A node enrolled with a one-time join token (subject: its node id; detail: certificate serial, roles, token id — never the token).</summary>
+    public const string NodeEnrol = "node.enrol";
+
+    /// <summary>A node renewed its certificate with the one it had (subject: its node id; detail: the new serial, roles).</summary>
+    public const string NodeRenew = "node.renew";
+
     /// <summary>An operator drained a node.</summary>
     public const string NodeDrain = "node.drain";
 

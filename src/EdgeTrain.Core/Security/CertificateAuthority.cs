@@ -295,6 +295,70 @@ public sealed class CertificateAuthority : IDisposable
         return token;
     }
 
+    /// <summary>
+    /// Gives back a token that <see cref="RedeemToken"/> used up when what it was redeemed for did not happen
+    /// (an enrolment whose audit entry could not be written, so no certificate left the CA): removes its id
+    /// from <c>used-tokens</c> under the file's lock, so that the node may try again with the same token.
+    /// </summary>
+    /// <returns>True when the id was there and is now gone.</returns>
+    public bool ReturnToken(JoinToken token)
+    {
+        ArgumentNullException.ThrowIfNull(token);
+        return PrivateFiles.Rewrite(Path.Combine(Folder, UsedTokensFile), text =>
+        {
+            var lines = text.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var kept = lines.Where(line => !string.Equals(line.Split('\t')[0], token.Id, StringComparison.Ordinal)).ToArray();
+            return kept.Length == lines.Length ? text : string.Concat(kept.Select(line => line + "\n"));
+        });
+    }
+
+    /// <summary>
+    /// Issues a TLS server certificate with a new ECDSA P-256 key for one of the cluster's own endpoints (the
+    /// seed's enrolment listener): subject <c>CN=</c><paramref name="commonName"/>, the DNS names and IP
+    /// addresses of <paramref name="hostNames"/> as subject alternative names, server authentication only, no
+    /// roles and no node id, so it can never pass for a node of the cluster.
+    /// </summary>
+    /// <returns>The certificate with its private key.</returns>
+    /// <exception cref="InvalidInputException">there is no host name, or one is not usable.</exception>
+    public X509Certificate2 IssueServer(string commonName, IEnumerable<string> hostNames, TimeSpan validity)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(commonName);
+        ArgumentNullException.ThrowIfNull(hostNames);
+        var names = hostNames.Select(n => n.Trim()).Where(n => n.Length > 0).Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
+        if (names.Length == 0)
+        {
+            throw new InvalidInputException("server certificate", "names", "expected at least one host name or IP address");
+        }
+
+        var alternative = new SubjectAlternativeNameBuilder();
+        foreach (var name in names)
+        {
+            if (System.Net.IPAddress.TryParse(name, out var address))
+            {
+                alternative.AddIpAddress(address);
+            }
+            else if (Uri.CheckHostName(name) == UriHostNameType.Dns)
+            {
+                alternative.AddDnsName(name);
+            }
+            else
+            {
+                throw new InvalidInputException("server certificate", "names", $"expected a host name or IP address, found '{name}'");
+            }
+        }
+
+        using var serverKey = SigningRequests.NewKey();
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(commonName);
+        var request = new CertificateRequest(subject.Build(), new PublicKey(serverKey), HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth], critical: false));
+        request.CertificateExtensions.Add(alternative.Build(critical: false));
+        using var certificate = Create(request, validity, "server certificate");
+        return certificate.CopyWithPrivateKey(serverKey);
+    }
+
     /// <summary>Revokes <paramref name="certificate"/> (see <see cref="Revoke(string, string, string)"/>).</summary>
     public Revocation Revoke(X509Certificate2 certificate, string reason)
     {
@@ -385,6 +449,22 @@ public sealed class CertificateAuthority : IDisposable
 
     private X509Certificate2 Sign(string nodeId, PublicKey publicKey, IReadOnlyList<string> roles, TimeSpan validity, string source)
     {
+        var subject = new X500DistinguishedNameBuilder();
+        subject.AddCommonName(nodeId);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddUri(new Uri(NodeCertificates.NodeUriPrefix + nodeId));
+        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
+        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
+        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
+        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
+        request.CertificateExtensions.Add(names.Build(critical: false));
+        request.CertificateExtensions.Add(NodeCertificates.RolesExtension(roles));
+        return Create(request, validity, source);
+    }
+
+    // signs a request's certificate with the CA key, valid from ClockSkew ago for validity (at most until the CA expires)
+    private X509Certificate2 Create(CertificateRequest request, TimeSpan validity, string source)
+    {
         if (validity <= TimeSpan.Zero)
         {
             throw new InvalidInputException(source, "validity", $"expected a positive duration, found {validity}");
@@ -400,17 +480,7 @@ public sealed class CertificateAuthority : IDisposable
             throw new InvalidInputException(CertificatePath, "validity", $"the CA certificate is valid from {JoinToken.Format(caStart)} to {JoinToken.Format(caEnd)}, not now ({JoinToken.Format(now)})");
         }
 
-        var subject = new X500DistinguishedNameBuilder();
-        subject.AddCommonName(nodeId);
-        var names = new SubjectAlternativeNameBuilder();
-        names.AddUri(new Uri(NodeCertificates.NodeUriPrefix + nodeId));
-        var request = new CertificateRequest(subject.Build(), publicKey, HashAlgorithmName.SHA256);
-        request.CertificateExtensions.Add(new X509BasicConstraintsExtension(certificateAuthority: false, hasPathLengthConstraint: false, pathLengthConstraint: 0, critical: true));
-        request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, critical: true));
-        request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([ServerAuth, ClientAuth], critical: false));
-        request.CertificateExtensions.Add(names.Build(critical: false));
-        request.CertificateExtensions.Add(NodeCertificates.RolesExtension(roles));
-        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(publicKey, critical: false));
+        request.CertificateExtensions.Add(new X509SubjectKeyIdentifierExtension(request.PublicKey, critical: false));
         request.CertificateExtensions.Add(X509AuthorityKeyIdentifierExtension.CreateFromCertificate(Certificate, includeKeyIdentifier: true, includeIssuerAndSerial: false));
         lock (signing)
         {

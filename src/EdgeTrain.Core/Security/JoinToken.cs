@@ -186,7 +186,8 @@ public sealed class JoinToken
         return Read(payload, signature);
     }
 
-    internal static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    /// <summary>A time as the PKI's messages write it: <c>yyyy-MM-dd HH:mm:ssZ</c>, UTC.</summary>
+    public static string Format(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static JoinToken Read(byte[] payload, byte[] signature)
     {

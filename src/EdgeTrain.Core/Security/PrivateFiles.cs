@@ -88,6 +88,34 @@ internal static class PrivateFiles
         return result;
     }
 
+    /// <summary>
+    /// Rewrites <paramref name="path"/> under the same exclusive lock as <see cref="Append{T}"/>: hands its text
+    /// to <paramref name="change"/> and, when that returns another text, writes it in place of the old one and
+    /// flushes it before the lock is released. A missing file is left missing.
+    /// </summary>
+    public static bool Rewrite(string path, Func<string, string> change)
+    {
+        if (!File.Exists(path))
+        {
+            return false;
+        }
+
+        using var stream = OpenExclusive(path);
+        var bytes = new byte[stream.Length];
+        stream.ReadExactly(bytes);
+        var text = Utf8.GetString(bytes);
+        var changed = change(text);
+        if (string.Equals(changed, text, StringComparison.Ordinal))
+        {
+            return false;
+        }
+
+        stream.SetLength(0);
+        stream.Seek(0, SeekOrigin.Begin);
+        Write(stream, changed);
+        return true;
+    }
+
     /// <summary>Reads <paramref name="path"/> under the same lock as <see cref="Append{T}"/> (empty when it does not exist).</summary>
     public static string ReadLocked(string path) =>
         File.Exists(path) ? Append(path, text => ((string?)null, text)) : "";

@@ -20,11 +20,16 @@ internal static class BenchCommand
 
     public static int Run(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
+        if (args is ["enrol", ..])
+        {
+            return EnrolBench.Run([.. args.Skip(1)], output);
+        }
+
         var line = CommandLine.Parse(args, ["--trainers", "--jobs", "--seconds", "--seed"], ["--json", "--trace"]);
         line.AllowPositionals(1, Usage);
         if (line.Positionals is not ["scheduler"])
         {
-            throw new InvalidInputException("command line", line.Positionals.Count == 0 ? "bench" : line.Positionals[0], $"expected a benchmark: {Usage}");
+            throw new InvalidInputException("command line", line.Positionals.Count == 0 ? "bench" : line.Positionals[0], $"expected a benchmark: {Usage} | bench enrol [--count N] [--json]");
         }
 
         var settings = new SimulationSettings(

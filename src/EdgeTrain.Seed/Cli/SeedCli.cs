@@ -25,13 +25,16 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-               [--cmd-port P] [--cmd-host H] [--ca DIR] [--insecure]
+               [--cmd-port P] [--cmd-host H] [--ca DIR] [--enroll-port P] [--insecure]
                       run a seed node (the JobCoordinator) with a console and a command host for
                       edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C;
-                      over mutual TLS with its identity in D/identity (node.crt, node.key, ca.crt,
-                      from enrolment), or without TLS with --insecure (debugging only); with
-                      --ca DIR (the cluster's CA, edgetrain ca init) it carries out
-                      edgetrain-cmd node revoke
+                      over mutual TLS with its identity in D/identity (node.crt, node.key, ca.crt),
+                      or without TLS with --insecure (debugging only); with --ca DIR (the
+                      cluster CA's folder, edgetrain ca init) it carries out edgetrain-cmd node
+                      revoke and runs the enrolment listener (HTTPS, HTTP/2, port 9112 unless
+                      --enroll-port or edgetrain.enrolment.port), where nodes trade a one-time
+                      join token for a certificate of that CA; each enrolment is in the audit
+                      log (node.enrol)
           submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
                       submit a job to a cluster; --priority overrides the job file's priority
                       (higher is served first); --wait follows it to the end
@@ -87,13 +90,17 @@ public static class SeedCli
                       make a one-time join token signed by the CA in DIR, for one node to enrol
                       with (ttl at most 30d; roles of seed, params, aggregator, trainer, gateway,
                       default params,aggregator,trainer; URL: the https enrolment endpoint);
-                      the token is the last line printed
+                      the token is the last line printed; the node enrols with it:
+                      edgetrain-node --seed HOST:PORT --enroll-file FILE (see edgetrain-node --help)
           bench scheduler --trainers N --jobs M [--seconds S] [--seed K] [--json] [--trace]
                       drive the coordinator's real state and scheduler through N simulated
                       trainer nodes and M jobs on a simulated clock (no network, no actors) and
                       print the latency of each scheduler round and trainer report, and the
                       state's memory (defaults: 1000 trainers, 20 jobs, 120 s); --trace
                       prints every round that decided something
+          bench enrol [--count N] [--json]
+                      time N enrolments (default 50) against a real enrolment listener on
+                      127.0.0.1 with a temporary CA: token to certificate on disk
         """;
 
     private static int Unknown(string command, TextWriter error)
