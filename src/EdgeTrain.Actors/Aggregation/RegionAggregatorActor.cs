@@ -118,8 +118,10 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private void Contribute(Contribution c)
     {
         // a trainer's rounds are kept by its path (one trainer per job and node); its node, by address, is what reputation and quarantine know
-        var trainer = Sender.Path.ToString();
-        var node = Sender.Path.Address.ToString();
+        // (a trainer on this node sends with a local path: it is named by this node's cluster address too)
+        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        var trainer = Sender.Path.ToStringWithAddress(self);
+        var node = (Sender.Path.Address.HasLocalScope ? self : Sender.Path.Address).ToString();
         if (quarantined.Contains(node))
         {
             rejected++;

@@ -46,6 +46,12 @@ public static class AuditActions
     /// <summary>An operator drained a node.</summary>
     public const string NodeDrain = "node.drain";
 
+    /// <summary>A node was quarantined (by its reputation, or by an operator): no work, its contributions dropped; detail: why.</summary>
+    public const string NodeQuarantine = "node.quarantine";
+
+    /// <summary>An operator released a node from quarantine: its record starts again from a clean slate.</summary>
+    public const string NodeRelease = "node.release";
+
     /// <summary>A checkpoint of a job was saved.</summary>
     public const string CheckpointSave = "checkpoint.save";
 
