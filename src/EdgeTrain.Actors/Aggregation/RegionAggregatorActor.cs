@@ -176,7 +176,13 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         foreach (var verdict in result.Verdicts)
         {
             var node = ActorPath.TryParse(verdict.Source, out var path) ? path.Address.ToString() : verdict.Source;
-            Observe(node, verdict.Included ? new ReputationDelta(Used: 1) : new ReputationDelta(LeftOut: 1));
+            // evidence only: a contribution used speaks for its node, an outlier against it; one Multi-Krum
+            // merely did not select (n − m of them every round, attack or not) neither way
+            if (verdict.Included || verdict.Outlier)
+            {
+                Observe(node, verdict.Included ? new ReputationDelta(Used: 1) : new ReputationDelta(LeftOut: 1));
+            }
+
             if (!verdict.Included)
             {
                 leftOutBecause[node] = verdict.Reason ?? "left out";
