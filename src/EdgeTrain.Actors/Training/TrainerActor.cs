@@ -366,6 +366,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         for (var i = 0; i < plan.Count; i++)
         {
             var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
+            if (settings.Adversary is { } forger)
+            {
+                payload = forger.Forge(payload, plan[i].Length);
+            }
+
             bytesSent += payload.Length;
             aggregators.Tell(new Contribution(start.JobId, start.Region, i, pull.Versions[i], used, payload), Self);
         }

@@ -11,7 +11,7 @@ public enum AdversaryMode
     /// <summary>Sends X·update.</summary>
     Scale,
 
-    /// <summary>Sends NaN values.</summary>
+    /// <summary>Sends NaN values (forged into the encoded payload: the honest encoder refuses them).</summary>
     Nan,
 
     /// <summary>Sends Gaussian noise of standard deviation σ instead of its update.</summary>
@@ -73,7 +73,7 @@ public sealed record Adversary(AdversaryMode Mode, double Value = 0)
                 Scale(update, (float)Value);
                 break;
             case AdversaryMode.Nan:
-                update.Fill(float.NaN);
+                // the encoder refuses NaN: this attack is forged into the encoded payload (Forge)
                 break;
             case AdversaryMode.Zero:
                 update.Clear();
@@ -91,6 +91,26 @@ public sealed record Adversary(AdversaryMode Mode, double Value = 0)
             case AdversaryMode.LabelFlip:
                 break;
         }
+    }
+
+    /// <summary>
+    /// The payload the attacker sends for an encoded slice of <paramref name="floats"/> values: for
+    /// <see cref="AdversaryMode.Nan"/>, a copy whose last 4·<paramref name="floats"/> bytes (a dense
+    /// float32 payload's values) are NaN, as a malicious trainer would write them past the honest
+    /// encoder's check; the payload itself for every other mode.
+    /// </summary>
+    public byte[] Forge(byte[] payload, int floats)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        if (Mode != AdversaryMode.Nan)
+        {
+            return payload;
+        }
+
+        var forged = (byte[])payload.Clone();
+        var values = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(forged.AsSpan(Math.Max(0, forged.Length - (4 * floats))));
+        values.Fill(float.NaN);
+        return forged;
     }
 
     /// <summary>The label a label-flipping trainer trains on instead of <paramref name="label"/> (of <paramref name="classes"/>).</summary>

@@ -52,7 +52,11 @@ public sealed class AdversarySpec
 
         Assert.Equal([-1f, 2f, -3f], Attack("sign-flip"));
         Assert.Equal([10f, -20f, 30f], Attack("scale=10"));
-        Assert.All(Attack("nan"), v => Assert.True(float.IsNaN(v)));
+        Assert.Equal([1f, -2f, 3f], Attack("nan")); // forged into the payload instead
+        var forged = Adversary.Parse("nan")!.Forge([1, 2, 3, 4, 0, 0, 128, 63], 1);
+        Assert.Equal([1, 2, 3, 4], forged[..4]);
+        Assert.True(float.IsNaN(BitConverter.ToSingle(forged, 4)));
+        Assert.Equal([0, 0, 128, 63], Adversary.Parse("zero")!.Forge([0, 0, 128, 63], 1));
         Assert.Equal([0f, 0f, 0f], Attack("zero"));
         Assert.Equal([1f, -2f, 3f], Attack("label-flip"));
         Assert.NotEqual([1f, -2f, 3f], Attack("noise=1"));
