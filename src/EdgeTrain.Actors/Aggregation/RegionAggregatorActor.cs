@@ -118,8 +118,10 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private void Contribute(Contribution c)
     {
         // a trainer's rounds are kept by its path (one trainer per job and node); its node, by address, is what reputation and quarantine know
-        var trainer = Sender.Path.ToString();
-        var node = Sender.Path.Address.ToString();
+        // (a trainer on this node sends with a local path: it is named by this node's cluster address too)
+        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        var trainer = Sender.Path.ToStringWithAddress(self);
+        var node = (Sender.Path.Address.HasLocalScope ? self : Sender.Path.Address).ToString();
         if (quarantined.Contains(node))
         {
             rejected++;
@@ -174,7 +176,13 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         foreach (var verdict in result.Verdicts)
         {
             var node = ActorPath.TryParse(verdict.Source, out var path) ? path.Address.ToString() : verdict.Source;
-            Observe(node, verdict.Included ? new ReputationDelta(Used: 1) : new ReputationDelta(LeftOut: 1));
+            // evidence only: a contribution used speaks for its node, an outlier against it; one Multi-Krum
+            // merely did not select (n − m of them every round, attack or not) neither way
+            if (verdict.Included || verdict.Outlier)
+            {
+                Observe(node, verdict.Included ? new ReputationDelta(Used: 1) : new ReputationDelta(LeftOut: 1));
+            }
+
             if (!verdict.Included)
             {
                 leftOutBecause[node] = verdict.Reason ?? "left out";

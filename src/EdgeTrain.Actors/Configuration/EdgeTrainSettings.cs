@@ -1,5 +1,7 @@
 using Akka.Configuration;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Core.Adversaries;
+using EdgeTrain.Core.Reputation;
 using EdgeTrain.Core.Scheduling;
 using EdgeTrain.Core.Security;
 
@@ -90,6 +92,15 @@ public sealed record EdgeTrainSettings(
     /// <summary>Entries in one chunk of the audit log sent to a client (<c>edgetrain.audit.chunk-entries</c>).</summary>
     public int AuditChunkEntries { get; init; } = 500;
 
+    /// <summary>How the coordinator scores reputations, quarantines and trusts nodes (<c>edgetrain.reputation</c>).</summary>
+    public ReputationPolicy Reputation { get; init; } = ReputationPolicy.Default;
+
+    /// <summary>
+    /// How this node's trainers misbehave (<c>edgetrain.training.adversary</c>): null, the default, for an
+    /// honest node. Only for demonstrating and measuring the defences; never set on a real node.
+    /// </summary>
+    public Adversary? Adversary { get; init; }
+
     /// <summary>Where the coordinator keeps its audit signing key when <c>edgetrain.audit.key-file</c> is empty: <c>{data-dir}/audit/coordinator-key.pem</c>.</summary>
     public static string DefaultAuditKeyFile(string dataDirectory) => Path.Combine(dataDirectory, "audit", "coordinator-key.pem");
 
@@ -145,6 +156,14 @@ public sealed record EdgeTrainSettings(
         {
             AuditKeyFile = c.GetString("audit.key-file") is { Length: > 0 } keyFile ? keyFile : DefaultAuditKeyFile(c.GetString("data-dir")),
             AuditChunkEntries = Math.Max(1, c.GetInt("audit.chunk-entries")),
+            Reputation = new ReputationPolicy(
+                c.GetDouble("reputation.bad-weight"),
+                c.GetDouble("reputation.quarantine-below"),
+                c.GetLong("reputation.minimum-bad"),
+                c.GetLong("reputation.trusted-after"),
+                c.GetDouble("reputation.trusted-score"),
+                c.GetInt("reputation.replicas")),
+            Adversary = Adversary.Parse(c.GetString("training.adversary", "")),
         };
     }
 

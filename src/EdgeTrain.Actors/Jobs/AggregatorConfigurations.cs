@@ -11,9 +11,10 @@ public static class AggregatorConfigurations
     /// One configuration per region of <paramref name="job"/>. With <c>merge-count = trainers</c>, one
     /// merged update per round of the trainers the region holds now. Model deltas (local-steps &gt; 1)
     /// are scaled by the region's share of the trainers: one round's updates of all regions add up to
-    /// the average over every trainer, however many regions there are.
+    /// the average over every trainer, however many regions there are. Every aggregator drops the
+    /// contributions of the <paramref name="quarantined"/> node addresses.
     /// </summary>
-    public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings)
+    public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings, string[]? quarantined = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -24,7 +25,7 @@ public static class AggregatorConfigurations
             var trainers = job.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
             var share = job.Spec.LocalSteps > 1 && trainers > 0 && job.Placement.Count > 0 ? (float)trainers / job.Placement.Count : 1f;
             return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
-                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule);
+                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? []);
         })];
     }
 }

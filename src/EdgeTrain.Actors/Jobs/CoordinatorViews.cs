@@ -60,7 +60,7 @@ public static class CoordinatorViews
     public static JobQueue Queue(CoordinatorState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        var open = state.Nodes.Values.Where(n => n.Trains && !state.Draining(n.Address)).ToList();
+        var open = state.Nodes.Values.Where(n => n.Trains && !state.TakesNoWork(n.Address)).ToList();
         var total = open.Sum(n => n.Slots);
         var used = open.Sum(n => Math.Min(n.Slots, state.JobsOn(n.Address).Count));
         var entries = Scheduler.Served(state).Concat(state.Jobs.Where(j => j.State == JobState.Paused))
@@ -69,7 +69,7 @@ public static class CoordinatorViews
         return new JobQueue(entries, total, total - used);
     }
 
-    /// <summary>Every registered node with its slots, jobs, drain flag and training score, by address.</summary>
+    /// <summary>Every registered node with its slots, jobs, drain flag, training score, reputation and quarantine, by address.</summary>
     public static NodeList Nodes(CoordinatorState state, IReadOnlyDictionary<string, RegisterNode> registrations, SchedulerOptions options)
     {
         ArgumentNullException.ThrowIfNull(state);
@@ -80,6 +80,9 @@ public static class CoordinatorViews
             Jobs = [.. state.JobsOn(n.Address)],
             Draining = state.Draining(n.Address),
             Score = state.Nodes.TryGetValue(n.Address, out var node) ? Scheduler.Score(state, node, options) : 0,
+            Reputation = state.ReputationScore(n.Address),
+            Quarantined = state.Quarantined(n.Address),
+            QuarantinedUtc = state.Reputation.Of(Core.Reputation.ReputationIdentity.Of(n.Address)).QuarantinedUtc,
         })]);
     }
 
@@ -98,6 +101,8 @@ public static class CoordinatorViews
         {
             Jobs = [.. state.JobsOn(n.Address)],
             Draining = state.Draining(n.Address),
+            Reputation = state.ReputationScore(n.Address),
+            Quarantined = state.Quarantined(n.Address),
         })]);
     }
 

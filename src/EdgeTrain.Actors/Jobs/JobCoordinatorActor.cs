@@ -38,8 +38,12 @@ namespace EdgeTrain.Actors.Jobs;
 public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
-    private readonly CoordinatorState state = new();
+    private readonly CoordinatorState state;
     private readonly Dictionary<string, RegisterNode> registrations = new(StringComparer.Ordinal);
+
+    // node identities whose quarantine is being written, and why each was last left out of a round (for the reason)
+    private readonly HashSet<string> quarantining = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> lastLeftOut = new(StringComparer.Ordinal);
     private readonly IActorRef shards;
     private readonly IActorRef aggregators;
     private readonly SliceMessageExtractor sliceExtractor;
@@ -68,6 +72,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         this.settings = settings;
         this.time = time ?? TimeProvider.System;
         this.signer = signer;
+        state = new CoordinatorState(settings.Reputation);
 
         Recover<ICoordinatorEvent>(e => state.Apply(e, Now));
         Recover<RecoveryCompleted>(_ =>
@@ -108,8 +113,15 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<ControlJob>(Operate);
         Command<SetJobPriority>(Operate);
         Command<DrainNode>(Operate);
+        Command<QuarantineNode>(Operate);
+        Command<ReleaseNode>(Operate);
         Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
-        Command<AggregatorProgress>(p => state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous)));
+        Command<AggregatorProgress>(p =>
+        {
+            state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous));
+            Observe(p);
+        });
+        Command<QuarantineDue>(due => Record(new NodeQuarantined(due.Node, Now, due.Reason, Identity), Identity));
         Command<TrainerFailed>(f =>
         {
             log.Warning("coordinator: job {0}: trainer on {1} cannot train: {2}", f.JobId, f.Node, f.Reason);
@@ -325,11 +337,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private IActorRef? Host(string address) => registrations.TryGetValue(address, out var node) ? node.TrainerHost : null;
 
     private void Watch(JobRecord job) =>
-        monitor.Tell(new SliceMonitorActor.Watch(job.JobId, job.SliceLengths.Length, AggregatorConfigurations.For(job, state.Nodes, settings)));
+        monitor.Tell(new SliceMonitorActor.Watch(job.JobId, job.SliceLengths.Length, AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses())));
 
     // An attempt to create the job's missing slices and configure its aggregators (JobStarterActor); none for a job no longer starting.
     private void Attempt(string jobId) => starter.Tell(state.Job(jobId) is { State: JobState.Starting } job
-        ? new JobStarterActor.Attempt(jobId, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings),
+        ? new JobStarterActor.Attempt(jobId, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses()),
             state.Nodes.Values.Count(n => n.HostsParams), settings.SnapshotEvery, state.MissingRoles())
         : new JobStarterActor.Cancel(jobId));
 
@@ -376,7 +388,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         }
     }
 
-    // An operator pauses, resumes, cancels or reprioritises a job, or drains a node.
+    // An operator pauses, resumes, cancels or reprioritises a job, or drains, quarantines or releases a node.
     private void Operate(object command)
     {
         var (e, refusal) = OperatorCommands.Decide(state, command, Now);
@@ -422,9 +434,68 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             }
 
             log.Info("coordinator: {0}", persisted);
+            Quarantined(persisted);
             DecideNow();
         },
         () => answer?.Invoke());
+    }
+
+    // ---- reputation and quarantine ----
+
+    // what an aggregator saw of the nodes since its last report: one event per node identity, and a
+    // quarantine (persisted and audited by Record) for a node whose record now falls below the policy
+    private void Observe(AggregatorProgress p)
+    {
+        foreach (var (address, reason) in p.LeftOutBecause)
+        {
+            lastLeftOut[Core.Reputation.ReputationIdentity.Of(address)] = reason;
+        }
+
+        var events = CoordinatorEvents.Observations(p.Observed);
+        if (events.Length == 0)
+        {
+            return;
+        }
+
+        PersistAll(events, observed =>
+        {
+            state.Apply(observed, Now);
+            if (state.QuarantineDue(observed.Node) is { } reason && quarantining.Add(observed.Node))
+            {
+                Self.Tell(new QuarantineDue(observed.Node, lastLeftOut.TryGetValue(observed.Node, out var why) ? $"{reason}; last left out: {why}" : reason));
+            }
+        });
+    }
+
+    // a quarantine or release was written: a quarantined node's trainers stop and their partitions move;
+    // every job's aggregators learn whose contributions to drop
+    private void Quarantined(ICoordinatorEvent persisted)
+    {
+        if (persisted is NodeQuarantined q)
+        {
+            quarantining.Remove(q.Node);
+            log.Warning("coordinator: node {0} QUARANTINED: {1}", q.Node, q.Reason);
+            foreach (var address in state.AddressesOf(q.Node))
+            {
+                foreach (var change in state.Evict(address, "quarantined", Now))
+                {
+                    Carry(change);
+                }
+            }
+        }
+        else if (persisted is NodeReleased r)
+        {
+            log.Warning("coordinator: node {0} released from quarantine by {1}", r.Node, r.By);
+        }
+        else
+        {
+            return;
+        }
+
+        foreach (var job in state.Jobs.Where(j => j.HoldsTrainers))
+        {
+            Watch(job);
+        }
     }
 
     // ---- the audit log ----
@@ -553,6 +624,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     }
 
     private sealed record ChainChecked(AuditVerdict Verdict);
+
+    private sealed record QuarantineDue(string Node, string Reason);
 
     private sealed class TakeOver
     {

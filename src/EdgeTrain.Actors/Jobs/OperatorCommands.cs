@@ -1,4 +1,5 @@
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Reputation;
 using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
@@ -6,7 +7,7 @@ using static EdgeTrain.Actors.Membership.MembershipProtocol;
 namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>
-/// What an operator's command (<c>edgetrain-cmd job pause|resume|cancel|priority</c>, <c>node drain</c>)
+/// What an operator's command (<c>edgetrain-cmd job pause|resume|cancel|priority</c>, <c>node drain|quarantine|release</c>)
 /// means for the coordinator's state: the event to persist, or the answer that refuses it; and, once the
 /// event is applied, the answer that says what happened. Pure: the coordinator persists and replies.
 /// </summary>
@@ -28,9 +29,19 @@ public static class OperatorCommands
             SetJobPriority p => (new JobPriorityChanged(p.JobId, p.Priority, nowUtc, p.By), null),
             DrainNode d when !state.Nodes.ContainsKey(d.Address) => (null, new NodeUnknown(d.Address, [.. state.Nodes.Keys.Order(StringComparer.Ordinal)])),
             DrainNode d => (new NodeDrained(d.Address, nowUtc, d.By), null),
+            QuarantineNode q when !state.Nodes.ContainsKey(q.Address) => (null, Unknown(state, q.Address)),
+            QuarantineNode q when state.Quarantined(q.Address) => (null, new NodeCommandRefused(q.Address,
+                $"node {q.Address} is already quarantined (since {state.Reputation.Of(ReputationIdentity.Of(q.Address)).QuarantinedUtc:u}: {state.Reputation.Of(ReputationIdentity.Of(q.Address)).QuarantineReason})")),
+            QuarantineNode q => (new NodeQuarantined(ReputationIdentity.Of(q.Address), nowUtc, string.IsNullOrWhiteSpace(q.Reason) ? $"quarantined by {q.By}" : $"{q.Reason} (by {q.By})", q.By), null),
+            ReleaseNode r when !state.Quarantined(r.Address) && !state.Nodes.ContainsKey(r.Address) => (null, Unknown(state, r.Address)),
+            ReleaseNode r when !state.Quarantined(r.Address) => (null, new NodeCommandRefused(r.Address, $"node {r.Address} is not quarantined; nothing to release")),
+            ReleaseNode r => (new NodeReleased(ReputationIdentity.Of(r.Address), nowUtc, r.By), null),
             _ => throw new ArgumentException($"not an operator command: {command?.GetType().Name}", nameof(command)),
         };
     }
+
+    // the answer to a command for a node the coordinator does not know
+    private static NodeUnknown Unknown(CoordinatorState state, string address) => new(address, [.. state.Nodes.Keys.Order(StringComparer.Ordinal)]);
 
     /// <summary>Who asked for an operator command (its <c>By</c>), for the audit log.</summary>
     public static string By(object command) => command switch
@@ -38,6 +49,8 @@ public static class OperatorCommands
         ControlJob c => c.By,
         SetJobPriority p => p.By,
         DrainNode d => d.By,
+        QuarantineNode q => q.By,
+        ReleaseNode r => r.By,
         _ => throw new ArgumentException($"not an operator command: {command?.GetType().Name}", nameof(command)),
     };
 
@@ -55,6 +68,8 @@ public static class OperatorCommands
                 $"job {p.JobId}: priority {priorityBefore} -> {p.Priority}; it is {job.State.ToString().ToLowerInvariant()} with {job.Placement.Count} trainer(s)"),
             NodeDrained d when state.JobsOn(d.Address) is { Count: > 0 } jobs => new NodeDraining(d.Address, [.. jobs], $"node {d.Address} takes no more work; it finishes {string.Join(", ", jobs)}"),
             NodeDrained d => new NodeDraining(d.Address, [], $"node {d.Address} takes no more work; it trains nothing now"),
+            NodeQuarantined q => new NodeQuarantineChanged(q.Node, true, $"node {q.Node} quarantined: {q.Reason}; its trainers stop, it gets no work and its contributions are dropped until 'node release'"),
+            NodeReleased r => new NodeQuarantineChanged(r.Node, false, $"node {r.Node} released; its reputation starts again from a clean slate and the scheduler may give it work"),
             _ => throw new ArgumentException($"no answer for {e?.GetType().Name}", nameof(e)),
         };
     }

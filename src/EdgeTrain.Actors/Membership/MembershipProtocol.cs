@@ -41,8 +41,17 @@ public static class MembershipProtocol
         /// <summary>An operator drained it: it finishes the work it has and takes no more.</summary>
         public bool Draining { get; init; }
 
-        /// <summary>Its score for training (measured speed in its jobs where known, else the start-up probe).</summary>
+        /// <summary>Its score for training (measured speed in its jobs where known, else the start-up probe, times its reputation).</summary>
         public double Score { get; init; }
+
+        /// <summary>Its reputation score (0.5 for a node never observed, towards 1 with a clean record).</summary>
+        public double Reputation { get; init; } = 0.5;
+
+        /// <summary>Whether it is quarantined: no work, its contributions dropped.</summary>
+        public bool Quarantined { get; init; }
+
+        /// <summary>When it was quarantined (null: it is not).</summary>
+        public DateTime? QuarantinedUtc { get; init; }
     }
 
     /// <summary>Answer to <see cref="GetNodes"/>.</summary>
@@ -74,6 +83,12 @@ public static class MembershipProtocol
 
         /// <summary>An operator drained it: it finishes the work it has and takes no more.</summary>
         public bool Draining { get; init; }
+
+        /// <summary>Its reputation score (0.5 for a node never observed, towards 1 with a clean record).</summary>
+        public double Reputation { get; init; } = 0.5;
+
+        /// <summary>Whether it is quarantined: no work, its contributions dropped.</summary>
+        public bool Quarantined { get; init; }
     }
 
     /// <summary>
@@ -85,6 +100,25 @@ public static class MembershipProtocol
 
     /// <summary>The node is draining; <paramref name="Jobs"/> are the jobs it still trains.</summary>
     public sealed record NodeDraining(string Address, string[] Jobs, string Message) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Quarantines a node (<c>edgetrain-cmd node quarantine -a ADDRESS [-r REASON]</c>): its trainers stop,
+    /// the scheduler gives it no work and the aggregators drop its contributions, until it is released.
+    /// Answered by <see cref="NodeQuarantineChanged"/>, <see cref="NodeCommandRefused"/> or <see cref="NodeUnknown"/>.
+    /// </summary>
+    public sealed record QuarantineNode(string Address, string? Reason, string By) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Releases a quarantined node (<c>edgetrain-cmd node release -a ADDRESS</c>); its reputation starts again
+    /// from a clean slate. Answered by <see cref="NodeQuarantineChanged"/>, <see cref="NodeCommandRefused"/> or <see cref="NodeUnknown"/>.
+    /// </summary>
+    public sealed record ReleaseNode(string Address, string By) : IEdgeTrainMessage;
+
+    /// <summary>The node is now quarantined (or released); <paramref name="Message"/> says what that did.</summary>
+    public sealed record NodeQuarantineChanged(string Address, bool Quarantined, string Message) : IEdgeTrainMessage;
+
+    /// <summary>The command cannot be carried out for the node; <paramref name="Reason"/> says why.</summary>
+    public sealed record NodeCommandRefused(string Address, string Reason) : IEdgeTrainMessage;
 
     /// <summary>The coordinator knows no node at <paramref name="Address"/>; <paramref name="Known"/> lists those it knows.</summary>
     public sealed record NodeUnknown(string Address, string[] Known) : IEdgeTrainMessage;

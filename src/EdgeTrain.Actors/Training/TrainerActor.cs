@@ -3,6 +3,7 @@ using Akka.Event;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Adversaries;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Data;
 using EdgeTrain.Core.Parameters;
@@ -51,6 +52,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private TrainingStep? step;
     private BatchSampler? batches;
     private float[]? update;
+    private Random? noise;
     private Device? device;
     private MnistSet? all;
     private long samples;
@@ -223,6 +225,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         all ??= MnistLoader.LoadTrain(spec.Data.Path);
         var parts = DataPartitioner.Partition(all.Labels, MnistSet.Classes, start.Partitions, spec.Data.Partitioning, spec.Data.LabelsPerPartition, spec.Seed);
         var mine = all.Subset(start.Assigned.SelectMany(p => parts[p]).ToArray());
+        if (settings.Adversary is { LabelFlip: true })
+        {
+            // an attacker for demonstrations: trains on wrong labels (edgetrain.training.adversary = label-flip)
+            mine = new MnistSet(mine.Images, [.. mine.Labels.Select(l => Adversary.FlipLabel(l, MnistSet.Classes))]);
+        }
+
         batches?.Dispose();
         batches = new BatchSampler(mine, spec.BatchSize, spec.Seed + start.Assigned[0], device!);
         log.Info("trainer {0}: partitions {1} ({2} samples, {3}), region {4}, {5} local step(s)",
@@ -350,9 +358,19 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         samples += used;
+        if (settings.Adversary is { LabelFlip: false } adversary)
+        {
+            adversary.Apply(update, noise ??= new Random(start.Spec.Seed + start.Assigned[0]));
+        }
+
         for (var i = 0; i < plan.Count; i++)
         {
             var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
+            if (settings.Adversary is { } forger)
+            {
+                payload = forger.Forge(payload, plan[i].Length);
+            }
+
             bytesSent += payload.Length;
             aggregators.Tell(new Contribution(start.JobId, start.Region, i, pull.Versions[i], used, payload), Self);
         }

@@ -24,6 +24,10 @@ public sealed class TrainerHostActor : ReceiveActor
         void StartTrainer(StartTraining start)
         {
             log.Info("starting trainer for {0} (partitions {1} of {2})", start.JobId, string.Join(",", start.Assigned), start.Partitions);
+            if (settings.Adversary is { } adversary)
+            {
+                log.Error("ADVERSARY: this node's trainer for {0} ATTACKS the job ({1}): edgetrain.training.adversary is set; for demonstrations of the defences only", start.JobId, adversary);
+            }
             Context.Watch(Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node), ChildName(start.JobId)));
         }
 

@@ -12,22 +12,26 @@ namespace EdgeTrain.Commands.Palettes;
 
 /// <summary>
 /// EdgeTrain's <c>node</c>, <c>shards</c> and <c>checkpoint</c> palettes: the registered nodes with
-/// their slices, contributions and jobs, draining a node and revoking its certificate (with the token),
-/// where each slice of a job lives, and a job's checkpoints.
+/// their slices, contributions, jobs and reputation, draining, quarantining and releasing a node and
+/// revoking its certificate (with the token), where each slice of a job lives, and a job's checkpoints.
 /// </summary>
 public static class EdgeTrainPalettes
 {
-    private static readonly SwitchSpec Reason = new("-r", "--reason", "TEXT", "why, kept with the revocation (default: revoked by an operator)");
 
     /// <summary>The palettes' commands.</summary>
     public static IEnumerable<PaletteCommand> Commands =>
     [
-        new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution, jobs, draining", []), Nodes),
+        new(new("node list", "every registered node: address, region, roles, capabilities, slices hosted, last contribution, jobs, reputation, draining, quarantined", []), Nodes),
         new(new("node drain", "the node finishes the jobs it trains and the scheduler places no new trainer on it; it stays a member", [ClusterPalette.Address], Mutating: true), Drain, RecordedByCoordinator: true),
         new(new("node revoke", "revokes the certificate of the member at ADDRESS for good (the seed started with --ca signs it) and downs it; it cannot rejoin with that certificate", [ClusterPalette.Address, Reason], Mutating: true), Revoke, RecordedByCoordinator: true),
+        new(new("node quarantine", "the node's trainers stop, it gets no work and the aggregators drop its contributions until 'node release'", [ClusterPalette.Address, Reason], Mutating: true), Quarantine, RecordedByCoordinator: true),
+        new(new("node release", "a quarantined node may work again; its reputation starts from a clean slate", [ClusterPalette.Address], Mutating: true), Release, RecordedByCoordinator: true),
         new(new("shards list", "every parameter slice of a job: its node, version and last update", [JobPalette.Job]), Slices),
         new(new("checkpoint list", "a job's checkpoints: id, time, label, slice versions, size, CRC-32C", [JobPalette.Job]), Checkpoints),
     ];
+
+    /// <summary>Why an operator quarantines a node or revokes its certificate (<c>-r</c>), for the log, the audit log and a revocation.</summary>
+    public static readonly SwitchSpec Reason = new("-r", "--reason", "REASON", "why, for the coordinator's log, the audit log and a revocation");
 
     private static async Task<int> Nodes(ParsedCommand command, CommandContext context)
     {
@@ -96,6 +100,31 @@ public static class EdgeTrainPalettes
                 throw new CommandFailedException($"not revoked: {refused.Why}");
             default:
                 throw new CommandFailedException($"unexpected answer {answer.GetType().Name} from the membership guard");
+        }
+    }
+
+    private static Task<int> Quarantine(ParsedCommand command, CommandContext context) =>
+        QuarantineOrRelease(context, new QuarantineNode(ClusterAddresses.Parse(command.Value("--address")!).ToString(), command.Value("--reason"), $"edgetrain-cmd ({context.Peer})"));
+
+    private static Task<int> Release(ParsedCommand command, CommandContext context) =>
+        QuarantineOrRelease(context, new ReleaseNode(ClusterAddresses.Parse(command.Value("--address")!).ToString(), $"edgetrain-cmd ({context.Peer})"));
+
+    private static async Task<int> QuarantineOrRelease(CommandContext context, object request)
+    {
+        var answer = await context.Ask(context.Coordinator, request, "the job coordinator").ConfigureAwait(false);
+        switch (answer)
+        {
+            case NodeQuarantineChanged changed:
+                await context.Line(changed.Message).ConfigureAwait(false);
+                return ExitCodes.Success;
+            case NodeCommandRefused refused:
+                throw new CommandFailedException(refused.Reason);
+            case NodeUnknown unknown:
+                throw new CommandFailedException(unknown.Known.Length == 0
+                    ? $"the coordinator knows no node at {unknown.Address}; no node has registered"
+                    : $"the coordinator knows no node at {unknown.Address}; it knows {string.Join(", ", unknown.Known)} ('node list' shows them)");
+            default:
+                throw new CommandFailedException($"unexpected answer {answer.GetType().Name} from the job coordinator");
         }
     }
 

@@ -54,6 +54,11 @@ public static class AuditActions
 
     /// <summary>An operator revoked a node's certificate (the seed holding the CA signed the revocation and downed the node).</summary>
     public const string NodeRevoke = "node.revoke";
+    /// <summary>A node was quarantined (by its reputation, or by an operator): no work, its contributions dropped; detail: why.</summary>
+    public const string NodeQuarantine = "node.quarantine";
+
+    /// <summary>An operator released a node from quarantine: its record starts again from a clean slate.</summary>
+    public const string NodeRelease = "node.release";
 
     /// <summary>A checkpoint of a job was saved.</summary>
     public const string CheckpointSave = "checkpoint.save";

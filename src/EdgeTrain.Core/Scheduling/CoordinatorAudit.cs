@@ -29,6 +29,10 @@ public static class CoordinatorAudit
             JobEnded { State: JobState.Cancelled } x => new AuditNote(who, AuditActions.JobCancel, x.JobId, x.Message ?? "cancelled"),
             JobEnded x => new AuditNote(who, AuditActions.JobEnd, x.JobId, $"{(x.State == JobState.TimedOut ? "timed-out" : x.State.ToString().ToLowerInvariant())}: {x.Message ?? "no reason given"}"),
             NodeDrained d => new AuditNote(d.By, AuditActions.NodeDrain, d.Address, state.JobsOn(d.Address) is { Count: > 0 } jobs ? $"it finishes {string.Join(", ", jobs)}" : "it trains nothing now"),
+            NodeQuarantined q => new AuditNote(q.By, AuditActions.NodeQuarantine, q.Node, q.Reason),
+            NodeReleased r => new AuditNote(r.By, AuditActions.NodeRelease, r.Node, state.Reputation.Of(r.Node) is { Quarantined: true } was
+                ? $"quarantined since {was.QuarantinedUtc:u}: {was.QuarantineReason}"
+                : "was not quarantined"),
             CheckpointTaken c => new AuditNote(who, AuditActions.CheckpointSave, c.JobId, string.Create(CultureInfo.InvariantCulture,
                 $"checkpoint {c.Id}{(c.Label is null ? "" : $" \"{c.Label}\"")}: slice versions [{string.Join(",", c.Versions)}], {c.Lengths.Sum(l => (long)l)} floats, crc32c {c.ContentHash:X8}")),
             _ => null,

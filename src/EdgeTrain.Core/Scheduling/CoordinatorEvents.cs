@@ -1,5 +1,6 @@
 using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Reputation;
 
 namespace EdgeTrain.Core.Scheduling;
 
@@ -24,6 +25,28 @@ public static class CoordinatorEvents
         CheckpointTaken c => c.JobId,
         _ => null,
     };
+
+    /// <summary>
+    /// What one aggregator progress report saw of the nodes (by address), folded per node identity
+    /// (<see cref="ReputationIdentity"/>) into one event each, in identity order; nothing for empty deltas.
+    /// </summary>
+    public static ReputationObserved[] Observations(IReadOnlyDictionary<string, ReputationDelta> byAddress)
+    {
+        ArgumentNullException.ThrowIfNull(byAddress);
+        var folded = new SortedDictionary<string, ReputationDelta>(StringComparer.Ordinal);
+        foreach (var (address, delta) in byAddress)
+        {
+            if (delta is null || delta.IsEmpty)
+            {
+                continue;
+            }
+
+            var node = ReputationIdentity.Of(address);
+            folded[node] = folded.TryGetValue(node, out var known) ? known.Plus(delta) : delta;
+        }
+
+        return [.. folded.Select(f => new ReputationObserved(f.Key, f.Value))];
+    }
 }
 
 /// <summary>A job was accepted with the slices its model is cut into.</summary>
@@ -43,6 +66,22 @@ public sealed record JobPriorityChanged(string JobId, int Priority, DateTime AtU
 
 /// <summary>An operator drained a trainer node: it finishes its work and takes no more.</summary>
 public sealed record NodeDrained(string Address, DateTime AtUtc, string By) : ICoordinatorEvent;
+
+/// <summary>
+/// What the aggregators saw of one node identity (<see cref="ReputationIdentity"/>) in one progress
+/// report, folded into one delta: the coordinator persists one event per node per report, never one per
+/// contribution.
+/// </summary>
+public sealed record ReputationObserved(string Node, ReputationDelta Delta) : ICoordinatorEvent;
+
+/// <summary>
+/// A node identity was quarantined at <paramref name="AtUtc"/>: by its reputation (<paramref name="By"/>
+/// names the coordinator) or by an operator. It gets no work and its contributions are dropped until released.
+/// </summary>
+public sealed record NodeQuarantined(string Node, DateTime AtUtc, string Reason, string By) : ICoordinatorEvent;
+
+/// <summary>An operator released a node identity from quarantine; its record starts again from a clean slate.</summary>
+public sealed record NodeReleased(string Node, DateTime AtUtc, string By) : ICoordinatorEvent;
 
 /// <summary>
 /// Checkpoint <paramref name="Id"/> of a job was written to its file: the slices' versions and lengths,

@@ -1,11 +1,13 @@
 using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Reputation;
 
 namespace EdgeTrain.Core.Scheduling;
 
 /// <summary>
 /// Everything the JobCoordinator knows, as plain state without Akka: the jobs (<see cref="JobRecord"/>),
-/// the registered nodes and the drained ones, and the audit log (<see cref="Audit"/>). Persisted events change it through <see cref="Apply"/>,
+/// the registered nodes and the drained ones, every node identity's reputation (<see cref="Reputation"/>,
+/// with quarantine) and the audit log (<see cref="Audit"/>). Persisted events change it through <see cref="Apply"/>,
 /// the same function for recovery and for live handling (the shape of Akka's
 /// <c>ShardCoordinator.CoordinatorState.Updated</c>); what the nodes report comes in through the
 /// observation methods; the scheduler's decisions (<see cref="Scheduler.Decide"/>) are carried out by
@@ -18,6 +20,15 @@ public sealed class CoordinatorState
     private readonly List<JobRecord> order = [];
     private readonly Dictionary<string, TrainerNode> nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> drained = new(StringComparer.Ordinal);
+
+    /// <summary>A state whose reputations are judged by <paramref name="policy"/> (the defaults when null).</summary>
+    public CoordinatorState(ReputationPolicy? policy = null) => Policy = policy ?? ReputationPolicy.Default;
+
+    /// <summary>How reputations become scores and quarantines.</summary>
+    public ReputationPolicy Policy { get; }
+
+    /// <summary>Every node identity's record (<see cref="ReputationIdentity"/>), changed only through <see cref="Apply"/>.</summary>
+    public ReputationLedger Reputation { get; } = new();
 
     /// <summary>The audit log: every entry the journal holds, the head of the chain, the current signer.</summary>
     public AuditLog Audit { get; } = new();
@@ -33,6 +44,24 @@ public sealed class CoordinatorState
 
     /// <summary>Whether an operator drained the node at <paramref name="address"/>.</summary>
     public bool Draining(string address) => drained.Contains(address);
+
+    /// <summary>Whether the node at <paramref name="address"/> is quarantined (by its identity's record).</summary>
+    public bool Quarantined(string address) => Reputation.IsQuarantined(ReputationIdentity.Of(address));
+
+    /// <summary>Whether the node at <paramref name="address"/> takes no new work: drained or quarantined.</summary>
+    public bool TakesNoWork(string address) => Draining(address) || Quarantined(address);
+
+    /// <summary>The reputation score of the node at <paramref name="address"/> (0.5 for a node never observed).</summary>
+    public double ReputationScore(string address) => Policy.Score(Reputation.Of(ReputationIdentity.Of(address)));
+
+    /// <summary>The registered addresses of quarantined nodes, in order: what each aggregator drops.</summary>
+    public string[] QuarantinedAddresses() => [.. nodes.Keys.Where(Quarantined).Order(StringComparer.Ordinal)];
+
+    /// <summary>Why node identity <paramref name="node"/> should be quarantined now by the policy, or null.</summary>
+    public string? QuarantineDue(string node) => Policy.QuarantineReason(Reputation.Of(node));
+
+    /// <summary>The registered addresses whose reputation identity is <paramref name="node"/>.</summary>
+    public IReadOnlyList<string> AddressesOf(string node) => [.. nodes.Keys.Where(a => ReputationIdentity.Of(a) == node).Order(StringComparer.Ordinal)];
 
     /// <summary>The id the next submitted job of <paramref name="spec"/> gets.</summary>
     public string NextJobId(JobSpec spec)
@@ -85,6 +114,15 @@ public sealed class CoordinatorState
             case NodeDrained d:
                 drained.Add(d.Address);
                 break;
+            case ReputationObserved observed:
+                Reputation.Record(observed.Node, observed.Delta);
+                break;
+            case NodeQuarantined q when !Reputation.IsQuarantined(q.Node):
+                Reputation.Quarantine(q.Node, q.AtUtc, q.Reason);
+                break;
+            case NodeReleased released:
+                Reputation.Release(released.Node);
+                break;
             case AuditAppended appended:
                 Audit.Add(appended.Entry);
                 break;
@@ -121,6 +159,19 @@ public sealed class CoordinatorState
             job.Note(nowUtc, $"node {address} {why}; the {job.SlicesPerNode[address]} slice(s) it held restart on other nodes");
         }
 
+        return Withdraw(address, why, nowUtc, stop: false);
+    }
+
+    /// <summary>
+    /// A quarantined node stays a member but trains nothing: its trainers' partitions move to the other
+    /// trainers of each job (a job left with none goes back to the queue), and its trainers are told to
+    /// stop. Returns, per job, the trainers to restart and stop.
+    /// </summary>
+    public IReadOnlyList<TrainerChanges> Evict(string address, string why, DateTime nowUtc) => Withdraw(address, why, nowUtc, stop: true);
+
+    // takes the node's trainers out of every job that places it
+    private List<TrainerChanges> Withdraw(string address, string why, DateTime nowUtc, bool stop)
+    {
         var changes = new List<TrainerChanges>();
         foreach (var job in order.Where(j => j.Placement.ContainsKey(address)))
         {
@@ -128,12 +179,12 @@ public sealed class CoordinatorState
             if (job.Placement.Count == 0)
             {
                 job.Unplace(JobState.Queued, $"its last trainer node {address} {why}; waiting for trainers", nowUtc);
-                changes.Add(TrainerChanges.None(job.JobId));
+                changes.Add(new TrainerChanges(job.JobId, [], stop ? [address] : []));
                 continue;
             }
 
             job.Note(nowUtc, $"trainer node {address} {why}; partitions now {Describe(job)}");
-            changes.Add(new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], []));
+            changes.Add(new TrainerChanges(job.JobId, job.State == JobState.Running ? changed : [], stop ? [address] : []));
         }
 
         return changes;

@@ -5,7 +5,7 @@ namespace EdgeTrain.Core.Scheduling;
 /// <summary>
 /// The scheduler: from the coordinator's state and the time alone, what to do now. Jobs are served in
 /// order of priority (higher first), then age (older first). Each trainer node has slots (how many jobs
-/// it trains at once); a drained node's slots take no new job. In that order each job that waits gets
+/// it trains at once); a drained or quarantined node's slots take no new job. In that order each job that waits gets
 /// trainers when its <c>min-trainers</c> can be held: from free slots (best-scoring nodes first), then
 /// from the trainers that running jobs of the same or lower priority hold above their own minimum,
 /// then by preempting whole jobs of strictly lower priority (lowest and newest first) — only when that
@@ -99,7 +99,8 @@ public static class Scheduler
     /// <summary>
     /// A node's score for training: its start-up probe (<see cref="Membership.CapabilityScore.ForTrainer"/>)
     /// times its measured speed relative to the median of each job it trains (1 where it has no measure
-    /// yet), times a link factor 1 / (1 + round trip / 250 ms).
+    /// yet), times a link factor 1 / (1 + round trip / 250 ms), times its reputation score
+    /// (<see cref="CoordinatorState.ReputationScore"/>: 0.5 for a node never observed, towards 1 with a clean record).
     /// </summary>
     public static double Score(CoordinatorState state, TrainerNode node, SchedulerOptions options)
     {
@@ -115,7 +116,7 @@ public static class Scheduler
             }
         }
 
-        return measure.Score(node);
+        return measure.Score(node, state.ReputationScore(node.Address));
     }
 
     // Every node's measure at once: each job's median once, each trainer's speed once, in the order of
@@ -370,7 +371,7 @@ public static class Scheduler
     {
         foreach (var node in state.Nodes.Values)
         {
-            if (node.Trains && !state.Draining(node.Address) && !job.CannotTrainOn(node.Address))
+            if (node.Trains && !state.TakesNoWork(node.Address) && !job.CannotTrainOn(node.Address))
             {
                 return true;
             }
@@ -449,8 +450,9 @@ public static class Scheduler
             median > 0 && speed.Trained >= options.StragglerGrace ? Count + 1 : Count,
             Math.Max(RoundTripMs, speed.RoundTripMs));
 
-        public double Score(TrainerNode node) =>
-            Math.Max(node.ProbeScore, 1e-3) * (Count == 0 ? 1 : Ratios / Count) / (1 + (RoundTripMs / 250));
+        // reputation: the node's score under the reputation policy, 0.5 for a node never observed
+        public double Score(TrainerNode node, double reputation) =>
+            Math.Max(node.ProbeScore, 1e-3) * (Count == 0 ? 1 : Ratios / Count) / (1 + (RoundTripMs / 250)) * reputation;
     }
 
     // The slots as the decisions so far leave them: which jobs hold which nodes, and what is free. Only
@@ -512,7 +514,7 @@ public static class Scheduler
 
         public int TrainerNodes { get; }
 
-        public int TotalSlots => totalSlots ??= state.Nodes.Values.Where(n => n.Trains && !state.Draining(n.Address)).Sum(n => n.Slots);
+        public int TotalSlots => totalSlots ??= state.Nodes.Values.Where(n => n.Trains && !state.TakesNoWork(n.Address)).Sum(n => n.Slots);
 
         // a job that finishes or was preempted in this round: it takes no trainers
         public bool Out(string jobId) => gone.Contains(jobId);
@@ -524,7 +526,7 @@ public static class Scheduler
         public bool Holds(JobRecord job, string node) => changed.TryGetValue(job.JobId, out var nodes) ? nodes.Contains(node) : Holding(job) && job.Placement.ContainsKey(node);
 
         // a drained node keeps its trainers but takes no more work
-        public bool Draining(string node) => state.Draining(node);
+        public bool Draining(string node) => state.TakesNoWork(node);
 
         // `job` may train on `node`: it did not fail there, does not hold it, and did not give it up in this round
         public bool Eligible(JobRecord job, string node) =>
@@ -565,7 +567,7 @@ public static class Scheduler
             var usable = new List<string>(Count(holder));
             foreach (var address in Nodes(holder))
             {
-                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.Draining(address) && Eligible(job, address))
+                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.TakesNoWork(address) && Eligible(job, address))
                 {
                     usable.Add(address);
                 }
@@ -586,7 +588,7 @@ public static class Scheduler
             var kept = new PriorityQueue<TrainerNode, TrainerNode>(count + 1, ranking);
             foreach (var address in Nodes(holder))
             {
-                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.Draining(address) && Eligible(job, address))
+                if (state.Nodes.TryGetValue(address, out var node) && node.Trains && !state.TakesNoWork(address) && Eligible(job, address))
                 {
                     kept.Enqueue(node, node);
                     if (kept.Count > count)
@@ -666,7 +668,7 @@ public static class Scheduler
                 measuredAll = true;
                 foreach (var (address, measure) in Measures(state, options))
                 {
-                    scores[address] = state.Nodes.TryGetValue(address, out var node) ? measure.Score(node) : 0;
+                    scores[address] = state.Nodes.TryGetValue(address, out var node) ? measure.Score(node, state.ReputationScore(address)) : 0;
                 }
             }
 
@@ -688,7 +690,7 @@ public static class Scheduler
         {
             if (!scores.TryGetValue(node.Address, out var score))
             {
-                score = measuredAll ? default(Measure).Score(node) : Scheduler.Score(state, node, options);
+                score = measuredAll ? default(Measure).Score(node, state.ReputationScore(node.Address)) : Scheduler.Score(state, node, options);
                 scores[node.Address] = score;
             }
 
@@ -723,7 +725,7 @@ public static class Scheduler
             return cursor;
         }
 
-        private bool Free(TrainerNode node) => !state.Draining(node.Address) && used.GetValueOrDefault(node.Address) < node.Slots;
+        private bool Free(TrainerNode node) => !state.TakesNoWork(node.Address) && used.GetValueOrDefault(node.Address) < node.Slots;
     }
 
     private sealed class Cursor

@@ -75,10 +75,20 @@ internal static class DemoCommand
         }
 
         var nodeNames = Enumerable.Range(1, count).Select(i => $"node-{i}").ToArray();
+        // --adversaries K:MODE: the first K nodes attack with every trainer (edgetrain.training.adversary in a file of their own)
+        string[] attack = [];
+        if (options.Attack is { } adversary)
+        {
+            var file = Path.Combine(runDir, "adversary.conf");
+            File.WriteAllText(file, $"# written by edgetrain demo --adversaries: these nodes ATTACK the job\nedgetrain.training.adversary = \"{adversary}\"\n");
+            attack = ["--config", file];
+            live.Note($"ADVERSARIES: {string.Join(", ", nodeNames.Take(options.Attackers))} attack every job ({adversary})");
+        }
+
         for (var i = 0; i < count; i++)
         {
             children.Start(nodeNames[i], nodeDll,
-                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", InsecureMode.Switch, .. configs],
+                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", InsecureMode.Switch, .. configs, .. i < options.Attackers ? attack : []],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
 
@@ -90,6 +100,7 @@ internal static class DemoCommand
         }
 
         var ids = new List<string>();
+        var submittedUtc = DateTime.UtcNow;
         foreach (var spec in specs)
         {
             var answer = await ClusterCommands.Ask(client, new SubmitJob(spec), [seedAddress]).ConfigureAwait(false);
@@ -132,6 +143,7 @@ internal static class DemoCommand
                 queueMisses = queue is null ? queueMisses + 1 : 0;
             }
 
+            nodes = await RefreshNodesAsync(client, nodes).ConfigureAwait(false);
             live.Show([.. ids.Where(latest.ContainsKey).Select(id => latest[id])], queue, nodes);
             if (chaos is not null && latest.TryGetValue(first, out var followed)
                 && await ClusterCommands.Ask(client, new GetSliceHealth(first), [seedAddress]).ConfigureAwait(false) is SliceHealthReport health)
@@ -224,10 +236,20 @@ internal static class DemoCommand
             };
         }
 
+        nodes = await RefreshNodesAsync(client, nodes).ConfigureAwait(false);
+        var reputation = new DemoReputation(
+            [.. nodeNames.Take(options.Attackers).Select(children.AddressOf).OfType<string>()],
+            [.. nodes.Where(n => n.Quarantined).Select(n => new QuarantinedNode(n.Address, n.QuarantinedUtc is { } at ? Math.Round((at - submittedUtc).TotalSeconds, 1) : null))],
+            nodes.ToDictionary(n => n.Address, n => Math.Round(n.Reputation, 3), StringComparer.Ordinal));
+        foreach (var q in reputation.Quarantined)
+        {
+            live.Note($"quarantined: {q.Node}{(q.Seconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.0} s") : "")}{(reputation.Attackers.Contains(q.Node) ? " (an attacker)" : " (HONEST)")}");
+        }
+
         var auditReport = await DemoAudit.WriteAsync(seedAddress, runDir, live.Note).ConfigureAwait(false);
         if (options.Json)
         {
-            output.WriteLine(DemoJson.Line(count, runs, chaosReport, auditReport));
+            output.WriteLine(DemoJson.Line(count, runs, chaosReport, auditReport, reputation));
         }
 
         return DemoJson.ExitCode(runs);
@@ -268,6 +290,21 @@ internal static class DemoCommand
 
         live.Note($"not all {count} nodes registered within {JoinTimeout.TotalSeconds:0} s; see the logs");
         return null;
+    }
+
+    // the nodes with their reputation now (the ones known before when the coordinator does not answer)
+    private static async Task<IReadOnlyList<NodeInfo>> RefreshNodesAsync(EdgeTrainClient client, IReadOnlyList<NodeInfo> known)
+    {
+        try
+        {
+            return await client.Ask(GetNodes.Instance, TimeSpan.FromSeconds(3)).ConfigureAwait(false) is NodeList list
+                ? [.. list.Nodes.Where(n => !n.Roles.Contains(EdgeTrainNode.SeedRole))]
+                : known;
+        }
+        catch (Exception e) when (e is Akka.Actor.AskTimeoutException or TaskCanceledException)
+        {
+            return known;
+        }
     }
 
     private static void Fresh(string runDir)

@@ -62,6 +62,16 @@ internal sealed record DemoJobJson(
     string? Model);
 
 /// <summary>
+/// Who attacked in a demo run and what the coordinator made of every node: <c>attackers</c> (node
+/// addresses), <c>quarantined</c> (the node and the seconds from the first job's submission to its
+/// quarantine) and <c>reputation</c> (address → score) in the JSON line.
+/// </summary>
+internal sealed record DemoReputation(IReadOnlyList<string> Attackers, IReadOnlyList<QuarantinedNode> Quarantined, IReadOnlyDictionary<string, double> Reputation);
+
+/// <summary>A quarantined node in the demo's JSON line: its address and when (seconds from the first job's submission; null: not known).</summary>
+internal sealed record QuarantinedNode(string Node, double? Seconds);
+
+/// <summary>
 /// The demo's one JSON line: the single-job fields it has always had, of the first job, and a
 /// <c>jobs</c> array with every job (<see cref="DemoJobJson"/>).
 /// </summary>
@@ -74,8 +84,8 @@ internal static class DemoJson
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>The line for <paramref name="runs"/> (in the order they were submitted) on <paramref name="nodes"/> nodes, with the chaos report of the first job.</summary>
-    public static string Line(int nodes, IReadOnlyList<DemoJobRun> runs, object? chaos, DemoAuditReport? audit = null)
+    /// <summary>The line for <paramref name="runs"/> (in the order they were submitted) on <paramref name="nodes"/> nodes, with the chaos report of the first job, the audit log's check, and who attacked and was quarantined.</summary>
+    public static string Line(int nodes, IReadOnlyList<DemoJobRun> runs, object? chaos, DemoAuditReport? audit = null, DemoReputation? reputation = null)
     {
         ArgumentNullException.ThrowIfNull(runs);
         if (runs.Count == 0)
@@ -106,6 +116,9 @@ internal static class DemoJson
             model = runs[0].Model,
             chaos,
             audit = audit is null ? null : new { file = audit.File, entries = audit.Entries, verified = audit.Verified, head = new { sequence = audit.HeadSequence, hash = audit.HeadHash }, fault = audit.Fault },
+            attackers = reputation?.Attackers,
+            quarantined = reputation?.Quarantined,
+            reputation = reputation?.Reputation,
             jobs = runs.Select(Job).ToArray(),
         }, Options);
     }

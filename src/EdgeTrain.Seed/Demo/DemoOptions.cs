@@ -1,12 +1,14 @@
+using System.Globalization;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core;
+using EdgeTrain.Core.Adversaries;
 using EdgeTrain.Core.Jobs;
 
 namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
 /// The demo's command line: <c>--nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
-/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P] [--insecure]</c>, and where its run folder
+/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P] [--adversaries K:MODE] [--insecure]</c>, and where its run folder
 /// and each job's outputs go.
 /// </summary>
 /// <param name="JobPaths">The job files, in the order they are submitted (at least one).</param>
@@ -18,11 +20,14 @@ namespace EdgeTrain.Seed.Demo;
 /// <param name="CmdPort">The seed's command host port as given (null: 9110 when free; 0: none).</param>
 /// <param name="Configs">Extra HOCON files for every process.</param>
 /// <param name="Json">Whether to end with one JSON line.</param>
-/// <param name="Insecure">Whether <c>--insecure</c> was given (the demo runs without TLS, and only so, for now).</param>
+/// <param name="Attackers">How many of the nodes (the first ones) attack, with all their trainers (0: none).</param>
+/// <param name="Attack">How they attack (null when none does).</param>
+/// <param name="Insecure">Whether <c>--insecure</c> was given: the demo runs without TLS (debugging only).</param>
 internal sealed record DemoOptions(
-    IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json, bool Insecure = false)
+    IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json,
+    int Attackers = 0, Adversary? Attack = null, bool Insecure = false)
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port"];
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port", "--adversaries"];
     private static readonly string[] Switches = ["--json", InsecureMode.Switch];
 
     /// <summary>Reads the demo's arguments (the job files are not read here).</summary>
@@ -38,6 +43,7 @@ internal sealed record DemoOptions(
         }
 
         var nodes = line.Int("--nodes", 3, 1, 64);
+        var (attackers, attack) = line.Option("--adversaries") is { } adversaries ? Adversaries(adversaries, nodes) : (0, null);
         return new DemoOptions(
             jobs,
             nodes,
@@ -48,7 +54,30 @@ internal sealed record DemoOptions(
             line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535),
             line.Options("--config"),
             line.Flag("--json"),
+            attackers,
+            attack,
             line.Flag(InsecureMode.Switch));
+    }
+
+    /// <summary>Reads <c>--adversaries K:MODE</c>: K of the <paramref name="nodes"/> nodes (1 to N), MODE one of <see cref="Adversary.Modes"/>.</summary>
+    /// <exception cref="InvalidInputException">not K:MODE, K out of range, or an unknown MODE.</exception>
+    public static (int Count, Adversary Attack) Adversaries(string text, int nodes)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var colon = text.IndexOf(':', StringComparison.Ordinal);
+        if (colon <= 0 || !int.TryParse(text[..colon], NumberStyles.None, CultureInfo.InvariantCulture, out var count))
+        {
+            throw new InvalidInputException("command line", "--adversaries", $"expected K:MODE (K attacking nodes, MODE one of {Adversary.Modes}), found '{text}'");
+        }
+
+        if (count < 1 || count > nodes)
+        {
+            throw new InvalidInputException("command line", "--adversaries", $"expected K from 1 to the {nodes} node(s) of --nodes, found {count}");
+        }
+
+        var attack = Adversary.Parse(text[(colon + 1)..], "command line", "--adversaries")
+            ?? throw new InvalidInputException("command line", "--adversaries", $"expected a MODE after '{text[..(colon + 1)]}': one of {Adversary.Modes}");
+        return (count, attack);
     }
 
     /// <summary>

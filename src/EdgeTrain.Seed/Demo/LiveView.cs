@@ -44,7 +44,7 @@ internal sealed class LiveView(TextWriter output, bool redirected)
             var slices = jobs.Sum(j => j.SlicesPerNode.GetValueOrDefault(node.Address));
             var samples = jobs.Sum(j => j.Trainers.Where(t => t.Node == node.Address).Sum(t => t.Samples));
             lines.Add(string.Create(CultureInfo.InvariantCulture,
-                $"  {node.Address,-34} {node.Region,-9} [{string.Join(",", node.Roles),-24}] slices {slices,3}  samples {samples,9:N0}  {CapabilityScore.Describe(node.Capabilities)}"));
+                $"  {node.Address,-34} {node.Region,-9} [{string.Join(",", node.Roles),-24}] slices {slices,3}  samples {samples,9:N0}  reputation {node.Reputation:0.00}{(node.Quarantined ? " QUARANTINED" : "")}  {CapabilityScore.Describe(node.Capabilities)}"));
         }
 
         if (drawnLines > 0)

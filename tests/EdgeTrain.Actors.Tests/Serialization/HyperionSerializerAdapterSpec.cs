@@ -74,6 +74,14 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         new JobResumed("job", new DateTime(2026, 12, 3, 9, 1, 0, DateTimeKind.Utc), "ops"),
         new JobPriorityChanged("job", 7, new DateTime(2026, 12, 3, 9, 2, 0, DateTimeKind.Utc), "ops"),
         new NodeDrained("akka.tcp://edgetrain@10.0.0.2:4053", new DateTime(2026, 12, 3, 9, 3, 0, DateTimeKind.Utc), "ops"),
+        new QuarantineNode("akka.tcp://edgetrain@10.0.0.2:4053", "sends sign-flipped updates", "ops"),
+        new QuarantineNode("akka.tcp://edgetrain@10.0.0.2:4053", null, "ops"),
+        new ReleaseNode("akka.tcp://edgetrain@10.0.0.2:4053", "ops"),
+        new NodeQuarantineChanged("akka.tcp://edgetrain@10.0.0.2:4053", true, "quarantined"),
+        new NodeCommandRefused("akka.tcp://edgetrain@10.0.0.2:4053", "not quarantined"),
+        new ReputationObserved("akka.tcp://edgetrain@10.0.0.2:4053", new Core.Reputation.ReputationDelta(Used: 3, LeftOut: 1, Refused: 2)),
+        new NodeQuarantined("akka.tcp://edgetrain@10.0.0.2:4053", new DateTime(2026, 12, 3, 9, 4, 0, DateTimeKind.Utc), "score 0.087 below 0.3", "coordinator"),
+        new NodeReleased("akka.tcp://edgetrain@10.0.0.2:4053", new DateTime(2026, 12, 3, 9, 5, 0, DateTimeKind.Utc), "ops"),
     ];
 
     public static TheoryData<object> PlainMessages => new(Plain);
@@ -97,6 +105,8 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
         yield return new CheckpointTaken("job-1", 2, DateTime.UtcNow, "label", [4, 5], [262_144, 100], 0xdeadbeef);
         yield return new JobQueue([new QueueEntry(1, "job-1", 3, JobState.Queued, 0, 2, 4, DateTime.UtcNow, "needs 2 trainer(s)")], 4, 0);
         yield return new NodeDraining("akka.tcp://edgetrain@10.0.0.2:4053", ["job-1"], "it finishes job-1");
+        yield return new ConfigureAggregator("job", "local", [262_144, 100], 2, TimeSpan.FromMilliseconds(200), Quarantined: ["akka.tcp://edgetrain@10.0.0.3:4053"]);
+        yield return new NodeList([new NodeInfo("akka.tcp://edgetrain@10.0.0.2:4053", "local", ["trainer"], Capabilities) { Reputation = 0.087, Quarantined = true, QuarantinedUtc = DateTime.UtcNow }]);
     }
 
     [Fact]

@@ -166,8 +166,9 @@ public sealed class FormatSpec
             ["Draining akka.tcp://edgetrain@127.0.0.1:5: no new trainer goes there", "Still training there until they end or move: big-1, small-2"],
             JobFormat.Draining(new NodeDraining("akka.tcp://edgetrain@127.0.0.1:5", ["big-1", "small-2"], "no new trainer goes there")));
         Assert.Equal("No job trains there: it takes no new trainer", JobFormat.Draining(new NodeDraining("a", [], "")).Last());
-        Assert.EndsWith("(3 in all) | jobs big-1, small-2 | draining", JobFormat.NodeLine(node, 2, Now), StringComparison.Ordinal);
-        Assert.EndsWith("(3 in all)", JobFormat.NodeLine(node with { Jobs = [], Draining = false }, 2, Now), StringComparison.Ordinal);
+        Assert.EndsWith("(3 in all) | jobs big-1, small-2 | reputation 0.50 | draining", JobFormat.NodeLine(node, 2, Now), StringComparison.Ordinal);
+        Assert.EndsWith("(3 in all) | reputation 0.50", JobFormat.NodeLine(node with { Jobs = [], Draining = false }, 2, Now), StringComparison.Ordinal);
+        Assert.EndsWith("| reputation 0.09 | QUARANTINED", JobFormat.NodeLine(node with { Jobs = [], Draining = false, Reputation = 0.087, Quarantined = true }, 2, Now), StringComparison.Ordinal);
         Assert.Equal("2/1/any", JobFormat.Trainers(2, 1, 0));
     }
 }

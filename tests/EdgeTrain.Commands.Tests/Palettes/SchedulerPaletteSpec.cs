@@ -50,6 +50,10 @@ public sealed class SchedulerPaletteSpec(OneNodeCluster cluster) : IClassFixture
         SetJobPriority set => new JobUnknown(set.JobId),
         DrainNode { Address: Node7 } drain => new NodeDraining(drain.Address, ["big-1"], "no new trainer goes there"),
         DrainNode drain => new NodeUnknown(drain.Address, [Node7]),
+        QuarantineNode { Address: Node7 } q => new NodeQuarantineChanged(q.Address, true, $"node {q.Address} quarantined: {q.Reason}"),
+        QuarantineNode q => new NodeUnknown(q.Address, [Node7]),
+        ReleaseNode { Address: Node7 } r => new NodeCommandRefused(r.Address, $"node {r.Address} is not quarantined; nothing to release"),
+        ReleaseNode r => new NodeUnknown(r.Address, [Node7]),
         GetJobStatus { JobId: "small-2" } => new JobStatus("small-2", JobState.Preempted, 0.42, 1.1, 500, 0, 0, 7, 9, [], [], new Dictionary<string, int>(), "preempted") { Priority = 0, MinTrainers = 1 },
         AuditUpdates audit => new UpdateAudit(audit.JobId, 7, 0, null),
         _ => null,
@@ -133,6 +137,24 @@ public sealed class SchedulerPaletteSpec(OneNodeCluster cluster) : IClassFixture
         Assert.Contains($"no node at akka.tcp://edgetrain@10.0.0.8:4053; it knows {Node7}", unknown.Error.Single(), StringComparison.Ordinal);
         Assert.Equal(2, malformed.Exit);
         Assert.Contains("'nowhere' is not a member address", malformed.Error.Single(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Node_quarantine_and_release_need_the_token_pass_the_reason_and_refuse_clearly()
+    {
+        var refused = await Run("node quarantine -a 10.0.0.7:4053", token: "guess");
+        var quarantined = await Run("node quarantine -a 10.0.0.7:4053 -r flips");
+        var unknown = await Run("node quarantine -a 10.0.0.8:4053");
+        var release = await Run("node release -a 10.0.0.7:4053");
+
+        Assert.Equal(1, refused.Exit);
+        Assert.Equal(0, quarantined.Exit);
+        Assert.Equal([$"node {Node7} quarantined: flips"], quarantined.Output);
+        Assert.Contains(asked, m => m is QuarantineNode { Address: Node7, Reason: "flips", By: "edgetrain-cmd (spec)" });
+        Assert.Equal(1, unknown.Exit);
+        Assert.Contains($"no node at akka.tcp://edgetrain@10.0.0.8:4053; it knows {Node7}", unknown.Error.Single(), StringComparison.Ordinal);
+        Assert.Equal(1, release.Exit);
+        Assert.Contains("is not quarantined; nothing to release", release.Error.Single(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -97,4 +97,31 @@ public sealed class DemoOptionsSpec : IDisposable
 
         Assert.Equal((5, 2, 3), (spec.Priority, spec.MinTrainers, spec.MaxTrainers));
     }
+
+    [Fact]
+    public void Adversaries_name_how_many_of_the_nodes_attack_and_how()
+    {
+        var options = DemoOptions.Parse(["--nodes", "10", "--job", "a.conf", "--adversaries", "3:scale=-10"]);
+        var honest = DemoOptions.Parse(["--nodes", "10", "--job", "a.conf"]);
+
+        Assert.Equal(3, options.Attackers);
+        Assert.Equal(new Core.Adversaries.Adversary(Core.Adversaries.AdversaryMode.Scale, -10), options.Attack);
+        Assert.Equal(0, honest.Attackers);
+        Assert.Null(honest.Attack);
+    }
+
+    [Theory]
+    [InlineData("3", "expected K:MODE")]
+    [InlineData("x:nan", "expected K:MODE")]
+    [InlineData("0:nan", "expected K from 1 to the 10 node(s)")]
+    [InlineData("11:nan", "expected K from 1 to the 10 node(s)")]
+    [InlineData("3:flip", "expected one of sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, found 'flip'")]
+    [InlineData("3:", "expected a MODE")]
+    public void A_bad_adversaries_switch_is_refused_with_what_is_expected(string value, string problem)
+    {
+        var refused = Assert.Throws<InvalidInputException>(() => DemoOptions.Parse(["--nodes", "10", "--job", "a.conf", "--adversaries", value]));
+
+        Assert.Contains("--adversaries", refused.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, refused.Message, StringComparison.Ordinal);
+    }
 }

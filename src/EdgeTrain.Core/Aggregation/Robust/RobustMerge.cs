@@ -53,6 +53,7 @@ public static class RobustMerge
 
         var distances = vectors.Select(v => Distance(v, merged)).ToArray();
         var limit = OutlierFactor * Median(distances);
+        var scoreLimit = OutlierFactor * Median(scores);
         var verdicts = new ContributionVerdict[n];
         for (var i = 0; i < n; i++)
         {
@@ -61,12 +62,15 @@ public static class RobustMerge
                 AggregationRuleKind.Mean => (true, (string?)null),
                 AggregationRuleKind.MultiKrum => selected![i]
                     ? (true, null)
-                    : (false, $"not among the {(rule.M == 0 ? n - rule.F : rule.M)} of {n} that multi-krum selected (score {scores[i]:G4})"),
+                    : (false, $"not among the {(rule.M == 0 ? n - rule.F : rule.M)} of {n} that multi-krum selected (score {scores[i]:G4}, {OutlierFactor}× the round's median score is {scoreLimit:G4})"),
                 _ => distances[i] <= limit || limit == 0
                     ? (true, null)
                     : (false, $"{rule.Name}: its distance {distances[i]:G4} to the merged update is over {OutlierFactor}× the round's median {limit / OutlierFactor:G4}"),
             };
-            verdicts[i] = new ContributionVerdict(round[i].Source, included, kept?[i] ?? (included ? 1 : 0), clip[i], distances[i], scores[i], reason);
+            verdicts[i] = new ContributionVerdict(round[i].Source, included, kept?[i] ?? (included ? 1 : 0), clip[i], distances[i], scores[i], reason)
+            {
+                Outlier = !included && (rule.Kind != AggregationRuleKind.MultiKrum || scores[i] > scoreLimit),
+            };
         }
 
         return new RoundResult(merged, verdicts);

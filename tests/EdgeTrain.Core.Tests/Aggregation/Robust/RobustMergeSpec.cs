@@ -96,6 +96,20 @@ public sealed class RobustMergeSpec
     }
 
     [Fact]
+    public void Multi_krum_counts_against_a_node_only_an_outlier_not_an_honest_update_it_merely_did_not_select()
+    {
+        var round = HonestAndAttackers();
+
+        var result = RobustMerge.Merge(round, new AggregationRule(AggregationRuleKind.MultiKrum, F: 2, M: 3));
+        var honestOnly = RobustMerge.Merge([.. round.Where(c => c.Source.StartsWith("honest", StringComparison.Ordinal))], new AggregationRule(AggregationRuleKind.MultiKrum, F: 1, M: 2));
+
+        Assert.All(result.Verdicts.Where(v => v.Source.StartsWith("attacker", StringComparison.Ordinal)), v => Assert.True(v.Outlier, v.Reason));
+        Assert.All(result.Verdicts.Where(v => v.Source.StartsWith("honest", StringComparison.Ordinal)), v => Assert.False(v.Outlier, v.Reason));
+        Assert.Contains(honestOnly.Verdicts, v => !v.Included);
+        Assert.All(honestOnly.Verdicts, v => Assert.False(v.Outlier, v.Reason));
+    }
+
+    [Fact]
     public void Centered_clipping_with_a_large_tau_is_the_weighted_mean()
     {
         var round = new List<RoundContribution> { C("a", 1, 0f, 0f), C("b", 1, 2f, 2f), C("c", 2, 10f, 4f) };
