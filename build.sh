@@ -133,7 +133,7 @@ case "$verb" in
   demo)
     args=("$@")
     [ ${#args[@]} -gt 0 ] || args=(--nodes 3 --job hocon/jobs/mnist-mlp.conf)
-    dn run --project src/EdgeTrain.Seed -c "$configuration" -- demo --insecure "${args[@]}"
+    dn run --project src/EdgeTrain.Seed -c "$configuration" -- demo "${args[@]}"
     ;;
   train-local)
     args=("$@")

@@ -18,6 +18,7 @@ namespace EdgeTrain.Enrolment;
 /// <param name="RenewBefore">A node renews when less than this is left of its certificate.</param>
 /// <param name="RenewCheckInterval">How often a running node looks at its certificate.</param>
 /// <param name="RequestTimeout">How long a node waits for the enrolment endpoint.</param>
+/// <param name="EnrolPatience">How long a node keeps trying an enrolment endpoint that cannot be reached or is not ready.</param>
 public sealed record EnrolmentSettings(
     string Host,
     int Port,
@@ -29,7 +30,8 @@ public sealed record EnrolmentSettings(
     TimeSpan AuditTimeout,
     TimeSpan RenewBefore,
     TimeSpan RenewCheckInterval,
-    TimeSpan RequestTimeout)
+    TimeSpan RequestTimeout,
+    TimeSpan EnrolPatience)
 {
     /// <summary>The default port of the enrolment listener.</summary>
     public const int DefaultPort = 9112;
@@ -68,7 +70,8 @@ public sealed record EnrolmentSettings(
             c.GetTimeSpan("audit-timeout"),
             c.GetTimeSpan("renew-before"),
             c.GetTimeSpan("renew-check-interval"),
-            c.GetTimeSpan("request-timeout"));
+            c.GetTimeSpan("request-timeout"),
+            c.GetTimeSpan("enrol-patience"));
         Require(settings.Port is >= 1 and <= 65535, "port", $"expected a port from 1 to 65535, found {settings.Port}");
         Require(settings.ServerValidity > TimeSpan.Zero, "server-validity", $"expected a positive duration, found {settings.ServerValidity}");
         Require(settings.CertificateValidity > TimeSpan.Zero, "certificate-validity", $"expected a positive duration, found {settings.CertificateValidity}");
@@ -79,6 +82,7 @@ public sealed record EnrolmentSettings(
             $"expected a duration from 0 to less than certificate-validity ({settings.CertificateValidity}), found {settings.RenewBefore}");
         Require(settings.RenewCheckInterval >= TimeSpan.FromSeconds(1), "renew-check-interval", $"expected at least 1s, found {settings.RenewCheckInterval}");
         Require(settings.RequestTimeout > TimeSpan.Zero, "request-timeout", $"expected a positive duration, found {settings.RequestTimeout}");
+        Require(settings.EnrolPatience >= TimeSpan.Zero, "enrol-patience", $"expected a duration of 0 or more, found {settings.EnrolPatience}");
         return settings;
     }
 

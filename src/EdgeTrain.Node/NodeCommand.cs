@@ -4,6 +4,7 @@ using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Enrolment;
 using EdgeTrain.Enrolment.Client;
 using EdgeTrain.Training.Capabilities;
@@ -12,7 +13,7 @@ namespace EdgeTrain.Node;
 
 /// <summary>
 /// <c>edgetrain-node --seed HOST:PORT … [--port P] [--host H] [--region R] [--roles a,b] [--data-dir D]
-/// [--config FILE] [--torch-threads N] [--enroll TOKEN | --enroll-file FILE] [--enroll-port P] [--insecure]</c>: enrols with a
+/// [--config FILE] [--torch-threads N] [--identity DIR] [--enroll TOKEN | --enroll-file FILE] [--enroll-port P] [--insecure]</c>: enrols with a
 /// join token when given one and not enrolled yet (<see cref="NodeEnrolment"/>), probes this device, joins the cluster through the seeds,
 /// hosts the roles its capabilities allow, and stops on SIGTERM or Ctrl-C (<see cref="StopSignals"/>): a member
 /// leaves gracefully first (its shards hand off), for at most <c>edgetrain.node.leave-timeout</c>.
@@ -32,6 +33,8 @@ internal static class NodeCommand
           --torch-threads N    libtorch threads for training (default 0: all cores)
           --cmd-port P         port of the command host for edgetrain-cmd (default 9110; 0: none)
           --cmd-host H         address the command host listens on (default 127.0.0.1)
+          --identity DIR       the node's identity folder (default DATA-DIR/identity; also
+                               edgetrain.security.identity-dir): nodes sharing a data folder each need their own
           --enroll TOKEN       enrol with a one-time join token (edgetrain token create on the seed)
           --enroll-file FILE   the same, the token read from FILE (keeps it off the command line)
           --enroll-port P      the seed's enrolment port when the token names no endpoint (default 9112)
@@ -53,7 +56,7 @@ internal static class NodeCommand
         one that the cluster downed joins again by itself.
         """;
 
-    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host", "--enroll", "--enroll-file", "--enroll-port"];
+    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host", "--identity", "--enroll", "--enroll-file", "--enroll-port"];
     private static readonly string[] Switches = [InsecureMode.Switch];
     private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
 
@@ -101,7 +104,7 @@ internal static class NodeCommand
             enrolment = enrolment with { Port = line.Int("--enroll-port", EnrolmentSettings.DefaultPort, 1, 65535) };
         }
 
-        var identity = security.Identity;
+        var identity = line.Option("--identity") is { } identityDir ? new IdentityFolder(Path.GetFullPath(identityDir)) : security.Identity;
         var enrol = new NodeEnrolment(enrolment, output);
         if (!insecure)
         {
@@ -141,7 +144,8 @@ internal static class NodeCommand
             capabilities,
             line.Options("--config"),
             line.Int("--torch-threads", 0, 0, 1024),
-            insecure ? SecurityMode.Insecure : null);
+            insecure ? SecurityMode.Insecure : null,
+            IdentityDirectory: identity.Path);
         int? cmdPort = line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535);
         var cmdHost = line.Option("--cmd-host");
         // A node that the cluster lets go (downed by the split brain resolver after a network

@@ -79,7 +79,7 @@ public sealed class EnrolmentSpec : IDisposable
         await node.WaitForOutputAsync("registered with the coordinator", Start);
 
         var exported = temp.File("audit.jsonl");
-        using (var export = await ProgramProcess.RunAsync("edgetrain", ["audit", "export", "--seed", seedAddress, "--out", exported], Start))
+        using (var export = await ProgramProcess.RunAsync("edgetrain", ["audit", "export", "--seed", seedAddress, "--ca", caDir, "--out", exported], Start))
         {
             Assert.True(export.ExitCode == 0, export.Output + export.Error);
         }

@@ -48,18 +48,12 @@ internal sealed class ProgramProcess : IDisposable
     public int ExitCode => process.ExitCode;
 
     /// <summary>
-    /// Starts <c>dotnet {program}.dll args</c> from the test's folder. Nodes, seeds and demos run with
-    /// <c>--insecure</c>: these tests are not converted to TLS yet (their nodes would need identities
-    /// from the enrolment flow); the in-process cluster specs cover TLS.
+    /// Starts <c>dotnet {program}.dll args</c> from the test's folder, secured as <see cref="TestClusterPki"/>
+    /// says (identities for seeds and nodes, <c>--ca</c> for client commands) unless the test chose itself.
     /// </summary>
     public static ProgramProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
     {
-        var list = args.ToList();
-        if (program == "edgetrain-node" || (program == "edgetrain" && list.Count > 0 && list[0] is "seed" or "demo"))
-        {
-            list.Add("--insecure");
-        }
-
+        var list = TestClusterPki.Secure(program, args.ToList());
         args = list;
         var info = new ProcessStartInfo(DotnetHost)
         {

@@ -197,6 +197,11 @@ public sealed record MembershipGuard(
             return $"its certificate {check.Serial} (node {check.NodeId}) expired at {end:u}";
         }
 
+        if (!ClusterRoles.AllowsMembership(check.Roles))
+        {
+            return $"its certificate {check.Serial} (node {check.NodeId}) is a client certificate (it grants {string.Join(", ", check.Roles)}), which cannot make a member";
+        }
+
         var ungranted = member.Roles.Where(r => !check.Roles.Contains(r, StringComparer.Ordinal)).ToList();
         return ungranted.Count > 0
             ? $"it claims the role(s) {string.Join(", ", ungranted)}, which its certificate {check.Serial} (node {check.NodeId}) does not grant (it grants {string.Join(", ", check.Roles)})"

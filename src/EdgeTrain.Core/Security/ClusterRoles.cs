@@ -3,7 +3,7 @@ namespace EdgeTrain.Core.Security;
 /// <summary>
 /// The cluster roles a node certificate can grant (<see cref="NodeCertificates.RolesExtension"/>) and a
 /// join token can offer: <see cref="Seed"/>, <see cref="Params"/>, <see cref="Aggregator"/>,
-/// <see cref="Trainer"/> and <see cref="Gateway"/>. Role names are exact (lower case); anything else is
+/// <see cref="Trainer"/>, <see cref="Gateway"/> and <see cref="Client"/>. Role names are exact (lower case); anything else is
 /// refused, naming the unknown role and the known ones.
 /// </summary>
 public static class ClusterRoles
@@ -23,7 +23,14 @@ public static class ClusterRoles
     /// <summary>Carries devices that can only dial out and stands in for them.</summary>
     public const string Gateway = "gateway";
 
-    private static readonly string[] Known = [Seed, Params, Aggregator, Trainer, Gateway];
+    /// <summary>
+    /// A command-line client of the cluster (<c>edgetrain submit</c>, <c>status</c>, <c>audit verify</c>, the
+    /// demo's live view): it reaches the coordinator through the seeds' receptionist and is never a member
+    /// (the membership guard downs a member whose certificate grants nothing else).
+    /// </summary>
+    public const string Client = "client";
+
+    private static readonly string[] Known = [Seed, Params, Aggregator, Trainer, Gateway, Client];
     private static readonly string[] JoinDefault = [Params, Aggregator, Trainer];
 
     /// <summary>Every role, in the order they are shown.</summary>
@@ -34,6 +41,9 @@ public static class ClusterRoles
     /// and <see cref="Trainer"/>. <see cref="Seed"/> and <see cref="Gateway"/> are granted only when asked for.
     /// </summary>
     public static IReadOnlyList<string> DefaultJoinRoles => JoinDefault;
+
+    /// <summary>True when <paramref name="roles"/> hold a role that lets a node be a member (any but <see cref="Client"/>).</summary>
+    public static bool AllowsMembership(IEnumerable<string> roles) => roles.Any(r => IsKnown(r) && r != Client);
 
     /// <summary>True when <paramref name="role"/> is a known role.</summary>
     public static bool IsKnown(string? role) => role is not null && Array.IndexOf(Known, role) >= 0;

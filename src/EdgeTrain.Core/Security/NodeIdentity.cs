@@ -17,6 +17,32 @@ public sealed class NodeIdentity : IDisposable
         Roles = NodeCertificates.RolesOf(certificate);
     }
 
+    /// <summary>
+    /// The identity of <paramref name="certificate"/> (with its private key, as <see cref="CertificateAuthority.IssueSelf"/>
+    /// gives it) issued by <paramref name="ca"/>, kept in memory only: a client's short-lived certificate. Both are copied.
+    /// </summary>
+    /// <exception cref="ArgumentException">the certificate has no private key.</exception>
+    public static NodeIdentity InMemory(X509Certificate2 certificate, X509Certificate2 ca)
+    {
+        ArgumentNullException.ThrowIfNull(certificate);
+        ArgumentNullException.ThrowIfNull(ca);
+        if (!certificate.HasPrivateKey)
+        {
+            throw new ArgumentException($"{certificate.Subject} has no private key", nameof(certificate));
+        }
+
+        // through PKCS#12, as IdentityFolder.Read does: SslStream cannot use an ephemeral key on Windows
+        var pfx = certificate.Export(X509ContentType.Pkcs12);
+        try
+        {
+            return new NodeIdentity(X509CertificateLoader.LoadPkcs12(pfx, password: null), X509CertificateLoader.LoadCertificate(ca.RawData));
+        }
+        finally
+        {
+            System.Security.Cryptography.CryptographicOperations.ZeroMemory(pfx);
+        }
+    }
+
     /// <summary>The node's certificate, with its private key.</summary>
     public X509Certificate2 Certificate { get; }
 

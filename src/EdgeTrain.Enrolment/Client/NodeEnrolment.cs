@@ -61,10 +61,38 @@ public sealed class NodeEnrolment(EnrolmentSettings settings, TextWriter output,
         }
 
         var started = clock.GetTimestamp();
-        using var enrolled = await client.EnrolAsync(tokenText, folder, seed, roles, cancellation: cancellation).ConfigureAwait(false);
+        using var enrolled = await EnrolPatientlyAsync(tokenText, folder, seed, roles, cancellation).ConfigureAwait(false);
         await output.WriteLineAsync(
             $"edgetrain-node: enrolled as {enrolled.NodeId} (roles {string.Join(",", enrolled.Roles)}, valid until {JoinToken.Format(enrolled.NotAfter)}) in {clock.GetElapsedTime(started).TotalMilliseconds:0} ms; identity in {folder.Path}").ConfigureAwait(false);
         return enrolled.NodeId;
+    }
+
+    // an endpoint not up yet, or a coordinator not up to record the enrolment, is tried again for
+    // edgetrain.enrolment.enrol-patience; every other failure is final at once
+    private async Task<NodeIdentity> EnrolPatientlyAsync(string tokenText, IdentityFolder folder, string? seed, IReadOnlyList<string> roles, CancellationToken cancellation)
+    {
+        var started = clock.GetTimestamp();
+        var pause = TimeSpan.FromSeconds(1);
+        while (true)
+        {
+            try
+            {
+                return await client.EnrolAsync(tokenText, folder, seed, roles, cancellation: cancellation).ConfigureAwait(false);
+            }
+            catch (InvalidInputException e) when (IsTransient(e) && clock.GetElapsedTime(started) + pause <= settings.EnrolPatience)
+            {
+                await output.WriteLineAsync($"edgetrain-node: enrolment not possible yet ({e.Message}); trying again in {pause.TotalSeconds:0} s").ConfigureAwait(false);
+                await Task.Delay(pause, clock, cancellation).ConfigureAwait(false);
+                pause = TimeSpan.FromSeconds(Math.Min(15, pause.TotalSeconds * 2));
+            }
+        }
+    }
+
+    /// <summary>True when <paramref name="e"/> says the endpoint could not be reached or was not ready (gRPC Unavailable or DeadlineExceeded), not that it refused.</summary>
+    public static bool IsTransient(InvalidInputException e)
+    {
+        ArgumentNullException.ThrowIfNull(e);
+        return e.InnerException is Grpc.Core.RpcException { StatusCode: Grpc.Core.StatusCode.Unavailable or Grpc.Core.StatusCode.DeadlineExceeded };
     }
 
     /// <summary>

@@ -132,7 +132,7 @@ public static class SeedCli
                 "status" => ClusterCommands.StatusAsync(rest, output, error).GetAwaiter().GetResult(),
                 "watch" => WatchCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),
                 "checkpoint" => CheckpointCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
-                "audit" => AuditCommands.RunAsync(rest, output).GetAwaiter().GetResult(),
+                "audit" => AuditCommands.RunAsync(rest, output, error).GetAwaiter().GetResult(),
                 "evaluate" => EvaluateCommand.Run(rest, output),
                 "key" => KeyCommand.Run(rest, output),
                 "demo" => DemoCommand.RunAsync(rest, output, error, cancellation).GetAwaiter().GetResult(),

@@ -22,33 +22,33 @@ namespace EdgeTrain.Seed.Commands;
 /// </summary>
 internal static class AuditCommands
 {
-    private const string Usage = "audit verify (--seed HOST:PORT | --file FILE) [--trust FILE|sha256:ID ...] [--json] | audit export --seed HOST:PORT --out FILE | audit key --data-dir DIR";
+    private const string Usage = "audit verify (--seed HOST:PORT " + ClientSecurityOption.Usage + " | --file FILE) [--trust FILE|sha256:ID ...] [--json] | audit export --seed HOST:PORT " + ClientSecurityOption.Usage + " --out FILE | audit key --data-dir DIR";
 
     // entries asked for at once; the coordinator sends at most edgetrain.audit.chunk-entries of them
     private const int Chunk = 500;
 
-    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output)
+    public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--file", "--trust", "--out", "--data-dir"], ["--json"]);
+        var line = CommandLine.Parse(args, ["--seed", "--file", "--trust", "--out", "--data-dir", .. ClientSecurityOption.Options], ["--json", .. ClientSecurityOption.Switches]);
         line.AllowPositionals(1, Usage);
         var action = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "ACTION", $"missing; expected verify, export or key; usage: {Usage}");
         return action switch
         {
-            "verify" => await VerifyAsync(line, output).ConfigureAwait(false),
-            "export" => await ExportAsync(line, output).ConfigureAwait(false),
+            "verify" => await VerifyAsync(line, output, error).ConfigureAwait(false),
+            "export" => await ExportAsync(line, output, error).ConfigureAwait(false),
             "key" => Key(line, output),
             _ => throw new InvalidInputException("command line", action, $"unknown audit action; expected verify, export or key; usage: {Usage}"),
         };
     }
 
-    private static async Task<int> VerifyAsync(CommandLine line, TextWriter output)
+    private static async Task<int> VerifyAsync(CommandLine line, TextWriter output, TextWriter error)
     {
         var trusts = line.Values("--trust");
         var trust = trusts.Count == 0 ? AuditTrust.Introduced : AuditTrust.Pinned(trusts.Select(AuditTrust.KeyIdOf));
         var (entries, source) = line.Option("--file") is { } file
             ? (ReadExport(file), file)
             : line.Option("--seed") is not null
-                ? (await FetchAsync(ClusterCommands.Seeds(line)).ConfigureAwait(false), string.Join(", ", line.Options("--seed")))
+                ? (await FetchAsync(line, error).ConfigureAwait(false), string.Join(", ", line.Options("--seed")))
                 : throw new InvalidInputException("command line", "--seed", "missing; expected --seed HOST:PORT or --file FILE");
         var verdict = AuditChain.Verify(entries, trust);
         if (line.Flag("--json"))
@@ -86,10 +86,10 @@ internal static class AuditCommands
         return verdict.Ok ? SeedCli.Success : SeedCli.Failure;
     }
 
-    private static async Task<int> ExportAsync(CommandLine line, TextWriter output)
+    private static async Task<int> ExportAsync(CommandLine line, TextWriter output, TextWriter error)
     {
         var path = line.Option("--out") ?? throw new InvalidInputException("command line", "--out", "missing; expected the file to write the log to");
-        var entries = await FetchAsync(ClusterCommands.Seeds(line)).ConfigureAwait(false);
+        var entries = await FetchAsync(line, error).ConfigureAwait(false);
         var full = Path.GetFullPath(path);
         var partial = full + ".partial";
         try
@@ -125,9 +125,16 @@ internal static class AuditCommands
     }
 
     /// <summary>Every entry of the coordinator's log, chunk by chunk, oldest first.</summary>
-    public static async Task<IReadOnlyList<AuditEntry>> FetchAsync(IReadOnlyList<string> seeds)
+    private static async Task<IReadOnlyList<AuditEntry>> FetchAsync(CommandLine line, TextWriter error)
     {
-        await using var client = EdgeTrainClient.Connect(seeds);
+        var seeds = ClusterCommands.Seeds(line);
+        await using var client = EdgeTrainClient.Connect(seeds, ClientSecurityOption.Resolve(line, error));
+        return await FetchAsync(client, seeds).ConfigureAwait(false);
+    }
+
+    /// <summary>Every entry of the coordinator's log, chunk by chunk, oldest first, through <paramref name="client"/>.</summary>
+    public static async Task<IReadOnlyList<AuditEntry>> FetchAsync(EdgeTrainClient client, IReadOnlyList<string> seeds)
+    {
         var entries = new List<AuditEntry>();
         while (true)
         {

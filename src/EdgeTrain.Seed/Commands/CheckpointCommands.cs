@@ -28,7 +28,7 @@ internal static class CheckpointCommands
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--job", "--id", "--label", "--out", .. StorageKeyOption.Options], ["--json"]);
+        var line = CommandLine.Parse(args, ["--seed", "--job", "--id", "--label", "--out", .. StorageKeyOption.Options, .. ClientSecurityOption.Options], ["--json", .. ClientSecurityOption.Switches]);
         line.AllowPositionals(1, Usage);
         var action = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "ACTION", $"missing; expected list, save, rollback or export; usage: {Usage}");
         if (action is not ("list" or "save" or "rollback" or "export"))
@@ -46,7 +46,7 @@ internal static class CheckpointCommands
         var json = line.Flag("--json");
         var key = action == "export" ? StorageKeyOption.Resolve(line) : null;
         var seeds = ClusterCommands.Seeds(line);
-        await using var client = EdgeTrainClient.Connect(seeds);
+        await using var client = EdgeTrainClient.Connect(seeds, ClientSecurityOption.Resolve(line, error));
         object request = action switch
         {
             "list" => new ListCheckpoints(job),

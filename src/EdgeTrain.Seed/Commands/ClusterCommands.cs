@@ -32,12 +32,12 @@ internal static class ClusterCommands
 
     public static async Task<int> SubmitAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--priority"], ["--wait", "--json"]);
-        line.AllowPositionals(1, "submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]");
+        var line = CommandLine.Parse(args, ["--seed", "--priority", .. ClientSecurityOption.Options], ["--wait", "--json", .. ClientSecurityOption.Switches]);
+        line.AllowPositionals(1, "submit JOB.conf --seed HOST:PORT " + ClientSecurityOption.Usage + " [--priority N] [--wait] [--json]");
         var jobPath = line.Positionals.Count == 1 ? line.Positionals[0] : throw new InvalidInputException("command line", "JOB.conf", "missing; expected the path of a job file");
         var spec = WithPriority(JobSpecReader.Load(jobPath), line);
         var seeds = Seeds(line);
-        await using var client = EdgeTrainClient.Connect(seeds);
+        await using var client = EdgeTrainClient.Connect(seeds, ClientSecurityOption.Resolve(line, error));
         var answer = await Ask(client, new SubmitJob(spec), seeds).ConfigureAwait(false);
         switch (answer)
         {
@@ -72,10 +72,10 @@ internal static class ClusterCommands
 
     public static async Task<int> StatusAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--job"], ["--json"]);
-        line.AllowPositionals(0, "status --seed HOST:PORT [--job ID] [--json]");
+        var line = CommandLine.Parse(args, ["--seed", "--job", .. ClientSecurityOption.Options], ["--json", .. ClientSecurityOption.Switches]);
+        line.AllowPositionals(0, "status --seed HOST:PORT " + ClientSecurityOption.Usage + " [--job ID] [--json]");
         var seeds = Seeds(line);
-        await using var client = EdgeTrainClient.Connect(seeds);
+        await using var client = EdgeTrainClient.Connect(seeds, ClientSecurityOption.Resolve(line, error));
         var job = line.Option("--job");
         var answer = await Ask(client, job is null ? ListJobs.Instance : new GetJobStatus(job), seeds).ConfigureAwait(false);
         IReadOnlyList<JobStatus> jobs = answer switch

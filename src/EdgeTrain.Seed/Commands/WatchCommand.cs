@@ -17,12 +17,12 @@ internal static class WatchCommand
 {
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
-        var line = CommandLine.Parse(args, ["--seed", "--job", "--interval"], []);
-        line.AllowPositionals(0, "watch --seed HOST:PORT [--job ID] [--interval 1s]");
+        var line = CommandLine.Parse(args, ["--seed", "--job", "--interval", .. ClientSecurityOption.Options], ClientSecurityOption.Switches);
+        line.AllowPositionals(0, "watch --seed HOST:PORT " + ClientSecurityOption.Usage + " [--job ID] [--interval 1s]");
         var seeds = ClusterCommands.Seeds(line);
         var job = line.Option("--job");
         var interval = line.Option("--interval") is { } text ? Duration(text) : TimeSpan.FromSeconds(1);
-        await using var client = EdgeTrainClient.Connect(seeds);
+        await using var client = EdgeTrainClient.Connect(seeds, ClientSecurityOption.Resolve(line, error));
         var live = new LiveView(output, Console.IsOutputRedirected);
         IReadOnlyList<NodeInfo> nodes = [];
         while (!stop.IsCancellationRequested)

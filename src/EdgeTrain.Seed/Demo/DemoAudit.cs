@@ -1,5 +1,6 @@
 using System.Text;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core.Audit;
 using EdgeTrain.Seed.Commands;
 
@@ -16,12 +17,12 @@ internal static class DemoAudit
     public const string FileName = "audit.jsonl";
 
     /// <summary>Fetches, writes and verifies the log; notes the outcome and returns it for the demo's JSON.</summary>
-    public static async Task<DemoAuditReport> WriteAsync(string seedAddress, string runDir, Action<string> note)
+    public static async Task<DemoAuditReport> WriteAsync(EdgeTrainClient client, string seedAddress, string runDir, Action<string> note)
     {
         var path = Path.Combine(runDir, FileName);
         try
         {
-            var entries = await AuditCommands.FetchAsync([seedAddress]).ConfigureAwait(false);
+            var entries = await AuditCommands.FetchAsync(client, [seedAddress]).ConfigureAwait(false);
             await File.WriteAllLinesAsync(path, entries.Select(AuditJson.Line), new UTF8Encoding(false)).ConfigureAwait(false);
             var keyFile = EdgeTrainSettings.DefaultAuditKeyFile(runDir);
             var trust = AuditTrust.Pinned([AuditTrust.KeyIdOf(AuditKeyFile.PublicKeyPath(keyFile))]);

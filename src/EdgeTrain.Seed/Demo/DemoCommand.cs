@@ -4,8 +4,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
-using EdgeTrain.Core;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
 using EdgeTrain.Seed.Output;
@@ -34,15 +34,11 @@ internal static class DemoCommand
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
         var options = DemoOptions.Parse(args);
-        if (!options.Insecure)
+        if (options.Insecure)
         {
-            // every node of a TLS cluster needs an identity from the cluster's CA; the demo cannot
-            // enrol its nodes yet
-            throw new InvalidInputException("command line", InsecureMode.Switch,
-                "missing: the demo runs its local cluster without TLS for now (it cannot enrol its nodes with the cluster's CA yet); run it with --insecure");
+            error.WriteLine(InsecureMode.Warning("edgetrain demo"));
         }
 
-        error.WriteLine(InsecureMode.Warning("edgetrain demo"));
         var jobs = options.JobPaths.Select(path => (Path: path, Spec: JobSpecReader.Load(path))).ToList();
         DemoOptions.CheckNames(jobs);
         var specs = jobs.Select(j => j.Spec).ToList();
@@ -56,6 +52,8 @@ internal static class DemoCommand
         var cmdToken = Environment.GetEnvironmentVariable(CommandHostSettings.TokenVariable) is { Length: > 0 } given ? given : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         Fresh(runDir);
         var logs = Directory.CreateDirectory(Path.Combine(runDir, "logs")).FullName;
+        // secured by default: a CA of the run's own, the seed holding it, every node enrolling with a token
+        using var pki = options.Insecure ? null : DemoPki.Create(runDir, FreePort());
 
         var seedDll = typeof(SeedCli).Assembly.Location;
         var nodeDll = Path.Combine(AppContext.BaseDirectory, "edgetrain-node.dll");
@@ -67,7 +65,8 @@ internal static class DemoCommand
         live.Note($"demo {string.Join(", ", specs.Select(s => s.Name))}: seed on {seedAddress}, {count} nodes in {regions} region(s), run folder {runDir}");
         // --config (e.g. hocon/postgres.conf) goes to every process
         var configs = options.Configs.SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
-        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), InsecureMode.Switch, .. configs],
+        live.Note(pki is null ? "INSECURE: no TLS between the processes, any process may join (--insecure)" : $"mutual TLS: CA {pki.Describe}");
+        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), .. pki?.SeedArgs() ?? [InsecureMode.Switch], .. configs],
             Path.Combine(logs, "seed.log"), new Dictionary<string, string> { [CommandHostSettings.TokenVariable] = cmdToken });
         if (cmdPort > 0)
         {
@@ -88,11 +87,11 @@ internal static class DemoCommand
         for (var i = 0; i < count; i++)
         {
             children.Start(nodeNames[i], nodeDll,
-                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", InsecureMode.Switch, .. configs, .. i < options.Attackers ? attack : []],
+                ["--seed", seedAddress, "--data-dir", runDir, "--region", $"region-{(char)('a' + (i % regions))}", "--torch-threads", threads, "--cmd-port", "0", .. pki?.NodeArgs(nodeNames[i]) ?? [InsecureMode.Switch], .. configs, .. i < options.Attackers ? attack : []],
                 Path.Combine(logs, $"node-{i + 1}.log"));
         }
 
-        await using var client = EdgeTrainClient.Connect([seedAddress]);
+        await using var client = EdgeTrainClient.Connect([seedAddress], pki?.Client() ?? ClientSecurity.Insecure);
         var nodes = await WaitForNodesAsync(client, count, children, live, stop).ConfigureAwait(false);
         if (nodes is null)
         {
@@ -246,7 +245,7 @@ internal static class DemoCommand
             live.Note($"quarantined: {q.Node}{(q.Seconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.0} s") : "")}{(reputation.Attackers.Contains(q.Node) ? " (an attacker)" : " (HONEST)")}");
         }
 
-        var auditReport = await DemoAudit.WriteAsync(seedAddress, runDir, live.Note).ConfigureAwait(false);
+        var auditReport = await DemoAudit.WriteAsync(client, seedAddress, runDir, live.Note).ConfigureAwait(false);
         if (options.Json)
         {
             output.WriteLine(DemoJson.Line(count, runs, chaosReport, auditReport, reputation));
