@@ -122,7 +122,7 @@ internal static class NodeCommand
             error.WriteLine($"edgetrain-node: joining without the trainer role: {capabilities.TorchError}");
         }
 
-        if (!insecure && requested.Count == 0)
+        if (!insecure && requested.Count == 0 && identity.Exists)
         {
             // the roles this device could take that its certificate does not grant are not claimed
             using var held = identity.Read();
