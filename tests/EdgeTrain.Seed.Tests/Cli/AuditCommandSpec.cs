@@ -5,6 +5,7 @@ using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Tests;
 using Microsoft.Data.Sqlite;
@@ -25,6 +26,7 @@ public sealed class AuditCommandSpec : IAsyncLifetime
     private static readonly NodeCapabilities Capable = new(2, 8L << 30, false, "test", false, 0, 10, 10L << 30, "test");
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(30);
     private readonly TempFolder temp = new();
+    private readonly TestPki pki = new();
     private EdgeTrainNode? node;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -34,10 +36,27 @@ public sealed class AuditCommandSpec : IAsyncLifetime
         await StopAsync();
         SqliteConnection.ClearAllPools();
         temp.Dispose();
+        pki.Dispose();
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    // the seed's identity, of the test CA, in its data folder (once: a restarted seed keeps it)
+    private void ProvisionIdentity()
     {
+        if (!IdentityFolder.InDataDirectory(temp.Path).Exists)
+        {
+            using var certificate = pki.Issue("seed-1", ["seed", "params", "aggregator", "trainer"]);
+            pki.WriteIdentity(IdentityFolder.InDataDirectory(temp.Path).Path, certificate);
+        }
+    }
+
+    // a client command that reaches the cluster speaks mutual TLS with a client certificate of the test CA
+    private (int Code, string Out, string Err) Run(params string[] args)
+    {
+        if (args.Contains("--seed") && !args.Contains("127.0.0.1:1"))
+        {
+            args = [.. args, "--ca", pki.Folder];
+        }
+
         var output = new StringWriter();
         var error = new StringWriter();
         var code = SeedCli.Run(args, output, error, CancellationToken.None);
@@ -48,6 +67,7 @@ public sealed class AuditCommandSpec : IAsyncLifetime
     private async Task<string> StartAsync()
     {
         var port = LoopbackPorts.Free();
+        ProvisionIdentity();
         node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator"], temp.Path, Capable, []));
         var deadline = DateTime.UtcNow + Wait;
         while (true)
@@ -165,7 +185,7 @@ public sealed class AuditCommandSpec : IAsyncLifetime
         Assert.Equal(AuditActions.Signer, entries[0].Action);
         Assert.Contains(entries, e => e is { Action: AuditActions.NodeRegister } && e.Subject == node!.Address);
         var submit = Array.FindIndex(entries, e => e.Action == AuditActions.JobSubmit) + 1;
-        Assert.StartsWith("client akka.tcp://edgetrain-client@127.0.0.1:", entries[submit - 1].Who, StringComparison.Ordinal);
+        Assert.StartsWith("client akka.ssl.tcp://edgetrain-client@127.0.0.1:", entries[submit - 1].Who, StringComparison.Ordinal);
         Assert.Contains(entries, e => e is { Action: AuditActions.JobPriority, Subject: "audited-1", Who: "edgetrain-cmd (spec)", Detail: "priority 0 -> 5" });
         Assert.Contains(entries, e => e is { Action: "ops.cluster.down", Who: "spec" });
 

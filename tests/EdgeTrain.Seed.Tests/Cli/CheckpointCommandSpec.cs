@@ -1,7 +1,7 @@
 using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
-using EdgeTrain.Actors.Security;
 using EdgeTrain.Core.Membership;
+using EdgeTrain.Core.Security;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Tests;
 
@@ -15,6 +15,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
 {
     private static readonly NodeCapabilities Capable = new(2, 8L << 30, true, null, false, 0, 10, 10L << 30, "test");
     private readonly TempFolder temp = new();
+    private readonly TestPki pki = new();
     private EdgeTrainNode? node;
 
     public Task InitializeAsync() => Task.CompletedTask;
@@ -27,6 +28,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         }
 
         temp.Dispose();
+        pki.Dispose();
     }
 
     private static int FreePort() => LoopbackPorts.Free();
@@ -49,8 +51,24 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         return path;
     }
 
-    private static (int Code, string Out, string Err) Run(params string[] args)
+    // the seed's identity, of the test CA, in its data folder (once: a restarted seed keeps it)
+    private void ProvisionIdentity()
     {
+        if (!IdentityFolder.InDataDirectory(temp.Path).Exists)
+        {
+            using var certificate = pki.Issue("seed-1", ["seed", "params", "aggregator", "trainer"]);
+            pki.WriteIdentity(IdentityFolder.InDataDirectory(temp.Path).Path, certificate);
+        }
+    }
+
+    // a client command that reaches the cluster speaks mutual TLS with a client certificate of the test CA
+    private (int Code, string Out, string Err) Run(params string[] args)
+    {
+        if (args.Contains("--seed") && !args.Contains("127.0.0.1:1"))
+        {
+            args = [.. args, "--ca", pki.Folder];
+        }
+
         var output = new StringWriter();
         var error = new StringWriter();
         var code = SeedCli.Run(args, output, error, CancellationToken.None);
@@ -69,8 +87,8 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         var port = FreePort();
         var tuning = temp.File("tuning.conf");
         File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\n");
-        // insecure: the command-line clients (submit, checkpoint) speak plain remoting until they can enrol
-        node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [tuning], TorchThreads: 1, Security: SecurityMode.Insecure));
+        ProvisionIdentity();
+        node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [tuning], TorchThreads: 1));
         var seed = $"127.0.0.1:{port}";
         var job = Job();
 
@@ -171,6 +189,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         var key = Core.Security.StorageKey.CreateFile(keyFile);
         var storage = temp.File("storage.conf");
         File.WriteAllText(storage, $"edgetrain.storage.key-file = \"{keyFile.Replace("\\", "/", StringComparison.Ordinal)}\"\n");
+        ProvisionIdentity();
         node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [storage], TorchThreads: 1));
         var seed = $"127.0.0.1:{port}";
         var job = Job();
