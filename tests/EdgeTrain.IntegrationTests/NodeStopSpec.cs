@@ -29,7 +29,7 @@ public sealed class NodeStopSpec(ITestOutputHelper log) : IDisposable
     public async Task A_node_that_never_joined_because_nobody_listens_at_its_seed_stops_at_once(string signal)
     {
         using var node = StartNode(TestCluster.FreePort(), cmdPort: 0);
-        await node.WaitForOutputAsync("edgetrain-node akka.tcp://", Start);
+        await node.WaitForOutputAsync("edgetrain-node akka.ssl.tcp://", Start);
 
         var stopped = await SignalAndWaitAsync(node, signal);
 

@@ -68,7 +68,7 @@ internal static class TestClusterPki
             }
 
             using var ca = CertificateAuthority.Load(Ca);
-            using var certificate = ca.IssueSelf(NodeIds.New(), [ClusterRoles.Seed, ClusterRoles.Params, ClusterRoles.Aggregator, ClusterRoles.Trainer], TimeSpan.FromDays(1));
+            using var certificate = ca.IssueSelf(NodeIds.New(), [ClusterRoles.Seed, ClusterRoles.Params, ClusterRoles.Aggregator, ClusterRoles.Trainer], TimeSpan.FromDays(90));
             folder.Write(certificate, ca.Certificate);
         }
     }

@@ -109,7 +109,7 @@ public sealed class CommandParserSpec
         var mutating = Parser.Commands.Where(c => c.Mutating).Select(c => c.Name).Order(StringComparer.Ordinal);
 
         Assert.Equal(
-            ["cluster down", "cluster down-unreachable", "cluster join", "cluster leave", "job cancel", "job pause", "job priority", "job resume", "node drain", "node quarantine", "node release"],
+            ["cluster down", "cluster down-unreachable", "cluster join", "cluster leave", "job cancel", "job pause", "job priority", "job resume", "node drain", "node quarantine", "node release", "node revoke"],
             mutating);
     }
 
