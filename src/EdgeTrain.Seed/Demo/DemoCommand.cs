@@ -314,7 +314,8 @@ internal static class DemoCommand
             File.Delete(file);
         }
 
-        foreach (var folder in new[] { "jobs", "logs" }.Select(f => Path.Combine(runDir, f)).Where(Directory.Exists))
+        // a run's CA, its nodes' identities and tokens, the seed's identity and enrolment certificate are the run's own
+        foreach (var folder in new[] { "jobs", "logs", "ca", "identities", "tokens", "identity", "enrolment" }.Select(f => Path.Combine(runDir, f)).Where(Directory.Exists))
         {
             Directory.Delete(folder, recursive: true);
         }
