@@ -58,6 +58,16 @@ public sealed class MembershipGuardSpec
     }
 
     [Fact]
+    public void A_member_holding_a_client_certificate_is_downed_even_when_it_claims_no_role()
+    {
+        var guard = Guard.Joined(new GuardedMember(Node, Listener, 1, [], T0)).Seen(Seen(grants: [ClusterRoles.Client]));
+
+        var down = Assert.IsType<DownMember>(Assert.Single(guard.Decide(T0, BindTimeout).Decisions));
+
+        Assert.Contains("is a client certificate (it grants client), which cannot make a member", down.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_revoked_expired_or_refused_certificate_downs_its_member()
     {
         var bound = Guard.Joined(Member()).Seen(Seen());
