@@ -65,10 +65,10 @@ public class TlsTransportBenchmarks
             throw new InvalidOperationException($"the receiver listens at {address}, expected the {ClusterTls.Protocol(mode)} scheme");
         }
 
-        receiverSystem.ActorOf(Props.Create(() => new CountingReceiver(TransportBenchmarks.MessagesPerOp)), "counter");
-        receiverSystem.ActorOf(Props.Create(() => new CountingReceiver(1)), "echo");
-        streamDriver = senderSystem.ActorOf(Props.Create(() => new Driver(Resolve(senderSystem, address, "counter"), message, TransportBenchmarks.MessagesPerOp)), "stream");
-        roundTripDriver = senderSystem.ActorOf(Props.Create(() => new Driver(Resolve(senderSystem, address, "echo"), message, 1)), "round-trip");
+        receiverSystem.ActorOf(Props.Create(() => new SliceCountingReceiver(TransportBenchmarks.MessagesPerOp)), "counter");
+        receiverSystem.ActorOf(Props.Create(() => new SliceCountingReceiver(1)), "echo");
+        streamDriver = senderSystem.ActorOf(Props.Create(() => new SliceBatchDriver(Resolve(senderSystem, address, "counter"), message, TransportBenchmarks.MessagesPerOp)), "stream");
+        roundTripDriver = senderSystem.ActorOf(Props.Create(() => new SliceBatchDriver(Resolve(senderSystem, address, "echo"), message, 1)), "round-trip");
     }
 
     /// <summary>Terminates both ActorSystems and deletes the certificates.</summary>
@@ -128,38 +128,4 @@ public class TlsTransportBenchmarks
     private static IActorRef Resolve(ActorSystem system, Address address, string name) =>
         system.ActorSelection(new RootActorPath(address) / "user" / name)
             .ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-
-    /// <summary>In the receiving system: counts slices and replies with the count after every batch.</summary>
-    private sealed class CountingReceiver : ReceiveActor
-    {
-        private long received;
-
-        public CountingReceiver(int batch) =>
-            Receive<SliceData>(_ =>
-            {
-                if (++received % batch == 0)
-                {
-                    Sender.Tell(received);
-                }
-            });
-    }
-
-    /// <summary>In the sending system: on a start signal tells a batch of slices, and completes it on the receiver's reply.</summary>
-    private sealed class Driver : ReceiveActor
-    {
-        private TaskCompletionSource? pending;
-
-        public Driver(IActorRef counter, SliceData message, int batch)
-        {
-            Receive<TaskCompletionSource>(done =>
-            {
-                pending = done;
-                for (var m = 0; m < batch; m++)
-                {
-                    counter.Tell(message, Self);
-                }
-            });
-            Receive<long>(_ => pending?.TrySetResult());
-        }
-    }
 }

@@ -45,11 +45,11 @@ public class TransportBenchmarks
         var config = ClusterConfigBuilder.ForClient();
         receiverSystem = ActorSystem.Create("receiver", config);
         senderSystem = ActorSystem.Create("sender", config);
-        receiverSystem.ActorOf(Props.Create(() => new CountingReceiver(MessagesPerOp)), "counter");
+        receiverSystem.ActorOf(Props.Create(() => new SliceCountingReceiver(MessagesPerOp)), "counter");
         var address = ((ExtendedActorSystem)receiverSystem).Provider.DefaultAddress;
         var counter = senderSystem.ActorSelection(new RootActorPath(address) / "user" / "counter")
             .ResolveOne(TimeSpan.FromSeconds(10)).GetAwaiter().GetResult();
-        driver = senderSystem.ActorOf(Props.Create(() => new Driver(counter, message, MessagesPerOp)), "driver");
+        driver = senderSystem.ActorOf(Props.Create(() => new SliceBatchDriver(counter, message, MessagesPerOp)), "driver");
 
         var serializer = (SerializerWithStringManifest)((ExtendedActorSystem)senderSystem).Serialization.FindSerializerFor(message);
         var bytes = serializer.ToBinary(message);
@@ -171,39 +171,5 @@ public class TransportBenchmarks
         }
 
         return true;
-    }
-
-    /// <summary>In the receiving system: counts slices and replies with the count after every batch.</summary>
-    private sealed class CountingReceiver : ReceiveActor
-    {
-        private long received;
-
-        public CountingReceiver(int batch) =>
-            Receive<SliceData>(_ =>
-            {
-                if (++received % batch == 0)
-                {
-                    Sender.Tell(received);
-                }
-            });
-    }
-
-    /// <summary>In the sending system: on a start signal tells a batch of slices, and completes it on the receiver's reply.</summary>
-    private sealed class Driver : ReceiveActor
-    {
-        private TaskCompletionSource? pending;
-
-        public Driver(IActorRef counter, SliceData message, int batch)
-        {
-            Receive<TaskCompletionSource>(done =>
-            {
-                pending = done;
-                for (var m = 0; m < batch; m++)
-                {
-                    counter.Tell(message, Self);
-                }
-            });
-            Receive<long>(_ => pending?.TrySetResult());
-        }
     }
 }

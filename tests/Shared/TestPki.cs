@@ -93,6 +93,20 @@ internal sealed class TestPki : IDisposable
         return path;
     }
 
+    /// <summary>
+    /// Lays out the identity of a node named <paramref name="nodeId"/> granting <paramref name="roles"/> in
+    /// <paramref name="dataDirectory"/>'s identity folder, unless one is there (a restarted node keeps its own).
+    /// </summary>
+    public void ProvisionIdentity(string dataDirectory, string nodeId, IEnumerable<string> roles)
+    {
+        var identity = IdentityFolder.InDataDirectory(dataDirectory);
+        if (!identity.Exists)
+        {
+            using var certificate = Issue(nodeId, roles);
+            WriteIdentity(identity.Path, certificate);
+        }
+    }
+
     public void Dispose()
     {
         Ca.Dispose();

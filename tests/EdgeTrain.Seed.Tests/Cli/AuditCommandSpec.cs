@@ -5,7 +5,6 @@ using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Audit;
 using EdgeTrain.Core.Membership;
-using EdgeTrain.Core.Security;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Tests;
 using Microsoft.Data.Sqlite;
@@ -39,16 +38,6 @@ public sealed class AuditCommandSpec : IAsyncLifetime
         pki.Dispose();
     }
 
-    // the seed's identity, of the test CA, in its data folder (once: a restarted seed keeps it)
-    private void ProvisionIdentity()
-    {
-        if (!IdentityFolder.InDataDirectory(temp.Path).Exists)
-        {
-            using var certificate = pki.Issue("seed-1", ["seed", "params", "aggregator", "trainer"]);
-            pki.WriteIdentity(IdentityFolder.InDataDirectory(temp.Path).Path, certificate);
-        }
-    }
-
     // a client command that reaches the cluster speaks mutual TLS with a client certificate of the test CA
     private (int Code, string Out, string Err) Run(params string[] args)
     {
@@ -67,7 +56,7 @@ public sealed class AuditCommandSpec : IAsyncLifetime
     private async Task<string> StartAsync()
     {
         var port = LoopbackPorts.Free();
-        ProvisionIdentity();
+        pki.ProvisionIdentity(temp.Path, "seed-1", ["seed", "params", "aggregator", "trainer"]);
         node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator"], temp.Path, Capable, []));
         var deadline = DateTime.UtcNow + Wait;
         while (true)

@@ -1,7 +1,6 @@
 using System.Text.Json;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core.Membership;
-using EdgeTrain.Core.Security;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Tests;
 
@@ -51,16 +50,6 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         return path;
     }
 
-    // the seed's identity, of the test CA, in its data folder (once: a restarted seed keeps it)
-    private void ProvisionIdentity()
-    {
-        if (!IdentityFolder.InDataDirectory(temp.Path).Exists)
-        {
-            using var certificate = pki.Issue("seed-1", ["seed", "params", "aggregator", "trainer"]);
-            pki.WriteIdentity(IdentityFolder.InDataDirectory(temp.Path).Path, certificate);
-        }
-    }
-
     // a client command that reaches the cluster speaks mutual TLS with a client certificate of the test CA
     private (int Code, string Out, string Err) Run(params string[] args)
     {
@@ -87,7 +76,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         var port = FreePort();
         var tuning = temp.File("tuning.conf");
         File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\n");
-        ProvisionIdentity();
+        pki.ProvisionIdentity(temp.Path, "seed-1", ["seed", "params", "aggregator", "trainer"]);
         node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [tuning], TorchThreads: 1));
         var seed = $"127.0.0.1:{port}";
         var job = Job();
@@ -189,7 +178,7 @@ public sealed class CheckpointCommandSpec : IAsyncLifetime
         var key = Core.Security.StorageKey.CreateFile(keyFile);
         var storage = temp.File("storage.conf");
         File.WriteAllText(storage, $"edgetrain.storage.key-file = \"{keyFile.Replace("\\", "/", StringComparison.Ordinal)}\"\n");
-        ProvisionIdentity();
+        pki.ProvisionIdentity(temp.Path, "seed-1", ["seed", "params", "aggregator", "trainer"]);
         node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{port}"], "local", ["seed", "params", "aggregator", "trainer"], temp.Path, Capable, [storage], TorchThreads: 1));
         var seed = $"127.0.0.1:{port}";
         var job = Job();
