@@ -1,4 +1,6 @@
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Redundancy;
 using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 
@@ -12,9 +14,11 @@ public static class AggregatorConfigurations
     /// merged update per round of the trainers the region holds now. Model deltas (local-steps &gt; 1)
     /// are scaled by the region's share of the trainers: one round's updates of all regions add up to
     /// the average over every trainer, however many regions there are. Every aggregator drops the
-    /// contributions of the <paramref name="quarantined"/> node addresses.
+    /// contributions of the <paramref name="quarantined"/> node addresses. A shared-data job with redundancy
+    /// gets its votes: one unit a round per trainer of the region (batch size × local steps samples), at most
+    /// as many replicas as the region has trainers; the <paramref name="trusted"/> node addresses work alone.
     /// </summary>
-    public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings, string[]? quarantined = null)
+    public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings, string[]? quarantined = null, string[]? trusted = null)
     {
         ArgumentNullException.ThrowIfNull(job);
         ArgumentNullException.ThrowIfNull(nodes);
@@ -24,8 +28,12 @@ public static class AggregatorConfigurations
         {
             var trainers = job.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
             var share = job.Spec.LocalSteps > 1 && trainers > 0 && job.Placement.Count > 0 ? (float)trainers / job.Placement.Count : 1f;
+            var spec = job.Spec;
+            var vote = spec.Data.Placement == DataPlacement.Shared && spec.Redundancy is { } redundancy
+                ? new VoteSettings(redundancy.Replicas, redundancy.SpotCheckRate, Math.Max(1, trainers), spec.BatchSize * spec.LocalSteps, spec.Seed, settings.VoteRoundTimeout, Math.Max(1, trainers))
+                : null;
             return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
-                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? []);
+                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? [], vote, vote is null ? null : trusted ?? []);
         })];
     }
 }

@@ -91,6 +91,9 @@ public static class JobProtocol
 
         /// <summary>Why the rule left each node out, the latest time it did (node address → reason with the distance).</summary>
         public Dictionary<string, string> LeftOutBecause { get; init; } = [];
+
+        /// <summary>A shared-data job's redundant execution in this region so far (null: no votes): replicas computed, units applied.</summary>
+        public Core.Redundancy.VoteCounts? Votes { get; init; }
     }
 
     /// <summary>Asks the coordinator to compare every acknowledged merged update with what the shards hold now.</summary>
