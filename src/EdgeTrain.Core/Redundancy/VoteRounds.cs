@@ -57,7 +57,9 @@ public sealed class VoteRounds
 
     /// <summary>
     /// New settings (the region's trainers changed, or the coordinator's trust): the seed stays;
-    /// <paramref name="trustedNodes"/> are the nodes that work alone.
+    /// <paramref name="trustedNodes"/> are the nodes that work alone. A unit under way that wants more
+    /// replicas than the region has trainers now (one left, or was quarantined) wants only that many, and
+    /// is decided when it has them.
     /// </summary>
     public void Configure(VoteSettings settings, IEnumerable<string> trustedNodes)
     {
@@ -65,6 +67,20 @@ public sealed class VoteRounds
         ArgumentNullException.ThrowIfNull(trustedNodes);
         Settings = settings with { Seed = Settings.Seed };
         trusted = new HashSet<string>(trustedNodes, StringComparer.Ordinal);
+        foreach (var unit in units.Where(u => !u.Decided && u.Want > MostReplicas))
+        {
+            unit.Want = MostReplicas;
+            unit.Assigned.RemoveWhere(node => !unit.HasResultOf(node));
+            if (unit.Results.Count >= unit.Want)
+            {
+                Decide(unit, closing: false);
+            }
+        }
+
+        if (!closed && versions is not null && accepted.Count >= Settings.UnitsPerRound)
+        {
+            Close();
+        }
     }
 
     /// <summary>Whether <paramref name="node"/> works alone.</summary>

@@ -196,6 +196,22 @@ public sealed class VoteRoundsSpec
     }
 
     [Fact]
+    public void A_unit_waiting_for_a_replica_the_region_no_longer_has_is_decided_by_those_that_came()
+    {
+        var vote = new VoteRounds(Settings(trainers: 3));
+        var unit = Unit(vote, "a");
+        Unit(vote, "b");
+        Unit(vote, "gone");
+        vote.Result("a", unit.Id, V0, Honest(), 4);
+        vote.Result("b", unit.Id, V0, Honest(), 4);
+
+        vote.Configure(Settings(trainers: 2), []);
+
+        Assert.Single(vote.TakeClosed()!);
+        Assert.Equal(2, vote.TakeObservations().Count);
+    }
+
+    [Fact]
     public void Units_cover_the_shared_set_in_a_seeded_order()
     {
         static int[][] Draw()
