@@ -15,8 +15,9 @@ public static class AggregatorConfigurations
     /// are scaled by the region's share of the trainers: one round's updates of all regions add up to
     /// the average over every trainer, however many regions there are. Every aggregator drops the
     /// contributions of the <paramref name="quarantined"/> node addresses. A shared-data job with redundancy
-    /// gets its votes: one unit a round per trainer of the region (batch size × local steps samples), at most
-    /// as many replicas as the region has trainers; the <paramref name="trusted"/> node addresses work alone.
+    /// gets its votes in one region (<see cref="VoteRegion"/>) for all its trainers: one unit a round per
+    /// trainer (batch size × local steps samples), at most as many replicas as the job has trainers; the
+    /// <paramref name="trusted"/> node addresses work alone.
     /// </summary>
     public static ConfigureAggregator[] For(JobRecord job, IReadOnlyDictionary<string, TrainerNode> nodes, EdgeTrainSettings settings, string[]? quarantined = null, string[]? trusted = null)
     {
@@ -24,16 +25,30 @@ public static class AggregatorConfigurations
         ArgumentNullException.ThrowIfNull(nodes);
         ArgumentNullException.ThrowIfNull(settings);
         var wire = job.Spec.Wire;
+        var voteRegion = VoteRegion(job);
         return [.. job.Regions.Select(region =>
         {
             var trainers = job.Placement.Keys.Count(address => nodes.TryGetValue(address, out var node) && node.Region == region);
             var share = job.Spec.LocalSteps > 1 && trainers > 0 && job.Placement.Count > 0 ? (float)trainers / job.Placement.Count : 1f;
             var spec = job.Spec;
-            var vote = spec.Data.Placement == DataPlacement.Shared && spec.Redundancy is { } redundancy
-                ? new VoteSettings(redundancy.Replicas, redundancy.SpotCheckRate, Math.Max(1, trainers), spec.BatchSize * spec.LocalSteps, spec.Seed, settings.VoteRoundTimeout, Math.Max(1, trainers))
+            var all = Math.Max(1, job.Placement.Count);
+            var vote = region == voteRegion && spec.Redundancy is { } redundancy
+                ? new VoteSettings(redundancy.Replicas, redundancy.SpotCheckRate, all, spec.BatchSize * spec.LocalSteps, spec.Seed, settings.VoteRoundTimeout, all)
                 : null;
+            share = vote is null ? share : 1f; // the vote's round merges the units of every trainer
             return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
                 wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? [], vote, vote is null ? null : trusted ?? []);
         })];
+    }
+
+    /// <summary>
+    /// The region whose aggregator hands out a shared-data job's work units and votes on them (the first of its
+    /// regions by name; null: the job has no redundancy). One region for the whole job: the model moves once
+    /// a round, so that the replicas of a unit, wherever their trainers are, pull the same version.
+    /// </summary>
+    public static string? VoteRegion(JobRecord job)
+    {
+        ArgumentNullException.ThrowIfNull(job);
+        return job.Spec.Data.Placement == DataPlacement.Shared && job.Spec.Redundancy is not null ? job.Regions.Order(StringComparer.Ordinal).FirstOrDefault() : null;
     }
 }

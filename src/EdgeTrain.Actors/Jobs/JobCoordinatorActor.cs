@@ -328,7 +328,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             {
                 if (Host(address) is { } host && job.Placement.TryGetValue(address, out var parts) && parts.Count > 0 && registrations.TryGetValue(address, out var node))
                 {
-                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count)));
+                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count), AggregatorConfigurations.VoteRegion(job)));
                 }
             }
         }

@@ -264,7 +264,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             var shared = settings.Adversary is { LabelFlip: true } ? new MnistSet(all.Images, [.. all.Labels.Select(l => Adversary.FlipLabel(l, MnistSet.Classes))]) : all;
             batches?.Dispose();
             batches = new BatchSampler(shared, spec.BatchSize, spec.Seed, device!);
-            log.Info("trainer {0}: shared data ({1} samples), work units from region {2}'s vote, one libtorch thread", start.JobId, shared.Count, start.Region);
+            log.Info("trainer {0}: shared data ({1} samples), work units from region {2}'s vote, one libtorch thread", start.JobId, shared.Count, start.VoteRegion ?? start.Region);
             return;
         }
 
@@ -435,7 +435,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private void AskForUnit()
     {
         unitAsks++;
-        aggregators.Tell(new RequestUnit(start.JobId, start.Region, [.. pull.Versions], batches!.Count), Self);
+        aggregators.Tell(new RequestUnit(start.JobId, start.VoteRegion ?? start.Region, [.. pull.Versions], batches!.Count), Self);
         Timers.StartSingleTimer(nameof(UnitWait), new UnitWait(unitAsks), settings.PullTimeout);
     }
 
@@ -489,7 +489,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         samples += unit.Samples.Length;
         contributions++;
         bytesSent += update!.Length * sizeof(float);
-        aggregators.Tell(new UnitResult(start.JobId, start.Region, unit.Id, unit.Versions, unit.Samples.Length, [.. update]), Self);
+        aggregators.Tell(new UnitResult(start.JobId, start.VoteRegion ?? start.Region, unit.Id, unit.Versions, unit.Samples.Length, [.. update]), Self);
         busy += Now - began;
         Pull();
     }

@@ -24,6 +24,16 @@ public sealed class JobSpecReaderRedundancySpec
     private static InvalidInputException Refused(string extra) => Assert.Throws<InvalidInputException>(() => Parse(extra));
 
     [Fact]
+    public void The_shipped_shared_job_votes_with_three_replicas()
+    {
+        var spec = JobSpecReader.Load(EdgeTrain.Tests.RepoPaths.Of("hocon", "jobs", "mnist-mlp-shared.conf"));
+
+        Assert.Equal(DataPlacement.Shared, spec.Data.Placement);
+        Assert.Equal(new RedundancySpec(3, 0.1), spec.Redundancy);
+        Assert.Equal(EdgeTrain.Tests.RepoPaths.Mnist, spec.Data.Path);
+    }
+
+    [Fact]
     public void Data_is_local_by_default_and_local_data_has_no_redundancy()
     {
         var spec = Parse("");
