@@ -139,7 +139,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         if (configure.Vote is { } voting)
         {
             vote ??= Context.ActorOf(VoteActor.Props(aggregatorId), "vote");
-            vote.Tell(new VoteActor.Setup(voting, configure.Trusted ?? []));
+            vote.Tell(new VoteActor.Setup(voting, configure.Trusted ?? [], [.. quarantined]));
         }
 
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));

@@ -38,7 +38,7 @@ public sealed class VoteActor : ReceiveActor, IWithTimers
                     name, setup.Settings.UnitSamples, setup.Settings.Replicas, setup.Settings.SpotCheckRate, setup.Settings.UnitsPerRound);
             }
 
-            rounds.Configure(setup.Settings, setup.Trusted);
+            rounds.Configure(setup.Settings, setup.Trusted, setup.Quarantined);
         });
         Receive<RequestUnit>(request =>
         {
@@ -112,8 +112,8 @@ public sealed class VoteActor : ReceiveActor, IWithTimers
 
     private static string Percent(double? fraction) => fraction is { } f ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{f:P1}") : "n/a";
 
-    /// <summary>How the votes run now, and the trainer nodes (addresses) that work alone.</summary>
-    public sealed record Setup(VoteSettings Settings, string[] Trusted);
+    /// <summary>How the votes run now, the trainer nodes (addresses) that work alone, and those quarantined (their replicas under way are dropped).</summary>
+    public sealed record Setup(VoteSettings Settings, string[] Trusted, string[] Quarantined);
 
     /// <summary>To the parent: units accepted by a round that closed (possibly none), observations since the last, the counts.</summary>
     public sealed record Decided(IReadOnlyList<AcceptedUnit> Accepted, IReadOnlyDictionary<string, ReputationDelta> Observed, VoteCounts Counts);

@@ -59,18 +59,25 @@ public sealed class VoteRounds
     /// New settings (the region's trainers changed, or the coordinator's trust): the seed stays;
     /// <paramref name="trustedNodes"/> are the nodes that work alone. A unit under way that wants more
     /// replicas than the region has trainers now (one left, or was quarantined) wants only that many, and
-    /// is decided when it has them.
+    /// is decided when it has them; the replicas of <paramref name="excluded"/> nodes (quarantined) are
+    /// taken out of the units under way first.
     /// </summary>
-    public void Configure(VoteSettings settings, IEnumerable<string> trustedNodes)
+    public void Configure(VoteSettings settings, IEnumerable<string> trustedNodes, IEnumerable<string>? excluded = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(trustedNodes);
         Settings = settings with { Seed = Settings.Seed };
         trusted = new HashSet<string>(trustedNodes, StringComparer.Ordinal);
+        var gone = new HashSet<string>(excluded ?? [], StringComparer.Ordinal);
+        foreach (var unit in units.Where(u => !u.Decided))
+        {
+            unit.Results.RemoveAll(r => gone.Contains(r.Replica.Node));
+            unit.Assigned.RemoveWhere(gone.Contains);
+        }
+
         foreach (var unit in units.Where(u => !u.Decided && u.Want > MostReplicas))
         {
             unit.Want = MostReplicas;
-            unit.Assigned.RemoveWhere(node => !unit.HasResultOf(node));
             if (unit.Results.Count >= unit.Want)
             {
                 Decide(unit, closing: false);

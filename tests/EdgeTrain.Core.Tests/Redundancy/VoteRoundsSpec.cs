@@ -212,6 +212,24 @@ public sealed class VoteRoundsSpec
     }
 
     [Fact]
+    public void A_quarantined_nodes_replica_under_way_is_dropped_before_the_unit_is_decided()
+    {
+        var vote = new VoteRounds(Settings(trainers: 3));
+        var unit = Unit(vote, "a");
+        Unit(vote, "b");
+        Unit(vote, "evil");
+        vote.Result("a", unit.Id, V0, Honest(), 4);
+        vote.Result("evil", unit.Id, V0, Honest(-1f), 4);
+
+        vote.Configure(Settings(trainers: 2), [], ["evil"]);
+        Assert.Null(vote.TakeClosed());
+        vote.Result("b", unit.Id, V0, Honest(), 4);
+
+        Assert.Equal(Honest(), Assert.Single(vote.TakeClosed()!).Update);
+        Assert.Equal(0, vote.Counts.Inconclusive);
+    }
+
+    [Fact]
     public void Units_cover_the_shared_set_in_a_seeded_order()
     {
         static int[][] Draw()
