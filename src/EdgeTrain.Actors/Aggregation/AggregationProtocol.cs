@@ -1,6 +1,8 @@
 using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
+using EdgeTrain.Core.Redundancy;
+
 namespace EdgeTrain.Actors.Aggregation;
 
 /// <summary>
@@ -28,11 +30,30 @@ public static class AggregationProtocol
     /// <paramref name="Share"/> applies at once). <paramref name="Share"/> scales every merged update
     /// (see <see cref="Core.Aggregation.RegionMerge.Share"/>). <paramref name="Rule"/> is how a round is
     /// merged (null: the weighted mean as contributions come); <paramref name="Quarantined"/> are the
-    /// trainer nodes (addresses) whose contributions are dropped.
+    /// trainer nodes (addresses) whose contributions are dropped. <paramref name="Vote"/>: a shared-data job's
+    /// redundant execution (null: none), with the <paramref name="Trusted"/> trainer nodes (addresses) that work alone.
     /// </summary>
     public sealed record ConfigureAggregator(
         string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval, CodecSpec? MergedCodec = null, bool ErrorFeedback = true, float Share = 1f,
-        AggregationRule? Rule = null, string[]? Quarantined = null) : IAggregatorMessage, IEdgeTrainMessage;
+        AggregationRule? Rule = null, string[]? Quarantined = null, VoteSettings? Vote = null, string[]? Trusted = null) : IAggregatorMessage, IEdgeTrainMessage;
+
+    /// <summary>
+    /// A trainer of a shared-data job holding the model at <paramref name="Versions"/> (one per slice) and a shared
+    /// training set of <paramref name="Samples"/> rows asks for a work unit; answered by <see cref="UnitAssigned"/> or <see cref="NoUnit"/>.
+    /// </summary>
+    public sealed record RequestUnit(string JobId, string Region, long[] Versions, int Samples) : IAggregatorMessage, IEdgeTrainMessage;
+
+    /// <summary>Compute <paramref name="Unit"/> and answer with <see cref="UnitResult"/>.</summary>
+    public sealed record UnitAssigned(string JobId, WorkUnit Unit) : IEdgeTrainMessage;
+
+    /// <summary>No unit now (<paramref name="Reason"/>): pull the model again and ask again shortly.</summary>
+    public sealed record NoUnit(string JobId, string Reason) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// A trainer's whole update of unit <paramref name="UnitId"/> (dense float32, every slice in order), computed from the model
+    /// at <paramref name="Versions"/> on <paramref name="Weight"/> samples; voted on against the unit's other replicas.
+    /// </summary>
+    public sealed record UnitResult(string JobId, string Region, long UnitId, long[] Versions, double Weight, float[] Update) : IAggregatorMessage, IEdgeTrainMessage;
 
     /// <summary>The aggregator is configured for the job.</summary>
     public sealed record AggregatorConfigured(string JobId, string Region) : IEdgeTrainMessage;

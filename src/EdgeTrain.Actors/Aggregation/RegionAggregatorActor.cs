@@ -3,6 +3,7 @@ using Akka.Event;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core.Aggregation;
 using EdgeTrain.Core.Aggregation.Robust;
+using EdgeTrain.Core.Redundancy;
 using EdgeTrain.Core.Reputation;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
@@ -20,7 +21,9 @@ namespace EdgeTrain.Actors.Aggregation;
 /// numbers never repeat. With a robust rule (<see cref="AggregationRule"/>) it collects one round of
 /// every trainer's whole update and merges it by the rule, reporting to the coordinator which
 /// trainer nodes the rule used and which it left out, and why; it drops the contributions of
-/// quarantined nodes.
+/// quarantined nodes. For a shared-data job with redundancy its child <see cref="VoteActor"/> hands out
+/// work units and votes on them; the units a round accepted are merged here and sent as one update per
+/// slice, and the votes won and lost are reported like the rule's observations.
 /// </summary>
 public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 {
@@ -41,6 +44,9 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private HashSet<string> quarantined = new(StringComparer.Ordinal);
     private readonly Dictionary<string, ReputationDelta> observed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> leftOutBecause = new(StringComparer.Ordinal);
+    private int[] sliceLengths = [];
+    private IActorRef? vote;
+    private VoteCounts? votes;
 
     /// <summary>Creates the aggregator entity <paramref name="entityId"/>, sending merged updates to <paramref name="shards"/>.</summary>
     public RegionAggregatorActor(string entityId, IActorRef shards, EdgeTrainSettings settings)
@@ -51,6 +57,24 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
         Receive<ConfigureAggregator>(Configure);
         Receive<Contribution>(Contribute);
+        Receive<RequestUnit>(request =>
+        {
+            if (vote is null || quarantined.Contains(NodeOf(Sender)))
+            {
+                Sender.Tell(new NoUnit(request.JobId, vote is null ? "this job's aggregator hands out no work units (not configured for redundancy yet)" : "this node is quarantined"));
+                return;
+            }
+
+            vote.Forward(request);
+        });
+        Receive<UnitResult>(result =>
+        {
+            if (vote is not null && !quarantined.Contains(NodeOf(Sender)))
+            {
+                vote.Forward(result);
+            }
+        });
+        Receive<VoteActor.Decided>(Voted);
         Receive<FlushTick>(_ => FlushAll());
         Receive<ResendTick>(_ => Resend());
         Receive<ReportTick>(_ => Report());
@@ -84,6 +108,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         {
             jobId = configure.JobId;
             region = configure.Region;
+            sliceLengths = [.. configure.SliceLengths];
             merge = new RegionMerge(configure.SliceLengths, configure.MergeCount, settings.StalenessExponent, configure.MergedCodec, configure.ErrorFeedback);
             Timers.StartPeriodicTimer(nameof(FlushTick), FlushTick.Instance, configure.MergeInterval);
             Timers.StartPeriodicTimer(nameof(ResendTick), ResendTick.Instance, settings.ResendAfter);
@@ -111,17 +136,70 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         }
 
         quarantined = now;
+        if (configure.Vote is { } voting)
+        {
+            vote ??= Context.ActorOf(VoteActor.Props(aggregatorId), "vote");
+            vote.Tell(new VoteActor.Setup(voting, configure.Trusted ?? [], [.. quarantined]));
+        }
 
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));
     }
 
+    // a trainer's node, by address, is what reputation and quarantine know (a trainer on this node sends with a local path: it is named by this node's cluster address too)
+    private string NodeOf(IActorRef sender)
+    {
+        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        return (sender.Path.Address.HasLocalScope ? self : sender.Path.Address).ToString();
+    }
+
+    // a round of votes closed: its accepted units merged into one update per slice (the model moves once a round), the votes observed
+    private void Voted(VoteActor.Decided decided)
+    {
+        votes = decided.Counts;
+        progressChanged = true;
+        foreach (var (node, delta) in decided.Observed)
+        {
+            Observe(node, delta);
+        }
+
+        if (merge is null || decided.Accepted.Count == 0)
+        {
+            return;
+        }
+
+        foreach (var unit in decided.Accepted)
+        {
+            var offset = 0;
+            for (var slice = 0; slice < sliceLengths.Length; slice++)
+            {
+                var length = sliceLengths[slice];
+                var reason = unit.Update.Length != sliceLengths.Sum()
+                    ? $"unit {unit.Unit.Id} has {unit.Update.Length} floats, the model {sliceLengths.Sum()}"
+                    : merge.Add(slice, unit.Unit.Versions[slice], unit.Weight, unit.Update.AsSpan(offset, length));
+                if (reason is not null)
+                {
+                    log.Error("aggregator {0}: accepted unit {1} not merged: {2}", aggregatorId, unit.Unit.Id, reason);
+                    break;
+                }
+
+                offset += length;
+            }
+
+            accepted++;
+        }
+
+        foreach (var slice in merge.SlicesWithContributions.ToList())
+        {
+            Flush(slice);
+        }
+    }
+
     private void Contribute(Contribution c)
     {
-        // a trainer's rounds are kept by its path (one trainer per job and node); its node, by address, is what reputation and quarantine know
-        // (a trainer on this node sends with a local path: it is named by this node's cluster address too)
+        // a trainer's rounds are kept by its path (one trainer per job and node)
         var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
         var trainer = Sender.Path.ToStringWithAddress(self);
-        var node = (Sender.Path.Address.HasLocalScope ? self : Sender.Path.Address).ToString();
+        var node = NodeOf(Sender);
         if (quarantined.Contains(node))
         {
             rejected++;
@@ -272,6 +350,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
             {
                 Observed = new Dictionary<string, ReputationDelta>(observed, StringComparer.Ordinal),
                 LeftOutBecause = new Dictionary<string, string>(leftOutBecause, StringComparer.Ordinal),
+                Votes = votes,
             });
         observed.Clear();
         leftOutBecause.Clear();

@@ -101,6 +101,9 @@ public sealed record EdgeTrainSettings(
     /// </summary>
     public Adversary? Adversary { get; init; }
 
+    /// <summary>The longest a round of shared-data work units stays open before what it accepted is applied (<c>edgetrain.redundancy.round-timeout</c>).</summary>
+    public TimeSpan VoteRoundTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Where the coordinator keeps its audit signing key when <c>edgetrain.audit.key-file</c> is empty: <c>{data-dir}/audit/coordinator-key.pem</c>.</summary>
     public static string DefaultAuditKeyFile(string dataDirectory) => Path.Combine(dataDirectory, "audit", "coordinator-key.pem");
 
@@ -164,6 +167,7 @@ public sealed record EdgeTrainSettings(
                 c.GetDouble("reputation.trusted-score"),
                 c.GetInt("reputation.replicas")),
             Adversary = Adversary.Parse(c.GetString("training.adversary", "")),
+            VoteRoundTimeout = c.GetTimeSpan("redundancy.round-timeout"),
         };
     }
 

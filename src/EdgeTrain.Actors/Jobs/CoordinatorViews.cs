@@ -53,6 +53,7 @@ public static class CoordinatorViews
             MinTrainers = job.Spec.MinTrainers,
             MaxTrainers = job.Spec.MaxTrainers,
             TrainersOverTime = [.. job.TrainersOverTime],
+            Votes = job.Votes,
         };
     }
 

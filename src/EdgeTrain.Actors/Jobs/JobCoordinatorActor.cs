@@ -118,7 +118,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
         Command<AggregatorProgress>(p =>
         {
-            state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous));
+            state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes });
             Observe(p);
         });
         Command<QuarantineDue>(due => Record(new NodeQuarantined(due.Node, Now, due.Reason, Identity), Identity));
@@ -328,7 +328,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             {
                 if (Host(address) is { } host && job.Placement.TryGetValue(address, out var parts) && parts.Count > 0 && registrations.TryGetValue(address, out var node))
                 {
-                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count)));
+                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count), AggregatorConfigurations.VoteRegion(job)));
                 }
             }
         }
@@ -337,11 +337,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     private IActorRef? Host(string address) => registrations.TryGetValue(address, out var node) ? node.TrainerHost : null;
 
     private void Watch(JobRecord job) =>
-        monitor.Tell(new SliceMonitorActor.Watch(job.JobId, job.SliceLengths.Length, AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses())));
+        monitor.Tell(new SliceMonitorActor.Watch(job.JobId, job.SliceLengths.Length, AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses(), state.TrustedAddresses())));
 
     // An attempt to create the job's missing slices and configure its aggregators (JobStarterActor); none for a job no longer starting.
     private void Attempt(string jobId) => starter.Tell(state.Job(jobId) is { State: JobState.Starting } job
-        ? new JobStarterActor.Attempt(jobId, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses()),
+        ? new JobStarterActor.Attempt(jobId, job.Spec, [.. job.SlicesToCreate], AggregatorConfigurations.For(job, state.Nodes, settings, state.QuarantinedAddresses(), state.TrustedAddresses()),
             state.Nodes.Values.Count(n => n.HostsParams), settings.SnapshotEvery, state.MissingRoles())
         : new JobStarterActor.Cancel(jobId));
 
@@ -459,7 +459,18 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
 
         PersistAll(events, observed =>
         {
+            var trusted = state.Policy.Trusted(state.Reputation.Of(observed.Node));
             state.Apply(observed, Now);
+            if (state.Policy.Trusted(state.Reputation.Of(observed.Node)) != trusted)
+            {
+                // a node now works alone on shared-data units (or no longer): the votes hear it with their configuration
+                log.Info("coordinator: node {0} is {1} trusted", observed.Node, trusted ? "no longer" : "now");
+                foreach (var job in state.Jobs.Where(j => j.HoldsTrainers && j.Spec.Redundancy is not null))
+                {
+                    Watch(job);
+                }
+            }
+
             if (state.QuarantineDue(observed.Node) is { } reason && quarantining.Add(observed.Node))
             {
                 Self.Tell(new QuarantineDue(observed.Node, lastLeftOut.TryGetValue(observed.Node, out var why) ? $"{reason}; last left out: {why}" : reason));

@@ -46,9 +46,11 @@ public static class JobProtocol
     /// (of <paramref name="Partitions"/>) and contributes to its region's aggregator. Sent again
     /// with other partitions when a trainer node drops out and its partitions move to this one.
     /// <paramref name="Regions"/>: the job's regions, each sending one merged update per round
-    /// (what a trainer waits for with <c>aggregation.wait-for-merge</c>).
+    /// (what a trainer waits for with <c>aggregation.wait-for-merge</c>). <paramref name="VoteRegion"/>: for a
+    /// shared-data job with redundancy, the region whose aggregator hands out the job's work units and votes
+    /// on them (one for the whole job, so that every replica of a unit computes from the same model).
     /// </summary>
-    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator, int Regions = 1) : IEdgeTrainMessage;
+    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator, int Regions = 1, string? VoteRegion = null) : IEdgeTrainMessage;
 
     /// <summary>Stops a job's trainer on a node.</summary>
     public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
@@ -91,6 +93,9 @@ public static class JobProtocol
 
         /// <summary>Why the rule left each node out, the latest time it did (node address → reason with the distance).</summary>
         public Dictionary<string, string> LeftOutBecause { get; init; } = [];
+
+        /// <summary>A shared-data job's redundant execution in this region so far (null: no votes): replicas computed, units applied.</summary>
+        public Core.Redundancy.VoteCounts? Votes { get; init; }
     }
 
     /// <summary>Asks the coordinator to compare every acknowledged merged update with what the shards hold now.</summary>

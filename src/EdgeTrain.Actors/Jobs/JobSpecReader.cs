@@ -34,12 +34,18 @@ public static partial class JobSpecReader
         ["non-iid-label"] = PartitioningKind.NonIidLabel,
     };
 
+    private static readonly Dictionary<string, DataPlacement> Placements = new()
+    {
+        ["local"] = DataPlacement.Local,
+        ["shared"] = DataPlacement.Shared,
+    };
+
     private static readonly Dictionary<string, string> Datasets = new() { ["mnist"] = "mnist" };
 
     private static readonly HashSet<string> KnownKeys =
     [
         "name", "model.type", "model.hidden", "model.conv-channels", "model.dropout",
-        "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition",
+        "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition", "data.placement", "redundancy.replicas", "redundancy.spot-check-rate",
         "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
         "batch-size", "max-epochs", "target-accuracy", "time-limit", "slice-floats", "seed",
         "local-steps", "outer-optimizer.type", "outer-optimizer.learning-rate", "outer-optimizer.momentum",
@@ -142,6 +148,8 @@ public static partial class JobSpecReader
             throw fields.Error("local-time-budget", "expected only with local-steps > 1 (it bounds a round's local steps); remove it or set local-steps");
         }
 
+        var redundancy = ReadRedundancy(fields, data.Placement, communication, localTimeBudget);
+
         return new JobSpec(
             name,
             model,
@@ -162,7 +170,44 @@ public static partial class JobSpecReader
             Priority: fields.Int("priority", -1_000_000, 1_000_000),
             MinTrainers: minTrainers,
             MaxTrainers: maxTrainers,
-            LocalTimeBudget: localTimeBudget);
+            LocalTimeBudget: localTimeBudget,
+            Redundancy: redundancy);
+    }
+
+    // redundancy.* only with shared data: units voted on need the same samples on every replica
+    private static RedundancySpec? ReadRedundancy(HoconFieldReader fields, DataPlacement placement, CommunicationSpec communication, TimeSpan localTimeBudget)
+    {
+        if (placement == DataPlacement.Local)
+        {
+            foreach (var key in new[] { "redundancy.replicas", "redundancy.spot-check-rate" })
+            {
+                if (fields.Has(key))
+                {
+                    throw fields.Error(key, "expected only with data.placement = shared: local data is private to each trainer and cannot be replicated on other nodes, "
+                        + "so a local job relies on the robust aggregation rules (aggregation.rule); remove it or set data.placement = shared");
+                }
+            }
+
+            return null;
+        }
+
+        var replicas = fields.Int("redundancy.replicas", 1, 15);
+        if (replicas % 2 == 0)
+        {
+            throw fields.Error("redundancy.replicas", $"expected an odd number (1 for no voting, 3, 5, …), found {replicas}: {replicas} replicas can split {replicas / 2} against {replicas / 2}, and a tie has no strict majority to accept");
+        }
+
+        if (communication.Rule is { } rule)
+        {
+            throw fields.Error("aggregation.rule", $"expected mean with data.placement = shared, found {rule.Name}: the vote already decides which updates count, and a robust rule would leave accepted units out");
+        }
+
+        if (localTimeBudget > TimeSpan.Zero)
+        {
+            throw fields.Error("local-time-budget", "expected off with data.placement = shared: a time budget makes the steps of a work unit depend on each replica's speed, so replicas could not agree");
+        }
+
+        return new RedundancySpec(replicas, fields.Double("redundancy.spot-check-rate", 0, 1));
     }
 
     private static CommunicationSpec ReadCommunication(HoconFieldReader fields)
@@ -301,7 +346,8 @@ public static partial class JobSpecReader
         var path = fields.RequiredString("data.path", "the path of the data folder");
         var partitioning = fields.Choice("data.partitioning", Partitionings, required: false);
         var labels = fields.Int("data.labels-per-partition", 1, 10);
-        return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels);
+        var placement = fields.Choice("data.placement", Placements, required: false);
+        return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels, placement);
     }
 
     private static OptimizerSpec ReadOptimizer(HoconFieldReader fields)

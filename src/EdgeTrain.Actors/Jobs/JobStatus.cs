@@ -50,6 +50,9 @@ public sealed record JobStatus(
     /// <summary>The scheduler's priority of the job.</summary>
     public int Priority { get; init; }
 
+    /// <summary>A shared-data job's redundant execution: replicas computed and units applied, overall and for trusted nodes' units (null: no votes).</summary>
+    public Core.Redundancy.VoteCounts? Votes { get; init; }
+
     /// <summary>The trainers reserved for the job at least (<c>min-trainers</c>).</summary>
     public int MinTrainers { get; init; } = 1;
 

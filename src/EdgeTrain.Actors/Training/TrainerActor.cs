@@ -6,6 +6,7 @@ using EdgeTrain.Core;
 using EdgeTrain.Core.Adversaries;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Data;
+using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Training;
 using EdgeTrain.Training.Data;
@@ -31,6 +32,13 @@ namespace EdgeTrain.Actors.Training;
 /// to take, when a round is complete and what to ask again is decided by <see cref="PullRound"/>;
 /// this actor sends, schedules and trains. It reads the time from its <see cref="TimeProvider"/>,
 /// owns its module and runs on a pinned thread.
+/// <para>
+/// A shared-data job with redundancy (<c>data.placement = shared</c>) trains in work units instead: the
+/// trainer holds the whole shared training set, and after each pull asks its region's aggregator for a
+/// unit of the model version it pulled (<see cref="RequestUnit"/>); it computes the unit's samples with the
+/// unit's seed and one libtorch thread, so that every replica computes the same update, and answers with
+/// the whole update (<see cref="UnitResult"/>), which is voted on against the unit's other replicas.
+/// </para>
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
 {
@@ -66,6 +74,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private TimeSpan waiting;
     private TimeSpan roundBegan;
     private double roundTripMs;
+    private int unitAsks;
 
     /// <summary>
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
@@ -87,7 +96,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
 
         current = new float[plan.TotalFloats];
-        pull = new PullRound(plan.Count, Math.Max(1, start.Regions), start.Spec.Wire.WaitForMerge, settings.PullTimeout);
+        // work units wait for their round's merge through the vote, not through the pull
+        pull = new PullRound(plan.Count, Math.Max(1, start.Regions), start.Spec.Wire.WaitForMerge && !Units, settings.PullTimeout);
         encoder = new SliceEncoder(start.Spec.Wire.TrainerToAggregator, start.Spec.Wire.ErrorFeedback, start.SliceLengths);
 
         Receive<Begin>(_ =>
@@ -126,6 +136,20 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(pull.Round), settings.PullTimeout);
             }
         });
+        Receive<UnitAssigned>(Compute);
+        Receive<NoUnit>(no =>
+        {
+            Timers.Cancel(nameof(UnitWait));
+            log.Debug("trainer {0}: no work unit now: {1}", start.JobId, no.Reason);
+            Timers.StartSingleTimer(nameof(UnitWait), new UnitWait(unitAsks), UnitRetry);
+        });
+        Receive<UnitWait>(w =>
+        {
+            if (w.Ask == unitAsks)
+            {
+                Pull();
+            }
+        });
         Receive<ContributionRejected>(r => log.Error("trainer {0}: the aggregator refused slice {1}: {2}", start.JobId, r.Slice, r.Reason));
         Receive<ReportTick>(_ => Report());
         Receive<StopTraining>(_ =>
@@ -146,6 +170,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     // time since this trainer was created, on its clock
     private TimeSpan Now => time.GetElapsedTime(origin);
 
+    // a shared-data job computed in voted work units
+    private bool Units => start.Spec.Data.Placement == DataPlacement.Shared && start.Spec.Redundancy is not null;
+
+    // how soon a trainer told there is no unit now pulls and asks again
+    private TimeSpan UnitRetry => TimeSpan.FromTicks(Math.Min(settings.NotReadyRetry.Ticks, settings.MergeWaitPoll.Ticks * 5));
+
     /// <inheritdoc />
     protected override void PreStart() => Self.Tell(Begin.Instance);
 
@@ -162,7 +192,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         var spec = start.Spec;
         try
         {
-            if (settings.TorchThreads > 0)
+            if (Units)
+            {
+                // one thread: libtorch's CPU kernels split sums by thread count, and replicas must sum alike
+                set_num_threads(1);
+            }
+            else if (settings.TorchThreads > 0)
             {
                 set_num_threads(settings.TorchThreads);
             }
@@ -223,6 +258,16 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         var spec = start.Spec;
         all ??= MnistLoader.LoadTrain(spec.Data.Path);
+        if (Units)
+        {
+            // shared data: the whole set, rows picked by the work units
+            var shared = settings.Adversary is { LabelFlip: true } ? new MnistSet(all.Images, [.. all.Labels.Select(l => Adversary.FlipLabel(l, MnistSet.Classes))]) : all;
+            batches?.Dispose();
+            batches = new BatchSampler(shared, spec.BatchSize, spec.Seed, device!);
+            log.Info("trainer {0}: shared data ({1} samples), work units from region {2}'s vote, one libtorch thread", start.JobId, shared.Count, start.VoteRegion ?? start.Region);
+            return;
+        }
+
         var parts = DataPartitioner.Partition(all.Labels, MnistSet.Classes, start.Partitions, spec.Data.Partitioning, spec.Data.LabelsPerPartition, spec.Seed);
         var mine = all.Subset(start.Assigned.SelectMany(p => parts[p]).ToArray());
         if (settings.Adversary is { LabelFlip: true })
@@ -315,6 +360,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 Timers.Cancel(nameof(PullTimeout));
                 var began = Now;
                 waiting += began - roundBegan;
+                if (Units)
+                {
+                    AskForUnit();
+                    break;
+                }
+
                 Train(began);
                 Pull();
                 break;
@@ -380,6 +431,69 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         busy += Now - began;
     }
 
+    // the model is pulled: ask the region's vote for a unit of this version (asked again when the answer is lost)
+    private void AskForUnit()
+    {
+        unitAsks++;
+        aggregators.Tell(new RequestUnit(start.JobId, start.VoteRegion ?? start.Region, [.. pull.Versions], batches!.Count), Self);
+        Timers.StartSingleTimer(nameof(UnitWait), new UnitWait(unitAsks), settings.PullTimeout);
+    }
+
+    // one work unit: the unit's rows of the shared set in its order, its seed, the model version it names
+    private void Compute(UnitAssigned assigned)
+    {
+        Timers.Cancel(nameof(UnitWait));
+        var unit = assigned.Unit;
+        if (!pull.IsComplete || !unit.Versions.AsSpan().SequenceEqual(pull.Versions.AsSpan()))
+        {
+            Pull(); // the unit's model is not the one held here: pull again and ask again
+            return;
+        }
+
+        var began = Now;
+        var spec = start.Spec;
+        random.manual_seed(unit.Seed);
+        view!.CopyFrom(current);
+        using (var rows = tensor(unit.Samples.Select(i => (long)i).ToArray(), ScalarType.Int64).to(device!))
+        {
+            if (spec.LocalSteps <= 1)
+            {
+                AddLoss(step!.Gradients(batches!.Inputs, batches.Targets, rows));
+                view.CopyGradientsTo(update);
+            }
+            else
+            {
+                // a fresh inner optimizer for every unit: its state must not depend on this node's earlier units
+                optimizer!.Dispose();
+                optimizer = OptimizerFactory.Create(spec.Optimizer, model!);
+                step = new TrainingStep(model!, optimizer);
+                for (var offset = 0; offset < unit.Samples.Length; offset += spec.BatchSize)
+                {
+                    using var batch = rows.narrow(0, offset, Math.Min(spec.BatchSize, unit.Samples.Length - offset));
+                    AddLoss(step.Run(batches!.Inputs, batches.Targets, batch));
+                }
+
+                view.CopyTo(update);
+                for (var i = 0; i < update!.Length; i++)
+                {
+                    update[i] = current[i] - update[i];
+                }
+            }
+        }
+
+        if (settings.Adversary is { LabelFlip: false } adversary)
+        {
+            adversary.Apply(update, noise ??= new Random(start.Spec.Seed + node.GetHashCode(StringComparison.Ordinal)));
+        }
+
+        samples += unit.Samples.Length;
+        contributions++;
+        bytesSent += update!.Length * sizeof(float);
+        aggregators.Tell(new UnitResult(start.JobId, start.VoteRegion ?? start.Region, unit.Id, unit.Versions, unit.Samples.Length, [.. update]), Self);
+        busy += Now - began;
+        Pull();
+    }
+
     private void AddLoss(float loss)
     {
         if (float.IsFinite(loss))
@@ -421,6 +535,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     }
 
     private sealed record PullTimeout(int Round);
+
+    private sealed record UnitWait(int Ask);
 
     private sealed record RetryPull(int Slice, int Round);
 }

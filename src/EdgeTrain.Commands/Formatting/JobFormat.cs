@@ -13,6 +13,16 @@ public static class JobFormat
 {
     private static readonly CultureInfo Invariant = CultureInfo.InvariantCulture;
 
+    /// <summary>A shared-data job's redundant execution in words: replicas computed per unit applied, the extra compute overall and once nodes are trusted.</summary>
+    public static string Votes(Core.Redundancy.VoteCounts votes)
+    {
+        ArgumentNullException.ThrowIfNull(votes);
+        return string.Create(Invariant, $"{votes.Computed:N0} replicas computed for {votes.Applied:N0} units applied (extra compute {Percent(votes.ExtraCompute)}); ")
+            + string.Create(Invariant, $"trusted nodes' units {votes.SettledComputed:N0} for {votes.SettledApplied:N0} (extra {Percent(votes.SettledExtraCompute)}); {votes.Inconclusive} inconclusive, {votes.Abandoned} abandoned");
+
+        static string Percent(double? fraction) => fraction is { } f ? string.Create(Invariant, $"{f:P1}") : "n/a";
+    }
+
     /// <summary>One job of <c>job list</c>.</summary>
     public static string JobLine(JobStatus s)
     {
@@ -123,6 +133,10 @@ public static class JobFormat
         yield return string.Create(Invariant, $"Samples: {s.Samples:N0} ({s.SamplesPerSecond:N0}/s)");
         yield return string.Create(Invariant, $"Updates: {s.Updates:N0} acknowledged");
         yield return string.Create(Invariant, $"Sent: {s.BytesSent / 1e6:0.0} MB");
+        if (s.Votes is { } votes)
+        {
+            yield return $"Votes: {Votes(votes)}";
+        }
         if (audit is not null)
         {
             yield return audit.Problem is null

@@ -35,6 +35,10 @@ namespace EdgeTrain.Core.Jobs;
 /// contributes after about the same time. <see cref="TimeSpan.Zero"/> (the default): off, always
 /// <paramref name="LocalSteps"/> steps.
 /// </param>
+/// <param name="Redundancy">
+/// With <see cref="DataPlacement.Shared"/> data: work units computed by several nodes and voted on
+/// (null: the job's data is local, or shared without voting).
+/// </param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -52,7 +56,8 @@ public sealed record JobSpec(
     int Priority = 0,
     int MinTrainers = 1,
     int MaxTrainers = 0,
-    TimeSpan LocalTimeBudget = default)
+    TimeSpan LocalTimeBudget = default,
+    RedundancySpec? Redundancy = null)
 {
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;

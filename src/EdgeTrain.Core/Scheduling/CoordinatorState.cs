@@ -57,6 +57,9 @@ public sealed class CoordinatorState
     /// <summary>The registered addresses of quarantined nodes, in order: what each aggregator drops.</summary>
     public string[] QuarantinedAddresses() => [.. nodes.Keys.Where(Quarantined).Order(StringComparer.Ordinal)];
 
+    /// <summary>The addresses of registered nodes whose record makes them trusted (they work alone on shared-data units), in order.</summary>
+    public string[] TrustedAddresses() => [.. nodes.Keys.Where(a => Policy.Trusted(Reputation.Of(ReputationIdentity.Of(a)))).Order(StringComparer.Ordinal)];
+
     /// <summary>Why node identity <paramref name="node"/> should be quarantined now by the policy, or null.</summary>
     public string? QuarantineDue(string node) => Policy.QuarantineReason(Reputation.Of(node));
 

@@ -120,6 +120,10 @@ public sealed class JobRecord
     /// <summary>Merged updates the shards acknowledged.</summary>
     public long Updates => aggregators.Values.Sum(a => a.Acknowledged);
 
+    /// <summary>Redundant execution over every aggregator incarnation that reported votes (null: none did).</summary>
+    public Redundancy.VoteCounts? Votes => aggregators.Values.Where(a => a.Votes is not null).Select(a => a.Votes!).Aggregate((Redundancy.VoteCounts?)null, (sum, v) => sum is null ? v : new(
+        sum.Computed + v.Computed, sum.Applied + v.Applied, sum.SettledComputed + v.SettledComputed, sum.SettledApplied + v.SettledApplied, sum.Inconclusive + v.Inconclusive, sum.Abandoned + v.Abandoned));
+
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 

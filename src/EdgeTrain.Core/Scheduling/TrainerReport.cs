@@ -9,7 +9,11 @@ public sealed record TrainerReport(
     string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled, double RoundTripMs);
 
 /// <summary>An aggregator incarnation's totals in one job; <paramref name="AckedContiguous"/>: per slice, the sequence number up to which the shard acknowledged every merged update.</summary>
-public sealed record AggregatorReport(string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous);
+public sealed record AggregatorReport(string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous)
+{
+    /// <summary>The aggregator's redundant execution so far (null: the job has none).</summary>
+    public Redundancy.VoteCounts? Votes { get; init; }
+}
 
 /// <summary>What one slice's shard holds of each aggregator's merged updates: up to which sequence number all of them, and which above it.</summary>
 public sealed record SliceApplied(int Slice, IReadOnlyDictionary<string, long> Contiguous, IReadOnlyDictionary<string, long[]> Above);

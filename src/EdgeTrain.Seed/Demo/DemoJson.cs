@@ -40,6 +40,7 @@ internal sealed record DemoJobRun(JobSpec Spec, JobStatus Final, string? Metrics
 /// <param name="Metrics">Its <c>metrics.csv</c>.</param>
 /// <param name="Curves">Its <c>curves.png</c> (null: no evaluation to draw).</param>
 /// <param name="Model">Its trained model (null: not saved).</param>
+/// <param name="Votes">A shared-data job's redundant execution (null: none): replicas computed, units applied, extra compute overall and for trusted nodes' units.</param>
 internal sealed record DemoJobJson(
     string Job,
     string Name,
@@ -59,7 +60,21 @@ internal sealed record DemoJobJson(
     IReadOnlyList<TrainerCount> TrainersOverTime,
     string? Metrics,
     string? Curves,
-    string? Model);
+    string? Model,
+    DemoVotes? Votes = null);
+
+/// <summary>
+/// Redundant execution in the demo's JSON line: replicas computed and units applied, and the extra compute
+/// (computed / applied − 1) overall and for the units of trusted nodes (reputations settled: one copy plus spot checks).
+/// </summary>
+internal sealed record DemoVotes(long Computed, long Applied, double? ExtraCompute, long SettledComputed, long SettledApplied, double? SettledExtraCompute, long Inconclusive, long Abandoned)
+{
+    /// <summary>The counts of <paramref name="votes"/> (null: none).</summary>
+    public static DemoVotes? Of(Core.Redundancy.VoteCounts? votes) => votes is null ? null : new(
+        votes.Computed, votes.Applied, Round(votes.ExtraCompute), votes.SettledComputed, votes.SettledApplied, Round(votes.SettledExtraCompute), votes.Inconclusive, votes.Abandoned);
+
+    private static double? Round(double? value) => value is { } v ? Math.Round(v, 4) : null;
+}
 
 /// <summary>
 /// Who attacked in a demo run and what the coordinator made of every node: <c>attackers</c> (node
@@ -110,6 +125,7 @@ internal static class DemoJson
             localSteps = spec.LocalSteps,
             shardsPerNode = final.SlicesPerNode,
             updates = final.Updates,
+            votes = DemoVotes.Of(final.Votes),
             secondsToTarget = SecondsToTarget(spec, final),
             state = final.State.ToString(),
             reason = final.Message,
@@ -147,7 +163,8 @@ internal static class DemoJson
             [.. s.TrainersOverTime.Select(c => new TrainerCount(Math.Round(c.Seconds, 2), c.Trainers))],
             run.Metrics,
             run.Curves,
-            run.Model);
+            run.Model,
+            DemoVotes.Of(s.Votes));
     }
 
     /// <summary>The demo's exit code: 0 only when every job completed.</summary>

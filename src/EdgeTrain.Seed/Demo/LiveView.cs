@@ -72,6 +72,6 @@ internal sealed class LiveView(TextWriter output, bool redirected)
         var reason = JobFormat.Waiting(status, entry)
             ?? (status.State == JobState.Paused || (status.Finished && status.State != JobState.Completed) ? status.Message : null);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{status.JobId.PadRight(idWidth)} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB  priority {status.Priority}  trainers {JobFormat.Trainers(held, status.MinTrainers, status.MaxTrainers)}{(reason is null ? "" : "  " + reason)}");
+            $"{status.JobId.PadRight(idWidth)} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB  priority {status.Priority}  trainers {JobFormat.Trainers(held, status.MinTrainers, status.MaxTrainers)}{(status.Votes is { ExtraCompute: { } extra } votes ? $"  extra compute {extra:P0} (trusted {(votes.SettledExtraCompute is { } settled ? settled.ToString("P0", CultureInfo.InvariantCulture) : "n/a")})" : "")}{(reason is null ? "" : "  " + reason)}");
     }
 }

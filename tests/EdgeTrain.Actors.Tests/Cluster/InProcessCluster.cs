@@ -22,6 +22,9 @@ internal sealed class InProcessCluster : IAsyncDisposable
     /// <summary>The cluster's CA.</summary>
     public TestPki Pki { get; } = new();
 
+    /// <summary>The nodes, in the order they were started (the seed first).</summary>
+    public IReadOnlyList<EdgeTrainNode> Nodes => nodes;
+
     /// <summary>The cluster's temporary folder (data, identities).</summary>
     public TempFolder Temp => temp;
 
@@ -33,6 +36,24 @@ internal sealed class InProcessCluster : IAsyncDisposable
         Start(0, seedPort, "region-a", "params", "aggregator", "trainer");
         Start(0, seedPort, "region-b", "params", "trainer");
         await Eventually(async () => await seed.Coordinator.Ask<NodeList>(GetNodes.Instance, TimeSpan.FromSeconds(3)) is { Nodes.Count: 3 }, TimeSpan.FromSeconds(60));
+        return seed;
+    }
+
+    /// <summary>
+    /// Starts a seed (params, aggregator) and <paramref name="trainers"/> trainer nodes in its region, the first of
+    /// them with the extra configuration <paramref name="firstTrainer"/> (an adversary, say); waits until the
+    /// coordinator knows all of them and returns the seed.
+    /// </summary>
+    public async Task<EdgeTrainNode> StartOneRegionAsync(int trainers, string firstTrainer)
+    {
+        var seedPort = LoopbackPorts.Free();
+        var seed = Start(seedPort, seedPort, "region-a", "seed", "params", "aggregator");
+        for (var i = 0; i < trainers; i++)
+        {
+            StartWith(i == 0 ? firstTrainer : "", 0, seedPort, "region-a", "params", "trainer");
+        }
+
+        await Eventually(async () => await seed.Coordinator.Ask<NodeList>(GetNodes.Instance, TimeSpan.FromSeconds(3)) is { } list && list.Nodes.Count == trainers + 1, TimeSpan.FromSeconds(60));
         return seed;
     }
 
@@ -73,11 +94,13 @@ internal sealed class InProcessCluster : IAsyncDisposable
         temp.Dispose();
     }
 
-    private EdgeTrainNode Start(int port, int seedPort, string region, params string[] roles)
+    private EdgeTrainNode Start(int port, int seedPort, string region, params string[] roles) => StartWith("", port, seedPort, region, roles);
+
+    private EdgeTrainNode StartWith(string extra, int port, int seedPort, string region, params string[] roles)
     {
-        var tuning = temp.File("tuning.conf");
-        File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\nedgetrain.training.report-interval = 200ms\n");
         var name = $"node-{++started}";
+        var tuning = temp.File($"tuning-{name}.conf");
+        File.WriteAllText(tuning, "edgetrain.coordinator.evaluation-interval = 300ms\nedgetrain.training.report-interval = 200ms\n" + extra + "\n");
         using var certificate = Pki.Issue(name, roles);
         var identity = Pki.WriteIdentity(temp.File(Path.Combine("identities", name)), certificate);
         var node = EdgeTrainNode.Start(new NodeOptions("127.0.0.1", port, [$"127.0.0.1:{seedPort}"], region, roles, temp.Path, Capable, [tuning], TorchThreads: 1, IdentityDirectory: identity));
