@@ -52,7 +52,8 @@ public sealed class SchedulerSimulationSpec
         Assert.True(result.Records.Count > result.Rounds.Count);
         Assert.Equal(result.Rounds.Count, result.DecideOnly.Count);
         Assert.True(result.Rounds.Percentile(0.99) >= result.Rounds.Percentile(0.5));
-        Assert.True(result.StateBytes > 0);
+        // StateBytes is not checked here: GC.GetTotalMemory is the whole process's, and the other test
+        // classes running beside this one allocate and free at the same time
         Assert.True(result.PeakTrainers > 0);
     }
 
