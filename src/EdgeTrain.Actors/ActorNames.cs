@@ -18,6 +18,9 @@ public static class ActorNames
     /// <summary>The node's watch that downs members whose process is gone: <c>/user/gone-peers</c>.</summary>
     public const string GonePeers = "gone-peers";
 
+    /// <summary>The node's watch that takes it out when a member quarantined it: <c>/user/quarantined-by-peer</c>.</summary>
+    public const string QuarantinedByPeer = "quarantined-by-peer";
+
     /// <summary>The node's membership guard, which downs members whose certificate does not allow them in: <c>/user/membership-guard</c>.</summary>
     public const string MembershipGuard = "membership-guard";
 }

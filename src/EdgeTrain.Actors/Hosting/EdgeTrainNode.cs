@@ -121,6 +121,8 @@ public sealed class EdgeTrainNode
             system.ActorOf(GonePeerDowningActor.Props(settings), ActorNames.GonePeers);
         }
 
+        system.ActorOf(QuarantinedByPeerActor.Props(), ActorNames.QuarantinedByPeer);
+
         var sliceExtractor = new SliceMessageExtractor(settings.ShardCount);
         var shards = roles.Contains(CapabilityScore.ParamsRole)
             ? sharding.Start(settings.ShardTypeName, entityId => ParameterShardActor.Props(entityId, settings), ClusterShardingSettings.Create(system).WithRole(CapabilityScore.ParamsRole), sliceExtractor)
