@@ -1,4 +1,3 @@
-using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
@@ -52,7 +51,7 @@ public sealed class CommandHost : IAsyncDisposable
         }
 
         var certificate = settings.Tls ? LoadCertificate(settings) : null;
-        var address = await ResolveAsync(settings.Host).ConfigureAwait(false);
+        var address = await ListenAddress.ResolveAsync(settings.Host, "edgetrain.cmd.host").ConfigureAwait(false);
         var logs = new LogRing(settings.LogBuffer);
         var collector = node.System.ActorOf(LogCollectorActor.Props(logs), "cmd-log-collector");
         var stopping = new HostStopping();
@@ -147,29 +146,6 @@ public sealed class CommandHost : IAsyncDisposable
         catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
         {
             throw new InvalidOperationException($"edgetrain.cmd.tls.certificate-path: cannot read {settings.CertificatePath}: {e.Message}", e);
-        }
-    }
-
-    private static async Task<IPAddress> ResolveAsync(string host)
-    {
-        if (host is "*" or "0.0.0.0")
-        {
-            return IPAddress.Any;
-        }
-
-        if (IPAddress.TryParse(host, out var address))
-        {
-            return address;
-        }
-
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
-            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            throw new InvalidOperationException($"edgetrain.cmd.host: cannot resolve '{host}': {e.Message}", e);
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
+using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Core.Security;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -57,7 +58,7 @@ public sealed class EnrolmentHost : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(desk);
         ArgumentNullException.ThrowIfNull(serverCertificate);
         ArgumentNullException.ThrowIfNull(settings);
-        var address = await ResolveAsync(host).ConfigureAwait(false);
+        var address = host.Length == 0 ? IPAddress.Any : await ListenAddress.ResolveAsync(host, "edgetrain.enrolment.host").ConfigureAwait(false);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "edgetrain-enrolment", ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         if (logging is not null)
@@ -156,28 +157,5 @@ public sealed class EnrolmentHost : IAsyncDisposable
 
         await app.DisposeAsync().ConfigureAwait(false);
         certificate.Dispose();
-    }
-
-    private static async Task<IPAddress> ResolveAsync(string host)
-    {
-        if (host is "*" or "0.0.0.0" or "")
-        {
-            return IPAddress.Any;
-        }
-
-        if (IPAddress.TryParse(host, out var address))
-        {
-            return address;
-        }
-
-        try
-        {
-            var addresses = await Dns.GetHostAddressesAsync(host).ConfigureAwait(false);
-            return addresses.FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork) ?? addresses.First();
-        }
-        catch (Exception e) when (e is System.Net.Sockets.SocketException or InvalidOperationException)
-        {
-            throw new InvalidOperationException($"edgetrain.enrolment.host: cannot resolve '{host}': {e.Message}", e);
-        }
     }
 }
