@@ -53,6 +53,7 @@ public static partial class JobSpecReader
         "codec.aggregator-to-shard.type", "codec.aggregator-to-shard.top-k", "codec.aggregator-to-shard.block-size",
         "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
         "aggregation.rule", "aggregation.beta", "aggregation.f", "aggregation.m", "aggregation.tau", "aggregation.iterations", "aggregation.clip-norm",
+        "aggregation.min-norm",
         "priority", "min-trainers", "max-trainers", "local-time-budget",
     ];
 
@@ -222,7 +223,7 @@ public static partial class JobSpecReader
         var rule = ReadRule(fields);
         if (rule.NeedsRounds && mergeCount != "trainers")
         {
-            throw fields.Error("aggregation.merge-count", $"expected trainers with aggregation.rule = {rule.Name}{(rule.Clip == ClipNormKind.None ? "" : " or clip-norm")}: a robust rule merges one round of every trainer's contribution, found '{mergeCount}'");
+            throw fields.Error("aggregation.merge-count", $"expected trainers with aggregation.rule = {rule.Name}{(rule.Clip == ClipNormKind.None && rule.MinNormRatio == 0 ? "" : " or clip-norm or min-norm")}: a robust rule merges one round of every trainer's contribution, found '{mergeCount}'");
         }
 
         return new CommunicationSpec(
@@ -277,8 +278,26 @@ public static partial class JobSpecReader
             Tau: fields.Double("aggregation.tau", 0, 1e9, exclusiveMin: true),
             Iterations: fields.Int("aggregation.iterations", 1, 100),
             Clip: clip,
-            ClipNorm: bound);
+            ClipNorm: bound,
+            MinNormRatio: ReadMinNorm(fields));
         return spec.Problem() is { } problem ? throw fields.Error("aggregation.rule", problem) : spec;
+    }
+
+    // off | Nx-median with 0 < N < 1: the fraction of the round's median norm below which a contribution is no work
+    private static double ReadMinNorm(HoconFieldReader fields)
+    {
+        const string expected = "off or a fraction of the round's median norm such as 0.1x-median";
+        var text = fields.String("aggregation.min-norm", expected).Trim();
+        if (string.Equals(text, "off", StringComparison.OrdinalIgnoreCase))
+        {
+            return 0;
+        }
+
+        return text.EndsWith("x-median", StringComparison.OrdinalIgnoreCase)
+            && double.TryParse(text[..^"x-median".Length], System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio)
+            && ratio > 0 && ratio < 1
+            ? ratio
+            : throw fields.Error("aggregation.min-norm", $"expected {expected}, found '{text}'");
     }
 
     // off | a positive number (an absolute bound on each contribution's L2 norm) | Nx-median (N times the round's median norm)

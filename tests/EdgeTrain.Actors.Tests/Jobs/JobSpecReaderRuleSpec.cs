@@ -56,6 +56,14 @@ public sealed class JobSpecReaderRuleSpec
     }
 
     [Fact]
+    public void The_norm_floor_is_a_fraction_of_the_round_median_norm()
+    {
+        Assert.Equal(0.1, Parse("aggregation.min-norm = 0.1x-median").Wire.Rule!.MinNormRatio);
+        Assert.True(Parse("aggregation.min-norm = 0.1x-median").Wire.Rule!.NeedsRounds);
+        Assert.Null(Parse("aggregation.min-norm = off").Wire.Rule);
+    }
+
+    [Fact]
     public void A_robust_rule_needs_one_round_of_every_trainer()
     {
         var hocon = Minimal.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal)
@@ -75,6 +83,8 @@ public sealed class JobSpecReaderRuleSpec
     [InlineData("aggregation { rule = centered-clip, tau = 0 }", "job.aggregation.tau", "above 0")]
     [InlineData("aggregation.clip-norm = big", "job.aggregation.clip-norm", "3x-median")]
     [InlineData("aggregation.clip-norm = -1", "job.aggregation.clip-norm", "found '-1'")]
+    [InlineData("aggregation.min-norm = 0.1", "job.aggregation.min-norm", "such as 0.1x-median, found '0.1'")]
+    [InlineData("aggregation.min-norm = 1x-median", "job.aggregation.min-norm", "found '1x-median'")]
     [InlineData("aggregation { rule = multi-krum, f = 2 }", "job.min-trainers", "n ≥ 2f + 3 = 7 trainers per round")]
     [InlineData("aggregation { rule = trimmed-mean, beta = 0.1 }", "job.min-trainers", "at least 10 trainers per round")]
     public void A_rule_that_cannot_work_is_refused_with_the_reason(string extra, string key, string problem)

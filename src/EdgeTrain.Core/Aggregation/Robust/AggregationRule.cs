@@ -42,7 +42,10 @@ public enum ClipNormKind
 /// A region's merge rule with its parameters, validated: <paramref name="Beta"/> (trimmed mean, the
 /// fraction dropped per side, in [0, 0.5)), <paramref name="F"/> (Multi-Krum, the attackers it
 /// tolerates) and <paramref name="M"/> (how many it averages; 0: n − f), <paramref name="Tau"/> and
-/// <paramref name="Iterations"/> (centered clipping), and the norm bound applied first.
+/// <paramref name="Iterations"/> (centered clipping), the norm bound applied first, and the norm floor
+/// (<paramref name="MinNormRatio"/>, <c>aggregation.min-norm</c>): a contribution whose L2 norm is below
+/// that fraction of the round's median norm does no work (a free rider's empty or near-empty update) and
+/// is left out before the rule; 0 turns the floor off.
 /// </summary>
 public sealed record AggregationRule(
     AggregationRuleKind Kind,
@@ -52,13 +55,14 @@ public sealed record AggregationRule(
     double Tau = 1.0,
     int Iterations = 3,
     ClipNormKind Clip = ClipNormKind.None,
-    double ClipNorm = 0)
+    double ClipNorm = 0,
+    double MinNormRatio = 0)
 {
     /// <summary>The weighted mean, no clipping: what the aggregators did before robust rules.</summary>
     public static AggregationRule Mean { get; } = new(AggregationRuleKind.Mean);
 
     /// <summary>Whether the rule must see one round of single contributions (all but a plain mean without clipping).</summary>
-    public bool NeedsRounds => Kind != AggregationRuleKind.Mean || Clip != ClipNormKind.None;
+    public bool NeedsRounds => Kind != AggregationRuleKind.Mean || Clip != ClipNormKind.None || MinNormRatio > 0;
 
     /// <summary>The fewest contributions a round needs for the rule to be meaningful (Krum: 2f + 3; trimmed mean: enough that β·n drops one per side; others: 1).</summary>
     public int MinimumContributions => Kind switch
@@ -79,6 +83,9 @@ public sealed record AggregationRule(
         AggregationRuleKind.CenteredClip when !(Tau > 0) || !double.IsFinite(Tau) => $"centered-clip needs tau > 0, found {Tau}",
         AggregationRuleKind.CenteredClip when Iterations < 1 => $"centered-clip needs iterations ≥ 1, found {Iterations}",
         _ when Clip != ClipNormKind.None && !(ClipNorm > 0 && double.IsFinite(ClipNorm)) => $"clip-norm needs a positive bound, found {ClipNorm}",
+        _ when !(MinNormRatio >= 0 && MinNormRatio < 1) => $"min-norm needs a fraction of the round's median norm in [0, 1), found {MinNormRatio}",
+        _ when MinNormRatio > 0 && Clip == ClipNormKind.RelativeToMedian && ClipNorm <= MinNormRatio =>
+            $"min-norm {MinNormRatio}x-median is not below clip-norm {ClipNorm}x-median: no contribution could pass both",
         _ => null,
     };
 

@@ -12,6 +12,8 @@ namespace EdgeTrain.Core.Aggregation.Robust;
 /// other robust rules, which use every contribution in some coordinates, a contribution counts as left
 /// out when its distance to the merged update is more than <see cref="OutlierFactor"/> times the
 /// round's median distance — the distance that made the rule discount it, recorded for reputation.
+/// Before the rule, the norm floor (<see cref="AggregationRule.MinNormRatio"/>) leaves out the
+/// contributions too small to be work, as long as enough remain for the rule; those are outliers too.
 /// </summary>
 public static class RobustMerge
 {
@@ -25,6 +27,42 @@ public static class RobustMerge
         ArgumentNullException.ThrowIfNull(round);
         ArgumentNullException.ThrowIfNull(rule);
         Validate(round, rule);
+        if (rule.MinNormRatio <= 0)
+        {
+            return MergeByRule(round, rule);
+        }
+
+        var norms = round.Select(c => (double)TensorPrimitives.Norm<float>(c.Values)).ToArray();
+        var floor = rule.MinNormRatio * Median(norms);
+        var kept = Enumerable.Range(0, round.Count).Where(i => !(norms[i] < floor)).ToArray();
+        // a round left with too few for the rule is merged whole: the floor never makes a rule unusable
+        if (kept.Length == round.Count || kept.Length < rule.MinimumContributions || rule.ProblemWith(kept.Length) is not null)
+        {
+            return MergeByRule(round, rule);
+        }
+
+        var merged = MergeByRule([.. kept.Select(i => round[i])], rule);
+        var verdicts = new ContributionVerdict[round.Count];
+        for (var k = 0; k < kept.Length; k++)
+        {
+            verdicts[kept[k]] = merged.Verdicts[k];
+        }
+
+        for (var i = 0; i < round.Count; i++)
+        {
+            verdicts[i] ??= new ContributionVerdict(
+                round[i].Source, false, 0, 1, Distance(round[i].Values, merged.Merged), 0,
+                $"its norm {norms[i]:G4} is below {rule.MinNormRatio}× the round's median norm {floor / rule.MinNormRatio:G4}: too small to be work (a free rider's update)")
+            {
+                Outlier = true,
+            };
+        }
+
+        return new RoundResult(merged.Merged, verdicts);
+    }
+
+    private static RoundResult MergeByRule(IReadOnlyList<RoundContribution> round, AggregationRule rule)
+    {
         var n = round.Count;
         var (vectors, clip) = ClipNorms(round, rule);
         var weights = round.Select(c => c.Weight).ToArray();

@@ -163,4 +163,42 @@ public sealed class RobustMergeSpec
 
         Assert.Equal(RobustMerge.Merge(round, rule).Merged, RobustMerge.Merge(round, rule).Merged);
     }
+
+    [Fact]
+    public void The_norm_floor_leaves_out_free_riders_that_multi_krum_would_keep()
+    {
+        // seven honest updates near (1, 2, 3, 4), three free riders sending nothing
+        var round = HonestAndAttackers(attackers: 3).Take(7).Concat(Enumerable.Range(0, 3).Select(i => C($"rider-{i}", 64, 0f, 0f, 0f, 0f))).ToList();
+        var krum = new AggregationRule(AggregationRuleKind.MultiKrum, F: 2);
+
+        var without = RobustMerge.Merge(round, krum);
+        var with = RobustMerge.Merge(round, krum with { MinNormRatio = 0.1 });
+
+        Assert.Contains(without.Verdicts, v => v.Source.StartsWith("rider", StringComparison.Ordinal) && v.Included);
+        Assert.All(with.Verdicts.Where(v => v.Source.StartsWith("rider", StringComparison.Ordinal)), v =>
+        {
+            Assert.False(v.Included);
+            Assert.True(v.Outlier);
+            Assert.Contains("too small to be work", v.Reason, StringComparison.Ordinal);
+        });
+        Assert.True(DistanceTo(with.Merged, 1, 2, 3, 4) < 0.2);
+        Assert.Equal(5, with.Verdicts.Count(v => v.Included)); // krum on the seven left: n − f of them
+    }
+
+    [Fact]
+    public void The_norm_floor_gives_way_when_too_few_would_be_left_for_the_rule()
+    {
+        var round = new List<RoundContribution> { C("a", 1, 1f), C("b", 1, 1.1f), C("c", 1, 0f), C("d", 1, 0f), C("e", 1, 0.9f) };
+
+        var median = RobustMerge.Merge(round, new AggregationRule(AggregationRuleKind.Median, MinNormRatio: 0.5));
+        var mean = RobustMerge.Merge(round, new AggregationRule(AggregationRuleKind.Mean, MinNormRatio: 0.5));
+
+        Assert.Equal([1f], median.Merged); // the median of the three left (the median needs three)
+        Assert.Equal([1f], mean.Merged, (x, y) => Math.Abs(x - y) < 1e-6);
+        Assert.Equal(2, mean.Verdicts.Count(v => !v.Included));
+        var krum = RobustMerge.Merge(round, new AggregationRule(AggregationRuleKind.MultiKrum, F: 1, MinNormRatio: 0.5));
+        Assert.Equal(4, krum.Verdicts.Count(v => v.Included)); // krum needs five: the floor does not apply
+        Assert.Contains("min-norm", new AggregationRule(AggregationRuleKind.Mean, MinNormRatio: 1).Problem(), StringComparison.Ordinal);
+        Assert.True(new AggregationRule(AggregationRuleKind.Mean, MinNormRatio: 0.1).NeedsRounds);
+    }
 }
