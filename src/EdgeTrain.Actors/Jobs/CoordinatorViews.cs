@@ -84,6 +84,7 @@ public static class CoordinatorViews
             Reputation = state.ReputationScore(n.Address),
             Quarantined = state.Quarantined(n.Address),
             QuarantinedUtc = state.Reputation.Of(Core.Reputation.ReputationIdentity.Of(n.Address)).QuarantinedUtc,
+            QuarantinedAfter = state.Reputation.Of(Core.Reputation.ReputationIdentity.Of(n.Address)).ObservedAtQuarantine,
         })]);
     }
 

@@ -52,6 +52,9 @@ public static class MembershipProtocol
 
         /// <summary>When it was quarantined (null: it is not).</summary>
         public DateTime? QuarantinedUtc { get; init; }
+
+        /// <summary>How many observations (rounds that judged its contributions, votes, spot checks) it took to quarantine it (0: not quarantined, or by an operator before any).</summary>
+        public long QuarantinedAfter { get; init; }
     }
 
     /// <summary>Answer to <see cref="GetNodes"/>.</summary>

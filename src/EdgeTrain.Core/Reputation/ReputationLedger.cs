@@ -31,7 +31,11 @@ public sealed class ReputationLedger
     }
 
     /// <summary>Quarantines <paramref name="node"/> from <paramref name="atUtc"/> for <paramref name="reason"/>.</summary>
-    public void Quarantine(string node, DateTime atUtc, string reason) => records[node] = Of(node) with { QuarantinedUtc = atUtc, QuarantineReason = reason };
+    public void Quarantine(string node, DateTime atUtc, string reason)
+    {
+        var record = Of(node);
+        records[node] = record with { QuarantinedUtc = atUtc, QuarantineReason = reason, ObservedAtQuarantine = record.Good + record.Bad };
+    }
 
     /// <summary>Releases <paramref name="node"/> from quarantine; its counts start again from a clean slate, as an operator vouched for it.</summary>
     public void Release(string node) => records[node] = new ReputationRecord(node);

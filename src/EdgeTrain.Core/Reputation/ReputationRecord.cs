@@ -3,7 +3,8 @@ namespace EdgeTrain.Core.Reputation;
 /// <summary>
 /// One node identity's history: contributions a rule used, contributions it left out, votes won and
 /// lost, updates refused (not finite, malformed), spot checks passed and failed, and whether the node is
-/// quarantined (since when, and why). Slowness and dropping out are not in it: they are not misconduct.
+/// quarantined (since when, why, and after how many observations: the rounds or votes that judged it).
+/// Slowness and dropping out are not in it: they are not misconduct.
 /// </summary>
 public sealed record ReputationRecord(
     string Node,
@@ -15,7 +16,8 @@ public sealed record ReputationRecord(
     long SpotChecksPassed = 0,
     long SpotChecksFailed = 0,
     DateTime? QuarantinedUtc = null,
-    string? QuarantineReason = null)
+    string? QuarantineReason = null,
+    long ObservedAtQuarantine = 0)
 {
     /// <summary>Observations that speak for the node.</summary>
     public long Good => Used + VotesWon + SpotChecksPassed;

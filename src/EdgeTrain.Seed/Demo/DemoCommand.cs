@@ -238,11 +238,11 @@ internal static class DemoCommand
         nodes = await RefreshNodesAsync(client, nodes).ConfigureAwait(false);
         var reputation = new DemoReputation(
             [.. nodeNames.Take(options.Attackers).Select(children.AddressOf).OfType<string>()],
-            [.. nodes.Where(n => n.Quarantined).Select(n => new QuarantinedNode(n.Address, n.QuarantinedUtc is { } at ? Math.Round((at - submittedUtc).TotalSeconds, 1) : null))],
+            [.. nodes.Where(n => n.Quarantined).Select(n => new QuarantinedNode(n.Address, n.QuarantinedUtc is { } at ? Math.Round((at - submittedUtc).TotalSeconds, 1) : null, n.QuarantinedAfter))],
             nodes.ToDictionary(n => n.Address, n => Math.Round(n.Reputation, 3), StringComparer.Ordinal));
         foreach (var q in reputation.Quarantined)
         {
-            live.Note($"quarantined: {q.Node}{(q.Seconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.0} s") : "")}{(reputation.Attackers.Contains(q.Node) ? " (an attacker)" : " (HONEST)")}");
+            live.Note($"quarantined: {q.Node}{(q.Seconds is { } seconds ? string.Create(CultureInfo.InvariantCulture, $" after {seconds:0.0} s") : "")}, {q.Rounds} observations{(reputation.Attackers.Contains(q.Node) ? " (an attacker)" : " (HONEST)")}");
         }
 
         var auditReport = await DemoAudit.WriteAsync(client, seedAddress, runDir, live.Note).ConfigureAwait(false);

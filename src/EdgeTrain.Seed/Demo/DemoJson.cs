@@ -83,8 +83,12 @@ internal sealed record DemoVotes(long Computed, long Applied, double? ExtraCompu
 /// </summary>
 internal sealed record DemoReputation(IReadOnlyList<string> Attackers, IReadOnlyList<QuarantinedNode> Quarantined, IReadOnlyDictionary<string, double> Reputation);
 
-/// <summary>A quarantined node in the demo's JSON line: its address and when (seconds from the first job's submission; null: not known).</summary>
-internal sealed record QuarantinedNode(string Node, double? Seconds);
+/// <summary>
+/// A quarantined node in the demo's JSON line: its address, when (seconds from the first job's
+/// submission; null: not known), and after how many rounds (the observations that judged it: rounds a
+/// rule judged its contribution in, votes, spot checks).
+/// </summary>
+internal sealed record QuarantinedNode(string Node, double? Seconds, long Rounds);
 
 /// <summary>
 /// The demo's one JSON line: the single-job fields it has always had, of the first job, and a

@@ -36,6 +36,7 @@ public sealed class ReputationSpec
 
         ledger.Quarantine("a", T0, reason!);
         Assert.True(ledger.IsQuarantined("a"));
+        Assert.Equal(5, ledger.Of("a").ObservedAtQuarantine);
         Assert.Null(policy.QuarantineReason(ledger.Of("a"))); // already quarantined
     }
 

@@ -117,7 +117,7 @@ public sealed class DemoJsonSpec : IDisposable
         var run = new DemoJobRun(Spec("mnist-mlp-robust", 0), Status("mnist-mlp-robust-1", JobState.Completed, 0.95, null, 0, new TrainerCount(0.5, 10)), "/r/metrics.csv", null, null);
         var reputation = new DemoReputation(
             ["akka.tcp://edgetrain@127.0.0.1:5"],
-            [new QuarantinedNode("akka.tcp://edgetrain@127.0.0.1:5", 12.5)],
+            [new QuarantinedNode("akka.tcp://edgetrain@127.0.0.1:5", 12.5, 6)],
             new Dictionary<string, double> { ["akka.tcp://edgetrain@127.0.0.1:5"] = 0.087, ["akka.tcp://edgetrain@127.0.0.1:6"] = 0.97 });
 
         var json = Parse(DemoJson.Line(10, [run], null, reputation: reputation));
@@ -126,6 +126,7 @@ public sealed class DemoJsonSpec : IDisposable
         Assert.Equal("akka.tcp://edgetrain@127.0.0.1:5", json.GetProperty("attackers")[0].GetString());
         Assert.Equal("akka.tcp://edgetrain@127.0.0.1:5", json.GetProperty("quarantined")[0].GetProperty("node").GetString());
         Assert.Equal(12.5, json.GetProperty("quarantined")[0].GetProperty("seconds").GetDouble());
+        Assert.Equal(6, json.GetProperty("quarantined")[0].GetProperty("rounds").GetInt64());
         Assert.Equal(0.97, json.GetProperty("reputation").GetProperty("akka.tcp://edgetrain@127.0.0.1:6").GetDouble());
         Assert.False(before.TryGetProperty("attackers", out _));
     }
