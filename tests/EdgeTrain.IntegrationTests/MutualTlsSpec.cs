@@ -35,6 +35,28 @@ public sealed class MutualTlsSpec : IDisposable
             .Select(l => l.Split(" | ")[0])];
     }
 
+    // the node list's line of the node at address, once it contains what (the guard binds certificates within seconds)
+    private static async Task<string> NodeLineOfAsync(string endpoint, string address, string what)
+    {
+        var deadline = DateTime.UtcNow + Start;
+        var last = "";
+        while (DateTime.UtcNow < deadline)
+        {
+            using var list = await Cmd(endpoint, "node", "list");
+            last = list.Output + list.Error;
+            var line = list.Output.Split('\n').FirstOrDefault(l => l.StartsWith(address, StringComparison.Ordinal) && l.Contains(what, StringComparison.Ordinal));
+            if (line is not null)
+            {
+                return line;
+            }
+
+            await Task.Delay(TimeSpan.FromSeconds(1));
+        }
+
+        Assert.Fail($"node list never showed '{what}' for {address}:\n{last}");
+        return "";
+    }
+
     [Fact]
     public async Task Only_a_node_enrolled_with_the_clusters_CA_becomes_a_member_and_a_revoked_one_cannot_join_again()
     {
@@ -65,6 +87,10 @@ public sealed class MutualTlsSpec : IDisposable
         var memberAddress = Regex.Match(member.Output, @"edgetrain-node (\S+): region").Groups[1].Value;
         Assert.StartsWith("akka.ssl.tcp://", memberAddress, StringComparison.Ordinal);
         Assert.Contains(memberAddress, await MembersUpAsync(endpoint));
+
+        // its reputation is kept by its certificate's node id, which the membership guard bound to its address
+        var memberLine = await NodeLineOfAsync(endpoint, memberAddress, " of urn:edgetrain:node:");
+        Assert.Matches(@"reputation 0\.50 of urn:edgetrain:node:node-[0-9a-f]+", memberLine);
 
         // no certificate at all: refuses to start, saying how to get one
         using (var bare = await ProgramProcess.RunAsync("edgetrain-node", ["--seed", seedAddress, "--data-dir", temp.File("bare"), "--cmd-port", "0", "--identity", temp.File("bare-identity")], Start))

@@ -83,8 +83,8 @@ public static class CoordinatorViews
             Score = state.Nodes.TryGetValue(n.Address, out var node) ? Scheduler.Score(state, node, options) : 0,
             Reputation = state.ReputationScore(n.Address),
             Quarantined = state.Quarantined(n.Address),
-            QuarantinedUtc = state.Reputation.Of(Core.Reputation.ReputationIdentity.Of(n.Address)).QuarantinedUtc,
-            QuarantinedAfter = state.Reputation.Of(Core.Reputation.ReputationIdentity.Of(n.Address)).ObservedAtQuarantine,
+            QuarantinedUtc = state.Reputation.Of(state.IdentityOf(n.Address)).QuarantinedUtc,
+            QuarantinedAfter = state.Reputation.Of(state.IdentityOf(n.Address)).ObservedAtQuarantine,
         })]);
     }
 
@@ -105,6 +105,7 @@ public static class CoordinatorViews
             Draining = state.Draining(n.Address),
             Reputation = state.ReputationScore(n.Address),
             Quarantined = state.Quarantined(n.Address),
+            Identity = state.IdentityOf(n.Address),
         })]);
     }
 

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Audit;
@@ -121,6 +122,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes });
             Observe(p);
         });
+        Command<GuardProtocol.MemberCertified>(Identify);
         Command<QuarantineDue>(due => Record(new NodeQuarantined(due.Node, Now, due.Reason, Identity), Identity));
         Command<TrainerFailed>(f =>
         {
@@ -204,6 +206,9 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         starter = Context.ActorOf(JobStarterActor.Props(shards, aggregators, settings.StartStepTimeout, settings.StartRetryInterval), "starter");
         // the state as a snapshot first: what changes after it is audited, what was there before is not again at every start
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        // over TLS, reputations are kept by certificate: the guard tells which member is which node
+        Context.System.EventStream.Subscribe(Self, typeof(GuardProtocol.MemberCertified));
+        Context.System.EventStream.Publish(GuardProtocol.CertifiedMembersWanted.Instance);
         Timers.StartPeriodicTimer(nameof(EvaluateAll), EvaluateAll.Instance, settings.EvaluationInterval);
         Timers.StartPeriodicTimer("scheduler", Decide.Instance, settings.SchedulerInterval);
         base.PreStart();
@@ -213,6 +218,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     protected override void PostStop()
     {
         Cluster.Get(Context.System).Unsubscribe(Self);
+        Context.System.EventStream.Unsubscribe(Self);
         if (ownsSigner)
         {
             signer?.Dispose();
@@ -448,10 +454,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
     {
         foreach (var (address, reason) in p.LeftOutBecause)
         {
-            lastLeftOut[Core.Reputation.ReputationIdentity.Of(address)] = reason;
+            lastLeftOut[state.IdentityOf(address)] = reason;
         }
 
-        var events = CoordinatorEvents.Observations(p.Observed);
+        var events = CoordinatorEvents.Observations(p.Observed, state.IdentityOf);
         if (events.Length == 0)
         {
             return;
@@ -478,6 +484,17 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         });
     }
 
+    // the membership guard bound an address to a certificate: its reputation is the certificate's node's
+    // from now on (a quarantined node that comes back at another address is still quarantined)
+    private void Identify(GuardProtocol.MemberCertified certified)
+    {
+        var identity = Core.Reputation.ReputationIdentity.OfCertificate(certified.NodeId);
+        if (state.IdentityOf(certified.Address) != identity)
+        {
+            Record(new NodeIdentified(certified.Address, identity, Now), Identity);
+        }
+    }
+
     // a quarantine or release was written: a quarantined node's trainers stop and their partitions move;
     // every job's aggregators learn whose contributions to drop
     private void Quarantined(ICoordinatorEvent persisted)
@@ -492,6 +509,14 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
                 {
                     Carry(change);
                 }
+            }
+        }
+        else if (persisted is NodeIdentified identified && state.Quarantined(identified.Address))
+        {
+            log.Warning("coordinator: node {0} at {1} is quarantined: it gets no work", identified.Identity, identified.Address);
+            foreach (var change in state.Evict(identified.Address, "quarantined", Now))
+            {
+                Carry(change);
             }
         }
         else if (persisted is NodeReleased r)

@@ -1,5 +1,4 @@
 using EdgeTrain.Core.Jobs;
-using EdgeTrain.Core.Reputation;
 using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
@@ -31,11 +30,11 @@ public static class OperatorCommands
             DrainNode d => (new NodeDrained(d.Address, nowUtc, d.By), null),
             QuarantineNode q when !state.Nodes.ContainsKey(q.Address) => (null, Unknown(state, q.Address)),
             QuarantineNode q when state.Quarantined(q.Address) => (null, new NodeCommandRefused(q.Address,
-                $"node {q.Address} is already quarantined (since {state.Reputation.Of(ReputationIdentity.Of(q.Address)).QuarantinedUtc:u}: {state.Reputation.Of(ReputationIdentity.Of(q.Address)).QuarantineReason})")),
-            QuarantineNode q => (new NodeQuarantined(ReputationIdentity.Of(q.Address), nowUtc, string.IsNullOrWhiteSpace(q.Reason) ? $"quarantined by {q.By}" : $"{q.Reason} (by {q.By})", q.By), null),
+                $"node {q.Address} is already quarantined (since {state.Reputation.Of(state.IdentityOf(q.Address)).QuarantinedUtc:u}: {state.Reputation.Of(state.IdentityOf(q.Address)).QuarantineReason})")),
+            QuarantineNode q => (new NodeQuarantined(state.IdentityOf(q.Address), nowUtc, string.IsNullOrWhiteSpace(q.Reason) ? $"quarantined by {q.By}" : $"{q.Reason} (by {q.By})", q.By), null),
             ReleaseNode r when !state.Quarantined(r.Address) && !state.Nodes.ContainsKey(r.Address) => (null, Unknown(state, r.Address)),
             ReleaseNode r when !state.Quarantined(r.Address) => (null, new NodeCommandRefused(r.Address, $"node {r.Address} is not quarantined; nothing to release")),
-            ReleaseNode r => (new NodeReleased(ReputationIdentity.Of(r.Address), nowUtc, r.By), null),
+            ReleaseNode r => (new NodeReleased(state.IdentityOf(r.Address), nowUtc, r.By), null),
             _ => throw new ArgumentException($"not an operator command: {command?.GetType().Name}", nameof(command)),
         };
     }

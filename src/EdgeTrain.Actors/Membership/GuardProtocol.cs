@@ -66,4 +66,22 @@ public static class GuardProtocol
     /// <param name="Address">The member.</param>
     /// <param name="Reason">Why.</param>
     public sealed record MemberRefused(string Address, string Reason) : IEdgeTrainMessage;
+
+    /// <summary>
+    /// Published on the local event stream when the guard has bound a member to an accepted certificate:
+    /// the member at <paramref name="Address"/> is node <paramref name="NodeId"/> (its certificate's SAN).
+    /// The coordinator keeps reputations by it (<see cref="Core.Reputation.ReputationIdentity"/>).
+    /// </summary>
+    public sealed record MemberCertified(string Address, string NodeId) : IEdgeTrainMessage;
+
+    /// <summary>Published on the local event stream by an actor that starts late: the guard publishes every <see cref="MemberCertified"/> it knows again.</summary>
+    public sealed record CertifiedMembersWanted : IEdgeTrainMessage
+    {
+        /// <summary>The single instance.</summary>
+        public static readonly CertifiedMembersWanted Instance = new();
+
+        private CertifiedMembersWanted()
+        {
+        }
+    }
 }

@@ -39,6 +39,7 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
     private readonly IdentityFolder identity;
     private readonly CertificateAuthority? ca;
     private readonly HashSet<string> probing = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> certified = new(StringComparer.Ordinal);
     private RevocationList revoked;
     private MembershipGuard guard;
 
@@ -80,6 +81,13 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             Act();
         });
         Receive<Recheck>(_ => Act());
+        Receive<CertifiedMembersWanted>(_ =>
+        {
+            foreach (var (address, nodeId) in certified)
+            {
+                Context.System.EventStream.Publish(new MemberCertified(address, nodeId));
+            }
+        });
         Receive<Probed>(OnProbed);
         Receive<QuarantineLater>(Quarantine);
         Receive<Changed>(changed => Learn(Checked(changed.Get(RevocationsKey).Elements)));
@@ -104,6 +112,7 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
     {
         cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
         Context.System.EventStream.Subscribe(Self, typeof(PeerCertificateSeen));
+        Context.System.EventStream.Subscribe(Self, typeof(CertifiedMembersWanted));
         replicator.Tell(Dsl.Subscribe(RevocationsKey, Self));
         if (revoked.Count > 0)
         {
@@ -136,12 +145,14 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
             {
                 peers.Forget(known.Listener);
                 guard = guard.Removed(address);
+                certified.Remove(address);
             }
         }
     }
 
     private void Act()
     {
+        Certify();
         // a node that is not up itself (joining, leaving, downed) leaves judging to the others
         if (cluster.SelfMember.Status != MemberStatus.Up)
         {
@@ -164,6 +175,20 @@ public sealed class MembershipGuardActor : ReceiveActor, IWithTimers
                 case DownMember down:
                     Down(down);
                     break;
+            }
+        }
+    }
+
+    // every member newly bound to an accepted certificate, on the event stream: whose reputation it is
+    private void Certify()
+    {
+        foreach (var address in guard.Members.Keys)
+        {
+            if (guard.CertificateOf(address) is { Accepted: true, NodeId: { } nodeId }
+                && !(certified.TryGetValue(address, out var known) && known == nodeId))
+            {
+                certified[address] = nodeId;
+                Context.System.EventStream.Publish(new MemberCertified(address, nodeId));
             }
         }
     }

@@ -92,6 +92,9 @@ public static class MembershipProtocol
 
         /// <summary>Whether it is quarantined: no work, its contributions dropped.</summary>
         public bool Quarantined { get; init; }
+
+        /// <summary>Who its reputation belongs to: its certificate's node (<c>urn:edgetrain:node:ID</c>) once the membership guard bound it, else its address.</summary>
+        public string Identity { get; init; } = Address;
     }
 
     /// <summary>

@@ -187,12 +187,12 @@ public static class JobFormat
             $"slice {slice.Slice} | {slice.Node ?? "(not placed yet)"} | version {slice.Version} | updated {Ages.Ago(slice.LastUpdatedUtc, nowUtc)} | answered {Ages.Ago(slice.LastAnsweredUtc, nowUtc)}");
     }
 
-    /// <summary>One node of <c>node list</c>: address, region, roles, capabilities, slices hosted, last contribution, the jobs it trains, its reputation score, then <c>draining</c> and <c>QUARANTINED</c> where so.</summary>
+    /// <summary>One node of <c>node list</c>: address, region, roles, capabilities, slices hosted, last contribution, the jobs it trains, its reputation score (and the certificate's node it belongs to), then <c>draining</c> and <c>QUARANTINED</c> where so.</summary>
     public static string NodeLine(NodeActivity node, int slices, DateTime nowUtc)
     {
         ArgumentNullException.ThrowIfNull(node);
         return string.Create(Invariant,
-            $"{node.Address} | {node.Region} | {ClusterFormat.Roles(node.Roles)} | {CapabilityScore.Describe(node.Capabilities)} | {slices} slices | last contribution {Ages.Ago(node.LastContributionUtc, nowUtc)} ({node.Contributions:N0} in all){(node.Jobs.Length > 0 ? " | jobs " + string.Join(", ", node.Jobs) : "")} | reputation {node.Reputation:0.00}{(node.Draining ? " | draining" : "")}{(node.Quarantined ? " | QUARANTINED" : "")}");
+            $"{node.Address} | {node.Region} | {ClusterFormat.Roles(node.Roles)} | {CapabilityScore.Describe(node.Capabilities)} | {slices} slices | last contribution {Ages.Ago(node.LastContributionUtc, nowUtc)} ({node.Contributions:N0} in all){(node.Jobs.Length > 0 ? " | jobs " + string.Join(", ", node.Jobs) : "")} | reputation {node.Reputation:0.00}{(node.Identity != node.Address ? " of " + node.Identity : "")}{(node.Draining ? " | draining" : "")}{(node.Quarantined ? " | QUARANTINED" : "")}");
     }
 
     /// <summary>One checkpoint of <c>checkpoint list</c>.</summary>

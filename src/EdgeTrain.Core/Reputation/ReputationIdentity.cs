@@ -1,16 +1,21 @@
 namespace EdgeTrain.Core.Reputation;
 
 /// <summary>
-/// The one place where a node's cluster address becomes the identity its reputation is kept under. Today
-/// the identity is the address itself (what the aggregators and the scheduler know a node by); once nodes
-/// enrol with certificates it becomes the certificate subject, here and nowhere else.
+/// The identities reputations are kept under. Over mutual TLS a node is known by its certificate's node
+/// id (<see cref="OfCertificate"/>: <c>urn:edgetrain:node:ID</c>, the certificate's SAN), which its
+/// address is bound to by the membership guard, so that a node restarted at another address, or one that
+/// enrols nothing new, keeps its record and its quarantine. A node whose certificate is not known (an
+/// insecure cluster, or in the seconds before the guard bound it) is known by its cluster address.
 /// </summary>
 public static class ReputationIdentity
 {
-    /// <summary>The reputation identity of the node at <paramref name="address"/>.</summary>
-    public static string Of(string address)
+    /// <summary>The prefix of an identity from a certificate.</summary>
+    public const string CertificatePrefix = "urn:edgetrain:node:";
+
+    /// <summary>The identity of the node whose certificate names node id <paramref name="nodeId"/>.</summary>
+    public static string OfCertificate(string nodeId)
     {
-        ArgumentNullException.ThrowIfNull(address);
-        return address;
+        ArgumentException.ThrowIfNullOrWhiteSpace(nodeId);
+        return CertificatePrefix + nodeId;
     }
 }

@@ -37,6 +37,28 @@ public sealed class ReputationLedger
         records[node] = record with { QuarantinedUtc = atUtc, QuarantineReason = reason, ObservedAtQuarantine = record.Good + record.Bad };
     }
 
+    /// <summary>
+    /// Moves what is recorded under <paramref name="from"/> into <paramref name="to"/>'s record (counts
+    /// added; a quarantine of either stays, the earlier one kept) and forgets <paramref name="from"/>.
+    /// </summary>
+    public void Merge(string from, string to)
+    {
+        ArgumentNullException.ThrowIfNull(from);
+        ArgumentNullException.ThrowIfNull(to);
+        if (from == to || !records.Remove(from, out var moved))
+        {
+            return;
+        }
+
+        var target = Of(to).Add(new ReputationDelta(moved.Used, moved.LeftOut, moved.VotesWon, moved.VotesLost, moved.Refused, moved.SpotChecksPassed, moved.SpotChecksFailed));
+        if (moved.Quarantined && (!target.Quarantined || moved.QuarantinedUtc < target.QuarantinedUtc))
+        {
+            target = target with { QuarantinedUtc = moved.QuarantinedUtc, QuarantineReason = moved.QuarantineReason, ObservedAtQuarantine = moved.ObservedAtQuarantine };
+        }
+
+        records[to] = target with { Node = to };
+    }
+
     /// <summary>Releases <paramref name="node"/> from quarantine; its counts start again from a clean slate, as an operator vouched for it.</summary>
     public void Release(string node) => records[node] = new ReputationRecord(node);
 }

@@ -28,11 +28,13 @@ public static class CoordinatorEvents
 
     /// <summary>
     /// What one aggregator progress report saw of the nodes (by address), folded per node identity
-    /// (<see cref="ReputationIdentity"/>) into one event each, in identity order; nothing for empty deltas.
+    /// (<paramref name="identityOf"/>, <see cref="CoordinatorState.IdentityOf"/>) into one event each, in
+    /// identity order; nothing for empty deltas.
     /// </summary>
-    public static ReputationObserved[] Observations(IReadOnlyDictionary<string, ReputationDelta> byAddress)
+    public static ReputationObserved[] Observations(IReadOnlyDictionary<string, ReputationDelta> byAddress, Func<string, string> identityOf)
     {
         ArgumentNullException.ThrowIfNull(byAddress);
+        ArgumentNullException.ThrowIfNull(identityOf);
         var folded = new SortedDictionary<string, ReputationDelta>(StringComparer.Ordinal);
         foreach (var (address, delta) in byAddress)
         {
@@ -41,7 +43,7 @@ public static class CoordinatorEvents
                 continue;
             }
 
-            var node = ReputationIdentity.Of(address);
+            var node = identityOf(address);
             folded[node] = folded.TryGetValue(node, out var known) ? known.Plus(delta) : delta;
         }
 
@@ -79,6 +81,13 @@ public sealed record ReputationObserved(string Node, ReputationDelta Delta) : IC
 /// names the coordinator) or by an operator. It gets no work and its contributions are dropped until released.
 /// </summary>
 public sealed record NodeQuarantined(string Node, DateTime AtUtc, string Reason, string By) : ICoordinatorEvent;
+
+/// <summary>
+/// The membership guard bound the member at <paramref name="Address"/> to a certificate of the cluster's CA
+/// naming <paramref name="Identity"/> (<see cref="ReputationIdentity.OfCertificate"/>): from now on the
+/// address's reputation is that identity's, and what was recorded under the address moves to it.
+/// </summary>
+public sealed record NodeIdentified(string Address, string Identity, DateTime AtUtc) : ICoordinatorEvent;
 
 /// <summary>An operator released a node identity from quarantine; its record starts again from a clean slate.</summary>
 public sealed record NodeReleased(string Node, DateTime AtUtc, string By) : ICoordinatorEvent;

@@ -20,6 +20,7 @@ public sealed class CoordinatorState
     private readonly List<JobRecord> order = [];
     private readonly Dictionary<string, TrainerNode> nodes = new(StringComparer.Ordinal);
     private readonly HashSet<string> drained = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> identities = new(StringComparer.Ordinal);
 
     /// <summary>A state whose reputations are judged by <paramref name="policy"/> (the defaults when null).</summary>
     public CoordinatorState(ReputationPolicy? policy = null) => Policy = policy ?? ReputationPolicy.Default;
@@ -45,26 +46,32 @@ public sealed class CoordinatorState
     /// <summary>Whether an operator drained the node at <paramref name="address"/>.</summary>
     public bool Draining(string address) => drained.Contains(address);
 
+    /// <summary>
+    /// The reputation identity of the node at <paramref name="address"/> (<see cref="ReputationIdentity"/>):
+    /// its certificate's node id once <see cref="NodeIdentified"/>, else the address itself.
+    /// </summary>
+    public string IdentityOf(string address) => identities.GetValueOrDefault(address, address);
+
     /// <summary>Whether the node at <paramref name="address"/> is quarantined (by its identity's record).</summary>
-    public bool Quarantined(string address) => Reputation.IsQuarantined(ReputationIdentity.Of(address));
+    public bool Quarantined(string address) => Reputation.IsQuarantined(IdentityOf(address));
 
     /// <summary>Whether the node at <paramref name="address"/> takes no new work: drained or quarantined.</summary>
     public bool TakesNoWork(string address) => Draining(address) || Quarantined(address);
 
     /// <summary>The reputation score of the node at <paramref name="address"/> (0.5 for a node never observed).</summary>
-    public double ReputationScore(string address) => Policy.Score(Reputation.Of(ReputationIdentity.Of(address)));
+    public double ReputationScore(string address) => Policy.Score(Reputation.Of(IdentityOf(address)));
 
     /// <summary>The registered addresses of quarantined nodes, in order: what each aggregator drops.</summary>
     public string[] QuarantinedAddresses() => [.. nodes.Keys.Where(Quarantined).Order(StringComparer.Ordinal)];
 
     /// <summary>The addresses of registered nodes whose record makes them trusted (they work alone on shared-data units), in order.</summary>
-    public string[] TrustedAddresses() => [.. nodes.Keys.Where(a => Policy.Trusted(Reputation.Of(ReputationIdentity.Of(a)))).Order(StringComparer.Ordinal)];
+    public string[] TrustedAddresses() => [.. nodes.Keys.Where(a => Policy.Trusted(Reputation.Of(IdentityOf(a)))).Order(StringComparer.Ordinal)];
 
     /// <summary>Why node identity <paramref name="node"/> should be quarantined now by the policy, or null.</summary>
     public string? QuarantineDue(string node) => Policy.QuarantineReason(Reputation.Of(node));
 
     /// <summary>The registered addresses whose reputation identity is <paramref name="node"/>.</summary>
-    public IReadOnlyList<string> AddressesOf(string node) => [.. nodes.Keys.Where(a => ReputationIdentity.Of(a) == node).Order(StringComparer.Ordinal)];
+    public IReadOnlyList<string> AddressesOf(string node) => [.. nodes.Keys.Where(a => IdentityOf(a) == node).Order(StringComparer.Ordinal)];
 
     /// <summary>The id the next submitted job of <paramref name="spec"/> gets.</summary>
     public string NextJobId(JobSpec spec)
@@ -116,6 +123,11 @@ public sealed class CoordinatorState
                 break;
             case NodeDrained d:
                 drained.Add(d.Address);
+                break;
+            case NodeIdentified identified when IdentityOf(identified.Address) != identified.Identity:
+                // what was seen of the address before its certificate was known is the identity's too
+                identities[identified.Address] = identified.Identity;
+                Reputation.Merge(identified.Address, identified.Identity);
                 break;
             case ReputationObserved observed:
                 Reputation.Record(observed.Node, observed.Delta);

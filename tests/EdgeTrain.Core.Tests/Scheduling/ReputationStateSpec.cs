@@ -16,9 +16,52 @@ public sealed class ReputationStateSpec
             ["n2"] = new(LeftOut: 1),
             ["n1"] = new(Used: 3),
             ["n3"] = new(),
-        });
+        }, address => address);
 
         Assert.Equal([new ReputationObserved("n1", new ReputationDelta(Used: 3)), new ReputationObserved("n2", new ReputationDelta(LeftOut: 1))], events);
+    }
+
+    [Fact]
+    public void Over_tls_a_node_is_known_by_its_certificate_so_a_new_address_keeps_its_record_and_quarantine()
+    {
+        var h = new SchedulerHarness().Nodes("n1", "n2");
+        var node = ReputationIdentity.OfCertificate("c0ffee");
+        h.Persist(new ReputationObserved("n1", new ReputationDelta(Used: 1, LeftOut: 2))); // before its certificate was bound
+        h.Persist(new NodeIdentified("n1", node, h.Now));
+        foreach (var e in CoordinatorEvents.Observations(new Dictionary<string, ReputationDelta> { ["n1"] = new(LeftOut: 4) }, h.State.IdentityOf))
+        {
+            h.Persist(e);
+        }
+
+        Assert.Equal(node, h.State.IdentityOf("n1"));
+        Assert.Equal("n2", h.State.IdentityOf("n2")); // no certificate known: its address
+        Assert.Equal((1, 6), (h.State.Reputation.Of(node).Used, h.State.Reputation.Of(node).LeftOut));
+        Assert.Equal(0, h.State.Reputation.Of("n1").Bad); // moved, not copied
+        h.Persist(new NodeQuarantined(node, h.Now, "score 0.1", "coordinator"));
+        Assert.True(h.State.Quarantined("n1"));
+
+        // the same certificate restarts at another address: quarantined as soon as it is bound there
+        h.Nodes("n3");
+        Assert.False(h.State.Quarantined("n3"));
+        h.Persist(new NodeIdentified("n3", node, h.Now));
+        Assert.True(h.State.Quarantined("n3"));
+        Assert.Equal(["n1", "n3"], h.State.AddressesOf(node));
+    }
+
+    [Fact]
+    public void Merging_an_address_record_into_a_quarantined_identity_keeps_the_earlier_quarantine()
+    {
+        var ledger = new ReputationLedger();
+        ledger.Record("addr", new ReputationDelta(LeftOut: 5));
+        ledger.Quarantine("addr", SchedulerHarness.T0, "first");
+        ledger.Quarantine("id", SchedulerHarness.T0.AddMinutes(1), "second");
+
+        ledger.Merge("addr", "id");
+
+        Assert.Equal("first", ledger.Of("id").QuarantineReason);
+        Assert.Equal(5, ledger.Of("id").LeftOut);
+        Assert.Equal("id", ledger.Of("id").Node);
+        Assert.False(ledger.IsQuarantined("addr"));
     }
 
     [Fact]
