@@ -55,6 +55,7 @@ public static partial class JobSpecReader
         "aggregation.rule", "aggregation.beta", "aggregation.f", "aggregation.m", "aggregation.tau", "aggregation.iterations", "aggregation.clip-norm",
         "aggregation.min-norm",
         "priority", "min-trainers", "max-trainers", "local-time-budget",
+        "privacy.mode", "privacy.clip", "privacy.noise-multiplier", "privacy.delta", "privacy.target-epsilon", "privacy.secure-aggregation",
     ];
 
     private static readonly Dictionary<string, CodecKind> Codecs = new()
@@ -150,6 +151,7 @@ public static partial class JobSpecReader
         }
 
         var redundancy = ReadRedundancy(fields, data.Placement, communication, localTimeBudget);
+        var privacy = ReadPrivacy(fields, model, communication);
 
         return new JobSpec(
             name,
@@ -172,7 +174,74 @@ public static partial class JobSpecReader
             MinTrainers: minTrainers,
             MaxTrainers: maxTrainers,
             LocalTimeBudget: localTimeBudget,
-            Redundancy: redundancy);
+            Redundancy: redundancy,
+            Privacy: privacy);
+    }
+
+    private static readonly Dictionary<string, PrivacyMode> PrivacyModes = new()
+    {
+        ["off"] = PrivacyMode.Off,
+        ["example"] = PrivacyMode.Example,
+        ["client"] = PrivacyMode.Client,
+    };
+
+    // privacy.*: differential privacy and secure aggregation, refused where they cannot work, with the reason
+    private static PrivacySpec? ReadPrivacy(HoconFieldReader fields, ModelSpec model, CommunicationSpec communication)
+    {
+        var mode = fields.Choice("privacy.mode", PrivacyModes, required: false);
+        var secure = fields.Bool("privacy.secure-aggregation");
+        if (mode == PrivacyMode.Off)
+        {
+            foreach (var key in new[] { "privacy.clip", "privacy.noise-multiplier", "privacy.delta", "privacy.target-epsilon" })
+            {
+                if (fields.Has(key))
+                {
+                    throw fields.Error(key, "expected only with privacy.mode = example or client; remove it or set privacy.mode");
+                }
+            }
+        }
+
+        if (mode == PrivacyMode.Example && model.Kind != ModelKind.Mlp)
+        {
+            throw fields.Error("privacy.mode", $"expected model.type = mlp with privacy.mode = example, found {model.Kind.ToString().ToLowerInvariant()}: per-example gradients are computed for linear layers (an outer product per example)");
+        }
+
+        if (mode == PrivacyMode.Client && communication.MergeCount != CommunicationSpec.TrainersInRegion)
+        {
+            throw fields.Error("aggregation.merge-count", "expected trainers with privacy.mode = client: each trainer adds its share of a round's noise, so a round must merge every trainer of the region");
+        }
+
+        if (secure)
+        {
+            if (communication.TrainerToAggregator.Kind is CodecKind.TopK or CodecKind.TopKInt8)
+            {
+                throw fields.Error("privacy.secure-aggregation", $"expected a dense codec with secure aggregation, found codec.trainer-to-aggregator.type = {communication.TrainerToAggregator.Kind.ToString().ToLowerInvariant()}: "
+                    + "top-k sends different coordinates from each trainer, and masked vectors must cover the same coordinates to cancel in the sum");
+            }
+
+            if (communication.Rule is { Kind: AggregationRuleKind.Median or AggregationRuleKind.MultiKrum or AggregationRuleKind.TrimmedMean or AggregationRuleKind.CenteredClip } rule)
+            {
+                throw fields.Error("privacy.secure-aggregation", $"expected aggregation.rule = mean with secure aggregation, found {rule.Name}: it must see each trainer's update, and the aggregator sees only masked ones and their sum (clip-norm on the trainers stays allowed)");
+            }
+
+            if (communication.MergeCount != CommunicationSpec.TrainersInRegion)
+            {
+                throw fields.Error("aggregation.merge-count", "expected trainers with secure aggregation: the masks cancel only in the sum of one round of every trainer of the region");
+            }
+        }
+
+        if (mode == PrivacyMode.Off && !secure)
+        {
+            return null;
+        }
+
+        return new PrivacySpec(
+            mode,
+            Clip: fields.Double("privacy.clip", 0, 1e6, exclusiveMin: true),
+            NoiseMultiplier: fields.Double("privacy.noise-multiplier", 0, 1e3, exclusiveMin: true),
+            Delta: fields.Double("privacy.delta", 0, 1, exclusiveMin: true, exclusiveMax: true),
+            TargetEpsilon: fields.Double("privacy.target-epsilon", 0, 1e6),
+            SecureAggregation: secure);
     }
 
     // redundancy.* only with shared data: units voted on need the same samples on every replica

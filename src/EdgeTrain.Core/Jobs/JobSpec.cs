@@ -39,6 +39,7 @@ namespace EdgeTrain.Core.Jobs;
 /// With <see cref="DataPlacement.Shared"/> data: work units computed by several nodes and voted on
 /// (null: the job's data is local, or shared without voting).
 /// </param>
+/// <param name="Privacy">Differential privacy and secure aggregation (null: neither).</param>
 public sealed record JobSpec(
     string Name,
     ModelSpec Model,
@@ -57,7 +58,8 @@ public sealed record JobSpec(
     int MinTrainers = 1,
     int MaxTrainers = 0,
     TimeSpan LocalTimeBudget = default,
-    RedundancySpec? Redundancy = null)
+    RedundancySpec? Redundancy = null,
+    PrivacySpec? Privacy = null)
 {
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;

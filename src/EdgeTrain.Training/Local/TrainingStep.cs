@@ -1,3 +1,4 @@
+using EdgeTrain.Training.Privacy;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
@@ -5,19 +6,25 @@ namespace EdgeTrain.Training.Local;
 
 /// <summary>
 /// One optimizer step of a classifier on one batch: forward, cross-entropy loss, backward, step.
-/// Every tensor made during the step lives in one dispose scope that ends with it.
+/// Every tensor made during the step lives in one dispose scope that ends with it. With DP-SGD
+/// (<see cref="DpSgdGradients"/>) the gradients are the clipped, noised ones instead of autograd's.
 /// </summary>
 public sealed class TrainingStep
 {
     private readonly Module<Tensor, Tensor> model;
     private readonly optim.Optimizer optimizer;
+    private readonly DpSgdGradients? privateGradients;
 
-    /// <summary>Creates the step for <paramref name="model"/> trained by <paramref name="optimizer"/>.</summary>
-    public TrainingStep(Module<Tensor, Tensor> model, optim.Optimizer optimizer)
+    /// <summary>Creates the step for <paramref name="model"/> trained by <paramref name="optimizer"/>, with DP-SGD when <paramref name="privateGradients"/> is given.</summary>
+    public TrainingStep(Module<Tensor, Tensor> model, optim.Optimizer optimizer, DpSgdGradients? privateGradients = null)
     {
         this.model = model ?? throw new ArgumentNullException(nameof(model));
         this.optimizer = optimizer ?? throw new ArgumentNullException(nameof(optimizer));
+        this.privateGradients = privateGradients;
     }
+
+    /// <summary>Whether the gradients are DP-SGD's.</summary>
+    public bool Private => privateGradients is not null;
 
     /// <summary>
     /// Forward and backward on rows <paramref name="rows"/> without an optimizer step: the
@@ -46,6 +53,11 @@ public sealed class TrainingStep
         ArgumentNullException.ThrowIfNull(rows);
         model.train();
         optimizer.zero_grad();
+        if (privateGradients is not null)
+        {
+            return privateGradients.Backward(inputs.index_select(0, rows), targets.index_select(0, rows));
+        }
+
         var loss = functional.cross_entropy(model.forward(inputs.index_select(0, rows)), targets.index_select(0, rows));
         loss.backward();
         return loss;

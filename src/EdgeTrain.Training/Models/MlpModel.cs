@@ -11,6 +11,7 @@ namespace EdgeTrain.Training.Models;
 public sealed class MlpModel : Module<Tensor, Tensor>
 {
     private readonly Module<Tensor, Tensor> layers;
+    private readonly List<TorchSharp.Modules.Linear> linears = [];
 
     /// <summary>Creates an MLP of <paramref name="inputs"/> → hidden widths → <paramref name="classes"/>.</summary>
     public MlpModel(int inputs, IReadOnlyList<int> hidden, int classes) : base(nameof(MlpModel))
@@ -20,15 +21,22 @@ public sealed class MlpModel : Module<Tensor, Tensor>
         var width = inputs;
         for (var i = 0; i < hidden.Count; i++)
         {
-            modules.Add(($"fc{i + 1}", Linear(width, hidden[i])));
+            var linear = Linear(width, hidden[i]);
+            linears.Add(linear);
+            modules.Add(($"fc{i + 1}", linear));
             modules.Add(($"relu{i + 1}", ReLU()));
             width = hidden[i];
         }
 
-        modules.Add(("out", Linear(width, classes)));
+        var output = Linear(width, classes);
+        linears.Add(output);
+        modules.Add(("out", output));
         layers = Sequential(modules);
         RegisterComponents();
     }
+
+    /// <summary>The linear layers in order (a ReLU between each two): what DP-SGD computes per-example gradients of.</summary>
+    public IReadOnlyList<TorchSharp.Modules.Linear> Linears => linears;
 
     /// <inheritdoc />
     public override Tensor forward(Tensor input)

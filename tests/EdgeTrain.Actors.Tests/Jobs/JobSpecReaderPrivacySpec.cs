@@ -1,0 +1,72 @@
+using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Core;
+using EdgeTrain.Core.Jobs;
+
+namespace EdgeTrain.Actors.Tests.Jobs;
+
+/// <summary>A job file's <c>privacy</c> block: differential privacy, secure aggregation, and the combinations refused with the reason.</summary>
+public sealed class JobSpecReaderPrivacySpec
+{
+    private const string Minimal = """
+        job {
+          name = private
+          model.type = mlp
+          data.path = "data/mnist"
+          optimizer { type = sgd, learning-rate = 0.05 }
+          batch-size = 32
+          target-accuracy = 0.9
+          min-trainers = 5
+          aggregation { merge-count = trainers, wait-for-merge = on }
+        }
+        """;
+
+    private static JobSpec Parse(string extra, string job = Minimal) =>
+        JobSpecReader.Parse(job.Replace("batch-size = 32", "batch-size = 32\n" + extra, StringComparison.Ordinal), "jobs/private.conf", "/base");
+
+    private static InvalidInputException Refused(string extra, string job = Minimal) => Assert.Throws<InvalidInputException>(() => Parse(extra, job));
+
+    [Fact]
+    public void A_job_without_a_privacy_block_has_no_privacy()
+    {
+        Assert.Null(Parse("").Privacy);
+        Assert.Null(Parse("privacy.mode = off").Privacy);
+    }
+
+    [Fact]
+    public void Example_level_dp_reads_clip_noise_delta_and_target()
+    {
+        var privacy = Parse("privacy { mode = example, clip = 1.5, noise-multiplier = 1.1, delta = 1e-5, target-epsilon = 3 }").Privacy;
+
+        Assert.Equal(new PrivacySpec(PrivacyMode.Example, 1.5, 1.1, 1e-5, 3, SecureAggregation: false), privacy);
+        Assert.Equal(new PrivacySpec(PrivacyMode.Off, SecureAggregation: true), Parse("privacy.secure-aggregation = on").Privacy);
+        Assert.Equal(PrivacyMode.Client, Parse("privacy { mode = client, secure-aggregation = on }").Privacy!.Mode);
+    }
+
+    [Theory]
+    [InlineData("privacy.mode = central", "job.privacy.mode", "expected one of off, example, client")]
+    [InlineData("privacy.clip = 2", "job.privacy.clip", "only with privacy.mode = example or client")]
+    [InlineData("privacy { mode = example, noise-multiplier = 0 }", "job.privacy.noise-multiplier", "above 0")]
+    [InlineData("privacy { mode = example, delta = 1 }", "job.privacy.delta", "below 1")]
+    [InlineData("privacy.secure-aggregation = on\ncodec.trainer-to-aggregator.type = topk", "job.privacy.secure-aggregation", "masked vectors must cover the same coordinates")]
+    [InlineData("privacy.secure-aggregation = on\naggregation.rule = median", "job.privacy.secure-aggregation", "the aggregator sees only masked ones")]
+    [InlineData("privacy.secure-aggregation = on\naggregation { rule = multi-krum, f = 1 }", "job.privacy.secure-aggregation", "found multi-krum")]
+    public void What_cannot_work_is_refused_with_the_reason(string extra, string key, string problem)
+    {
+        var refused = Refused(extra);
+
+        Assert.Equal(key, refused.Key);
+        Assert.Contains(problem, refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Example_level_dp_needs_linear_layers_and_the_others_need_whole_rounds()
+    {
+        var cnn = Refused("privacy.mode = example", Minimal.Replace("model.type = mlp", "model.type = cnn", StringComparison.Ordinal));
+        var asynchronous = Minimal.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal);
+
+        Assert.Contains("expected model.type = mlp", cnn.Message, StringComparison.Ordinal);
+        Assert.Equal("job.aggregation.merge-count", Refused("privacy.mode = client", asynchronous).Key);
+        Assert.Equal("job.aggregation.merge-count", Refused("privacy.secure-aggregation = on", asynchronous).Key);
+        Assert.Equal(PrivacyMode.Example, Parse("privacy.mode = example", asynchronous).Privacy!.Mode); // example-level DP works asynchronously
+    }
+}
