@@ -54,6 +54,9 @@ public static class CoordinatorViews
             MaxTrainers = job.Spec.MaxTrainers,
             TrainersOverTime = [.. job.TrainersOverTime],
             Votes = job.Votes,
+            Privacy = job.Spec.Privacy is { Dp: true } privacy && job.PrivacySpent is { } spent
+                ? new Core.Privacy.PrivacyStatus(job.Epsilon ?? 0, privacy.Delta, privacy.TargetEpsilon, spent.Steps)
+                : null,
         };
     }
 
@@ -138,14 +141,14 @@ public static class CoordinatorViews
     public static TrainerProgress Progress(string jobId, TrainerReport t)
     {
         ArgumentNullException.ThrowIfNull(t);
-        return new TrainerProgress(jobId, t.Node, t.Region, t.Samples, t.Loss, t.Contributions, t.BytesSent, t.BusySeconds, t.PullSeconds, t.BytesPulled, t.RoundTripMs);
+        return new TrainerProgress(jobId, t.Node, t.Region, t.Samples, t.Loss, t.Contributions, t.BytesSent, t.BusySeconds, t.PullSeconds, t.BytesPulled, t.RoundTripMs) { Privacy = t.Privacy };
     }
 
     /// <summary>A trainer's progress message as the coordinator's state records it.</summary>
     public static TrainerReport Report(TrainerProgress p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return new TrainerReport(p.Node, p.Region, p.Samples, p.Loss, p.Contributions, p.BytesSent, p.BusySeconds, p.PullSeconds, p.BytesPulled, p.RoundTripMs);
+        return new TrainerReport(p.Node, p.Region, p.Samples, p.Loss, p.Contributions, p.BytesSent, p.BusySeconds, p.PullSeconds, p.BytesPulled, p.RoundTripMs) { Privacy = p.Privacy };
     }
 
     /// <summary>A registered node as the scheduler sees it.</summary>

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
 using Akka.Event;
@@ -116,7 +117,15 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<DrainNode>(Operate);
         Command<QuarantineNode>(Operate);
         Command<ReleaseNode>(Operate);
-        Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
+        Command<TrainerProgress>(p =>
+        {
+            state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler);
+            if (p.Privacy is { BudgetSpent: true } && state.Job(p.JobId) is { Finished: false, Spec.Privacy: { } privacy } job)
+            {
+                Finish(job.JobId, JobState.Completed, string.Create(CultureInfo.InvariantCulture,
+                    $"privacy budget spent: ε = {job.Epsilon:0.###} at δ = {privacy.Delta:G3}; one more step on {p.Node} would pass target-epsilon {privacy.TargetEpsilon:G4}"));
+            }
+        });
         Command<AggregatorProgress>(p =>
         {
             state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes });
@@ -334,7 +343,10 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             {
                 if (Host(address) is { } host && job.Placement.TryGetValue(address, out var parts) && parts.Count > 0 && registrations.TryGetValue(address, out var node))
                 {
-                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count), AggregatorConfigurations.VoteRegion(job)));
+                    host.Tell(new StartTraining(job.JobId, job.Spec, [.. parts], job.Partitions, node.Region, job.SliceLengths, Self, Math.Max(1, job.Regions.Count), AggregatorConfigurations.VoteRegion(job))
+                    {
+                        PriorPrivacy = job.PrivacyOf(parts),
+                    });
                 }
             }
         }

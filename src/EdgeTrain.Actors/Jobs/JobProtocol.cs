@@ -50,7 +50,11 @@ public static class JobProtocol
     /// shared-data job with redundancy, the region whose aggregator hands out the job's work units and votes
     /// on them (one for the whole job, so that every replica of a unit computes from the same model).
     /// </summary>
-    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator, int Regions = 1, string? VoteRegion = null) : IEdgeTrainMessage;
+    public sealed record StartTraining(string JobId, JobSpec Spec, int[] Assigned, int Partitions, string Region, int[] SliceLengths, IActorRef Coordinator, int Regions = 1, string? VoteRegion = null) : IEdgeTrainMessage
+    {
+        /// <summary>With DP-SGD: what the examples of <see cref="Assigned"/> have spent already (other trainers trained them before); the trainer's accountant starts there.</summary>
+        public Core.Privacy.PrivacySpent? PriorPrivacy { get; init; }
+    }
 
     /// <summary>Stops a job's trainer on a node.</summary>
     public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
@@ -67,7 +71,11 @@ public static class JobProtocol
     /// </summary>
     public sealed record TrainerProgress(
         string JobId, string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled = 0,
-        double RoundTripMs = 0) : IEdgeTrainMessage;
+        double RoundTripMs = 0) : IEdgeTrainMessage
+    {
+        /// <summary>With DP-SGD: what its partitions have spent, and whether it stopped at the job's target ε (null without DP).</summary>
+        public Core.Privacy.PrivacyReport? Privacy { get; init; }
+    }
 
     /// <summary>
     /// A trainer could not start (or take on new partitions) on its node: the job's data or model

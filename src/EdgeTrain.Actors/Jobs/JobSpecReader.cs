@@ -151,7 +151,7 @@ public static partial class JobSpecReader
         }
 
         var redundancy = ReadRedundancy(fields, data.Placement, communication, localTimeBudget);
-        var privacy = ReadPrivacy(fields, model, communication);
+        var privacy = ReadPrivacy(fields, model, communication, data.Placement);
 
         return new JobSpec(
             name,
@@ -186,7 +186,7 @@ public static partial class JobSpecReader
     };
 
     // privacy.*: differential privacy and secure aggregation, refused where they cannot work, with the reason
-    private static PrivacySpec? ReadPrivacy(HoconFieldReader fields, ModelSpec model, CommunicationSpec communication)
+    private static PrivacySpec? ReadPrivacy(HoconFieldReader fields, ModelSpec model, CommunicationSpec communication, DataPlacement placement)
     {
         var mode = fields.Choice("privacy.mode", PrivacyModes, required: false);
         var secure = fields.Bool("privacy.secure-aggregation");
@@ -204,6 +204,16 @@ public static partial class JobSpecReader
         if (mode == PrivacyMode.Example && model.Kind != ModelKind.Mlp)
         {
             throw fields.Error("privacy.mode", $"expected model.type = mlp with privacy.mode = example, found {model.Kind.ToString().ToLowerInvariant()}: per-example gradients are computed for linear layers (an outer product per example)");
+        }
+
+        if (mode != PrivacyMode.Off && placement == DataPlacement.Shared)
+        {
+            throw fields.Error("privacy.mode", "expected off with data.placement = shared: replicas of a work unit must compute the same update, and DP noise differs on each; shared data is public and needs no example privacy");
+        }
+
+        if (mode == PrivacyMode.Client)
+        {
+            throw fields.Error("privacy.mode", "client-level DP is not built yet (each trainer clipping its whole update and adding its share of the round's noise); use example");
         }
 
         if (mode == PrivacyMode.Client && communication.MergeCount != CommunicationSpec.TrainersInRegion)

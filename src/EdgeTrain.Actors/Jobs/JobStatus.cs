@@ -53,6 +53,9 @@ public sealed record JobStatus(
     /// <summary>A shared-data job's redundant execution: replicas computed and units applied, overall and for trusted nodes' units (null: no votes).</summary>
     public Core.Redundancy.VoteCounts? Votes { get; init; }
 
+    /// <summary>A differentially private job's (ε, δ) so far (null: no differential privacy).</summary>
+    public Core.Privacy.PrivacyStatus? Privacy { get; init; }
+
     /// <summary>The trainers reserved for the job at least (<c>min-trainers</c>).</summary>
     public int MinTrainers { get; init; } = 1;
 

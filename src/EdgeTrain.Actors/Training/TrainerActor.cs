@@ -8,11 +8,13 @@ using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Data;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
+using EdgeTrain.Core.Privacy;
 using EdgeTrain.Training;
 using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
+using EdgeTrain.Training.Privacy;
 using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
@@ -38,6 +40,13 @@ namespace EdgeTrain.Actors.Training;
 /// unit of the model version it pulled (<see cref="RequestUnit"/>); it computes the unit's samples with the
 /// unit's seed and one libtorch thread, so that every replica computes the same update, and answers with
 /// the whole update (<see cref="UnitResult"/>), which is voted on against the unit's other replicas.
+/// </para>
+/// <para>
+/// A job with <c>privacy.mode = example</c> trains by DP-SGD (<see cref="DpSgdGradients"/>): each step's
+/// gradients are clipped per example and noised, and an RDP accountant (starting from what its partitions
+/// spent with other trainers, <see cref="StartTraining.PriorPrivacy"/>) composes one subsampled Gaussian
+/// step per batch at sampling rate batch ÷ its examples. It reports what it spent with its progress, and
+/// stops before a step that would take ε past <c>privacy.target-epsilon</c>.
 /// </para>
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
@@ -75,6 +84,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private TimeSpan roundBegan;
     private double roundTripMs;
     private int unitAsks;
+    private DpSgdGradients? privateGradients;
+    private RdpAccountant privacySpent = RdpAccountant.Empty;
+    private bool budgetSpent;
 
     /// <summary>
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
@@ -212,7 +224,13 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 throw new InvalidInputException(node, "model", $"this node's {spec.Model.Kind} has {view.TotalFloats} parameters, the job's slices {plan.TotalFloats}");
             }
 
-            step = new TrainingStep(model, optimizer);
+            if (spec.Privacy is { Mode: PrivacyMode.Example } privacy)
+            {
+                privateGradients = new DpSgdGradients((MlpModel)model, privacy.Clip, privacy.NoiseMultiplier);
+                privacySpent = start.PriorPrivacy is { } prior ? RdpAccountant.From(prior) : RdpAccountant.Empty;
+            }
+
+            step = new TrainingStep(model, optimizer, privateGradients);
             update = new float[plan.TotalFloats];
             LoadData();
             return true;
@@ -229,6 +247,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         var moved = !again.Assigned.SequenceEqual(start.Assigned);
         start = again;
+        if (again.PriorPrivacy is { } prior && privateGradients is not null)
+        {
+            // its examples now include the new partitions': bound both histories
+            privacySpent = privacySpent.Max(RdpAccountant.From(prior));
+        }
+
         pull = pull with { Regions = Math.Max(1, again.Regions) };
         if (!moved)
         {
@@ -366,8 +390,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                     break;
                 }
 
-                Train(began);
-                Pull();
+                if (Train(began))
+                {
+                    Pull();
+                }
+
                 break;
             case PullVerdict.Settled:
             case PullVerdict.Ignore:
@@ -375,15 +402,22 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         }
     }
 
-    private void Train(TimeSpan began)
+    // one round of training and its contribution; false when the privacy budget allows no further step
+    private bool Train(TimeSpan began)
     {
         var spec = start.Spec;
+        if (!MayTakePrivateStep())
+        {
+            return false;
+        }
+
         view!.CopyFrom(current);
         var used = 0;
         if (spec.LocalSteps <= 1)
         {
             using var rows = batches!.Next();
             AddLoss(step!.Gradients(batches.Inputs, batches.Targets, rows));
+            PrivateStepTaken();
             used = (int)rows.shape[0];
             view.CopyGradientsTo(update);
         }
@@ -395,10 +429,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             {
                 using var rows = batches!.Next();
                 AddLoss(step!.Run(batches.Inputs, batches.Targets, rows));
+                PrivateStepTaken();
                 used += (int)rows.shape[0];
                 taken++;
             }
-            while (spec.TakesAnotherLocalStep(taken, Now - began));
+            while (spec.TakesAnotherLocalStep(taken, Now - began) && MayTakePrivateStep());
 
             // update = θ_start − θ_end: the shards move against it
             view.CopyTo(update);
@@ -429,6 +464,43 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         pull = pull.Contributed();
         contributions++;
         busy += Now - began;
+        return !budgetSpent;
+    }
+
+    // each example's chance of being in a batch: batch size ÷ the examples this trainer holds
+    private double SamplingRate => Math.Min(1.0, (double)start.Spec.BatchSize / Math.Max(1, batches!.Count));
+
+    // without DP, or while one more step keeps ε within the target: true; else the trainer stops here, saying so
+    private bool MayTakePrivateStep()
+    {
+        if (privateGradients is null || start.Spec.Privacy is not { TargetEpsilon: > 0 } privacy)
+        {
+            return !budgetSpent;
+        }
+
+        var next = privacySpent.Step(SamplingRate, privacy.NoiseMultiplier).Epsilon(privacy.Delta).Epsilon;
+        if (next <= privacy.TargetEpsilon)
+        {
+            return true;
+        }
+
+        if (!budgetSpent)
+        {
+            budgetSpent = true;
+            log.Info("trainer {0}: privacy budget: ε = {1:0.###} after {2} steps; one more would make it {3:0.###}, past target-epsilon {4}: training stops",
+                start.JobId, privacySpent.Epsilon(privacy.Delta).Epsilon, privacySpent.Steps, next, privacy.TargetEpsilon);
+            Report();
+        }
+
+        return false;
+    }
+
+    private void PrivateStepTaken()
+    {
+        if (privateGradients is not null)
+        {
+            privacySpent = privacySpent.Step(SamplingRate, start.Spec.Privacy!.NoiseMultiplier);
+        }
     }
 
     // the model is pulled: ask the region's vote for a unit of this version (asked again when the answer is lost)
@@ -521,7 +593,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         // the round under way has waited since it began
         var waited = pull.Round > 0 && !pull.IsComplete ? waiting + (Now - roundBegan) : waiting;
         start.Coordinator.Tell(new TrainerProgress(start.JobId, node, start.Region, samples, lastLoss, contributions, bytesSent,
-            busy.TotalSeconds, waited.TotalSeconds, bytesPulled, roundTripMs));
+            busy.TotalSeconds, waited.TotalSeconds, bytesPulled, roundTripMs)
+        {
+            Privacy = privateGradients is null ? null : new PrivacyReport(start.Assigned, privacySpent.Spent, budgetSpent),
+        });
     }
 
     private sealed class Begin

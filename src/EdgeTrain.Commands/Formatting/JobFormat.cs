@@ -137,6 +137,11 @@ public static class JobFormat
         {
             yield return $"Votes: {Votes(votes)}";
         }
+
+        if (s.Privacy is { } privacy)
+        {
+            yield return $"Privacy: {privacy.Describe()}";
+        }
         if (audit is not null)
         {
             yield return audit.Problem is null

@@ -35,6 +35,32 @@ public sealed class RdpAccountant
     /// <summary>How many steps it has composed.</summary>
     public long Steps { get; }
 
+    /// <summary>What it has spent, as messages carry it.</summary>
+    public PrivacySpent Spent => new(Steps, [.. rdp]);
+
+    /// <summary>The accountant that has spent <paramref name="spent"/>.</summary>
+    /// <exception cref="ArgumentException">the RDP vector is not one value per order 2 … 64, or holds a negative or non-finite value.</exception>
+    public static RdpAccountant From(PrivacySpent spent)
+    {
+        ArgumentNullException.ThrowIfNull(spent);
+        if (spent.Rdp.Length != MaxOrder - MinOrder + 1 || spent.Rdp.Any(v => !(v >= 0) || double.IsInfinity(v)) || spent.Steps < 0)
+        {
+            throw new ArgumentException($"expected {MaxOrder - MinOrder + 1} finite, non-negative RDP values and a step count, found {spent.Rdp.Length} values and {spent.Steps} steps", nameof(spent));
+        }
+
+        return new RdpAccountant([.. spent.Rdp], spent.Steps);
+    }
+
+    /// <summary>
+    /// The accountant that bounds both: at each order the larger RDP (what the examples of two partitions
+    /// that one trainer now holds have spent at most), and the larger step count.
+    /// </summary>
+    public RdpAccountant Max(RdpAccountant other)
+    {
+        ArgumentNullException.ThrowIfNull(other);
+        return new RdpAccountant([.. rdp.Zip(other.rdp, Math.Max)], Math.Max(Steps, other.Steps));
+    }
+
     /// <summary>The composed RDP at <paramref name="order"/> (2 … 64).</summary>
     /// <exception cref="ArgumentOutOfRangeException">the order is outside 2 … 64.</exception>
     public double RdpAt(int order)

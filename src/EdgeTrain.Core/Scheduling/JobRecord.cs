@@ -18,6 +18,7 @@ public sealed class JobRecord
     private readonly Dictionary<string, DateTime> lastContribution = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AggregatorReport> aggregators = new(StringComparer.Ordinal);
     private readonly Dictionary<string, TrainerSpeed> speeds = new(StringComparer.Ordinal);
+    private readonly Dictionary<int, Privacy.RdpAccountant> privacy = [];
     private readonly Dictionary<string, List<int>> placement = new(StringComparer.Ordinal);
     private readonly List<int> orphans = [];
     private readonly List<EvaluationPoint> curve = [];
@@ -464,8 +465,31 @@ public sealed class JobRecord
         return poorest;
     }
 
+    /// <summary>
+    /// With differential privacy, what the partitions trained so far have spent, the largest over them
+    /// (every example is in one partition, so the job's ε is its worst partition's); null without DP.
+    /// </summary>
+    public Privacy.PrivacySpent? PrivacySpent =>
+        Spec.Privacy is not { Dp: true } ? null : privacy.Values.Aggregate(Privacy.RdpAccountant.Empty, (a, b) => a.Max(b)).Spent;
+
+    /// <summary>ε at the job's δ so far (null without differential privacy).</summary>
+    public double? Epsilon => Spec.Privacy is { Dp: true } p ? PrivacySpent!.Epsilon(p.Delta) : null;
+
+    /// <summary>What the examples of <paramref name="partitions"/> have spent at most: a trainer that takes them on starts its accountant there.</summary>
+    public Privacy.PrivacySpent? PrivacyOf(IEnumerable<int> partitions) =>
+        Spec.Privacy is not { Dp: true } ? null : partitions.Where(privacy.ContainsKey).Aggregate(Privacy.RdpAccountant.Empty, (a, p) => a.Max(privacy[p])).Spent;
+
     internal void Record(TrainerReport report, string incarnation, DateTime nowUtc)
     {
+        if (report.Privacy is { } spent && Spec.Privacy is { Dp: true })
+        {
+            var accountant = Privacy.RdpAccountant.From(spent.Spent);
+            foreach (var partition in spent.Partitions)
+            {
+                privacy[partition] = privacy.TryGetValue(partition, out var partitionSpent) ? partitionSpent.Max(accountant) : accountant;
+            }
+        }
+
         if (!incarnations.TryGetValue(report.Node, out var reports))
         {
             reports = new Dictionary<string, TrainerReport>(StringComparer.Ordinal);

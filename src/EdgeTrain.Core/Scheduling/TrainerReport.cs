@@ -6,7 +6,11 @@ namespace EdgeTrain.Core.Scheduling;
 /// and waiting for slices, dense bytes pulled, and the shortest round trip it measured to the shards.
 /// </summary>
 public sealed record TrainerReport(
-    string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled, double RoundTripMs);
+    string Node, string Region, long Samples, double Loss, long Contributions, long BytesSent, double BusySeconds, double PullSeconds, long BytesPulled, double RoundTripMs)
+{
+    /// <summary>With DP-SGD, what the trainer's partitions have spent (null: the job has no differential privacy).</summary>
+    public Privacy.PrivacyReport? Privacy { get; init; }
+}
 
 /// <summary>An aggregator incarnation's totals in one job; <paramref name="AckedContiguous"/>: per slice, the sequence number up to which the shard acknowledged every merged update.</summary>
 public sealed record AggregatorReport(string Region, string AggregatorId, long MergedSent, long Acknowledged, long BytesSent, long[] AckedContiguous)

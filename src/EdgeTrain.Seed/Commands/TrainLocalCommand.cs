@@ -72,7 +72,7 @@ internal static class TrainLocalCommand
         }
 
         output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{result.StopReason}: accuracy {result.Accuracy:P2} after {result.Samples:N0} samples in {result.Seconds:0.0} s ({result.SamplesPerSecond:N0} samples/s); wrote {csv} and {png}"));
+            $"{result.StopReason}: accuracy {result.Accuracy:P2} after {result.Samples:N0} samples in {result.Seconds:0.0} s ({result.SamplesPerSecond:N0} samples/s){(result.Privacy is { } spent ? "; privacy " + spent.Describe() : "")}; wrote {csv} and {png}"));
         if (line.Flag("--json"))
         {
             output.WriteLine(JsonSerializer.Serialize(new
@@ -86,6 +86,7 @@ internal static class TrainLocalCommand
                 samples = result.Samples,
                 samplesPerSecond = Math.Round(result.SamplesPerSecond, 1),
                 stopReason = result.StopReason.ToString(),
+                privacy = result.Privacy is { } privacy ? new { epsilon = Math.Round(privacy.Epsilon, 4), delta = privacy.Delta, targetEpsilon = privacy.TargetEpsilon, steps = privacy.Steps } : null,
             }));
         }
 

@@ -130,6 +130,7 @@ internal static class DemoJson
             shardsPerNode = final.SlicesPerNode,
             updates = final.Updates,
             votes = DemoVotes.Of(final.Votes),
+            privacy = final.Privacy is { } privacy ? new { epsilon = Math.Round(privacy.Epsilon, 4), delta = privacy.Delta, targetEpsilon = privacy.TargetEpsilon, steps = privacy.Steps } : null,
             secondsToTarget = SecondsToTarget(spec, final),
             state = final.State.ToString(),
             reason = final.Message,

@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Privacy;
 using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
+using EdgeTrain.Training.Privacy;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -56,7 +58,10 @@ public sealed class LocalTrainer
 
         model.to(device);
         using var optimizer = OptimizerFactory.Create(spec.Optimizer, model);
-        var step = new TrainingStep(model, optimizer);
+        var privacy = spec.Privacy is { Mode: PrivacyMode.Example } p ? p : null;
+        var step = new TrainingStep(model, optimizer, privacy is null ? null : new DpSgdGradients((MlpModel)model, privacy.Clip, privacy.NoiseMultiplier));
+        var spent = RdpAccountant.Empty;
+        var samplingRate = Math.Min(1.0, (double)spec.BatchSize / Math.Max(1, train.Count));
         var parameterCount = new FlatParameterView(model).TotalFloats;
 
         using var inputs = tensor(train.Images, [train.Count, MnistSet.Pixels]).to(device);
@@ -88,9 +93,20 @@ public sealed class LocalTrainer
                     break;
                 }
 
+                if (privacy is { TargetEpsilon: > 0 } && spent.Step(samplingRate, privacy.NoiseMultiplier).Epsilon(privacy.Delta).Epsilon > privacy.TargetEpsilon)
+                {
+                    reason = StopReason.PrivacyBudget;
+                    break;
+                }
+
                 var count = Math.Min(spec.BatchSize, train.Count - start);
                 using var rows = order.narrow(0, start, count);
                 lossSum += step.Run(inputs, targets, rows);
+                if (privacy is not null)
+                {
+                    spent = spent.Step(samplingRate, privacy.NoiseMultiplier);
+                }
+
                 batches++;
                 samples += count;
             }
@@ -109,6 +125,9 @@ public sealed class LocalTrainer
 
         var seconds = trainTime.Elapsed.TotalSeconds;
         return new LocalTrainingResult(spec.Model.Kind, parameterCount, accuracy, wall.Elapsed.TotalSeconds, samples,
-            seconds > 0 ? samples / seconds : 0, reason, epochs);
+            seconds > 0 ? samples / seconds : 0, reason, epochs)
+        {
+            Privacy = privacy is null ? null : new PrivacyStatus(spent.Epsilon(privacy.Delta).Epsilon, privacy.Delta, privacy.TargetEpsilon, spent.Steps),
+        };
     }
 }

@@ -21,6 +21,9 @@ public sealed record LocalTrainingResult(
     StopReason StopReason,
     IReadOnlyList<EpochReport> Epochs)
 {
+    /// <summary>With DP-SGD, what the run spent (null: no differential privacy).</summary>
+    public Core.Privacy.PrivacyStatus? Privacy { get; init; }
+
     /// <summary>True when the run stopped because it reached the job's target accuracy.</summary>
     public bool TargetReached => StopReason == StopReason.TargetReached;
 }
@@ -39,4 +42,7 @@ public enum StopReason
 
     /// <summary>The caller cancelled (Ctrl-C).</summary>
     Cancelled,
+
+    /// <summary>One more DP-SGD step would have taken ε past the job's <c>privacy.target-epsilon</c>.</summary>
+    PrivacyBudget,
 }
