@@ -113,6 +113,33 @@ public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(2, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
     }
 
+    [Fact]
+    public void A_dp_sgd_trainer_reports_what_it_spent_and_stops_before_a_step_past_the_target_epsilon()
+    {
+        // the target lies between ε after 3 steps and after 4: three contributions, then it stops
+        var q = (double)BatchSize / EdgeTrain.Training.Data.MnistLoader.LoadTrain(RepoPaths.Mnist).Count;
+        double EpsilonAfter(int steps) => Core.Privacy.RdpAccountant.Empty.Step(q, 0.6, steps).Epsilon(1e-5).Epsilon;
+        var target = (EpsilonAfter(3) + EpsilonAfter(4)) / 2;
+        var spec = Spec(1, TimeSpan.Zero) with { Privacy = new PrivacySpec(PrivacyMode.Example, Clip: 1, NoiseMultiplier: 0.6, Delta: 1e-5, TargetEpsilon: target) };
+        var trainer = Trainer(spec, new SteppingClock(TimeSpan.Zero));
+
+        for (var version = 0; version < 3; version++)
+        {
+            ExpectPull();
+            trainer.Tell(new SliceData(Job, 0, version, new float[Floats]), shards.Ref);
+            Assert.Equal(version, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
+        }
+
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 3, new float[Floats]), shards.Ref);
+        var progress = coordinator.FishForMessage<TrainerProgress>(p => p.Privacy is { BudgetSpent: true }, TimeSpan.FromSeconds(30));
+        Assert.Equal(3, progress.Privacy!.Spent.Steps);
+        Assert.Equal([0], progress.Privacy.Partitions);
+        Assert.InRange(progress.Privacy.Spent.Epsilon(1e-5), EpsilonAfter(3) - 1e-9, target);
+        aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+        shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
     /// <summary>A clock that moves by a fixed step each time it is read, and when the test moves it.</summary>
     private sealed class SteppingClock(TimeSpan step) : TimeProvider
     {
