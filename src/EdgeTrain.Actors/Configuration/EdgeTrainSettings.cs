@@ -101,6 +101,9 @@ public sealed record EdgeTrainSettings(
     /// </summary>
     public Adversary? Adversary { get; init; }
 
+    /// <summary>How many DP-SGD steps a trainer asks the coordinator to reserve at a time (<c>edgetrain.training.privacy-lease-steps</c>).</summary>
+    public int PrivacyLeaseSteps { get; init; } = 32;
+
     /// <summary>The longest a round of shared-data work units stays open before what it accepted is applied (<c>edgetrain.redundancy.round-timeout</c>).</summary>
     public TimeSpan VoteRoundTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -168,6 +171,7 @@ public sealed record EdgeTrainSettings(
                 c.GetInt("reputation.replicas")),
             Adversary = Adversary.Parse(c.GetString("training.adversary", "")),
             VoteRoundTimeout = c.GetTimeSpan("redundancy.round-timeout"),
+            PrivacyLeaseSteps = Math.Max(1, c.GetInt("training.privacy-lease-steps")),
         };
     }
 

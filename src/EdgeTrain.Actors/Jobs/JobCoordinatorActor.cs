@@ -132,6 +132,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             Observe(p);
         });
         Command<GuardProtocol.MemberCertified>(Identify);
+        Command<LeasePrivacy>(Lease);
         Command<QuarantineDue>(due => Record(new NodeQuarantined(due.Node, Now, due.Reason, Identity), Identity));
         Command<TrainerFailed>(f =>
         {
@@ -493,6 +494,45 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             {
                 Self.Tell(new QuarantineDue(observed.Node, lastLeftOut.TryGetValue(observed.Node, out var why) ? $"{reason}; last left out: {why}" : reason));
             }
+        });
+    }
+
+    // a DP-SGD trainer asks for more steps: reserved (persisted as spent) before it may take them; none
+    // near the target, and the job ends
+    private void Lease(LeasePrivacy ask)
+    {
+        var replyTo = Sender;
+        if (state.Job(ask.JobId) is not { Finished: false, Spec.Privacy: { Dp: true } privacy } job)
+        {
+            replyTo.Tell(new PrivacyLeaseGranted(ask.JobId, 0));
+            return;
+        }
+
+        Core.Privacy.PrivacyLease lease;
+        try
+        {
+            var spent = Core.Privacy.RdpAccountant.From(ask.Spent).Max(Core.Privacy.RdpAccountant.From(job.PrivacyOf(ask.Partitions)!));
+            lease = Core.Privacy.PrivacyLease.Decide(spent, ask.SamplingRate, Math.Clamp(ask.Steps, 1, 10_000), privacy);
+        }
+        catch (ArgumentException e)
+        {
+            log.Warning("coordinator: privacy lease for {0} from {1} refused: {2}", ask.JobId, ask.Node, e.Message);
+            replyTo.Tell(new PrivacyLeaseGranted(ask.JobId, 0));
+            return;
+        }
+
+        if (lease.Steps == 0)
+        {
+            replyTo.Tell(new PrivacyLeaseGranted(ask.JobId, 0));
+            Finish(job.JobId, JobState.Completed, string.Create(CultureInfo.InvariantCulture,
+                $"privacy budget spent: ε = {job.Epsilon:0.###} at δ = {privacy.Delta:G3}; one more step on {ask.Node} would pass target-epsilon {privacy.TargetEpsilon:G4}"));
+            return;
+        }
+
+        Persist(new PrivacyLeased(job.JobId, ask.Partitions, lease.Reserved, Now), leased =>
+        {
+            state.Apply(leased, Now);
+            replyTo.Tell(new PrivacyLeaseGranted(leased.JobId, lease.Steps));
         });
     }
 

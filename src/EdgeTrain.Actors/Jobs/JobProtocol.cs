@@ -56,6 +56,17 @@ public static class JobProtocol
         public Core.Privacy.PrivacySpent? PriorPrivacy { get; init; }
     }
 
+    /// <summary>
+    /// A DP-SGD trainer asks for <paramref name="Steps"/> more steps on its <paramref name="Partitions"/>
+    /// (whose examples have spent <paramref name="Spent"/> by its own account; each step samples them at
+    /// <paramref name="SamplingRate"/>). Answered by <see cref="PrivacyLeaseGranted"/> once the coordinator has
+    /// persisted the reservation; 0 steps: the budget is spent.
+    /// </summary>
+    public sealed record LeasePrivacy(string JobId, string Node, int[] Partitions, Core.Privacy.PrivacySpent Spent, double SamplingRate, int Steps) : IEdgeTrainMessage;
+
+    /// <summary>The answer to <see cref="LeasePrivacy"/>: the trainer may take <paramref name="Steps"/> more DP-SGD steps (0: none; the job ends).</summary>
+    public sealed record PrivacyLeaseGranted(string JobId, int Steps) : IEdgeTrainMessage;
+
     /// <summary>Stops a job's trainer on a node.</summary>
     public sealed record StopTraining(string JobId) : IEdgeTrainMessage;
 

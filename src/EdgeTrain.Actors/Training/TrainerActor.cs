@@ -45,8 +45,9 @@ namespace EdgeTrain.Actors.Training;
 /// A job with <c>privacy.mode = example</c> trains by DP-SGD (<see cref="DpSgdGradients"/>): each step's
 /// gradients are clipped per example and noised, and an RDP accountant (starting from what its partitions
 /// spent with other trainers, <see cref="StartTraining.PriorPrivacy"/>) composes one subsampled Gaussian
-/// step per batch at sampling rate batch ÷ its examples. It reports what it spent with its progress, and
-/// stops before a step that would take ε past <c>privacy.target-epsilon</c>.
+/// step per batch at sampling rate batch ÷ its examples. It takes steps only under a lease from the
+/// coordinator (<see cref="LeasePrivacy"/>: <c>privacy-lease-steps</c> at a time, recorded as spent before
+/// they are taken; none near <c>privacy.target-epsilon</c>, and it stops), and reports what it spent.
 /// </para>
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
@@ -87,6 +88,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private DpSgdGradients? privateGradients;
     private RdpAccountant privacySpent = RdpAccountant.Empty;
     private bool budgetSpent;
+    private int leaseLeft;
+    private bool awaitingLease;
 
     /// <summary>
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
@@ -164,6 +167,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         });
         Receive<ContributionRejected>(r => log.Error("trainer {0}: the aggregator refused slice {1}: {2}", start.JobId, r.Slice, r.Reason));
         Receive<ReportTick>(_ => Report());
+        Receive<PrivacyLeaseGranted>(Leased);
+        Receive<LeaseTimeout>(_ =>
+        {
+            if (awaitingLease)
+            {
+                AskLease(); // the coordinator moved or the answer was lost: a second reservation only over-counts
+            }
+        });
         Receive<StopTraining>(_ =>
         {
             Report();
@@ -251,6 +262,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             // its examples now include the new partitions': bound both histories
             privacySpent = privacySpent.Max(RdpAccountant.From(prior));
+        }
+
+        if (moved)
+        {
+            leaseLeft = 0; // a lease covered the old partitions only
         }
 
         pull = pull with { Regions = Math.Max(1, again.Regions) };
@@ -390,6 +406,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                     break;
                 }
 
+                if (privateGradients is not null && leaseLeft == 0 && !budgetSpent)
+                {
+                    AskLease(); // the round trains when the coordinator has reserved the steps
+                    break;
+                }
+
                 if (Train(began))
                 {
                     Pull();
@@ -470,36 +492,49 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     // each example's chance of being in a batch: batch size ÷ the examples this trainer holds
     private double SamplingRate => Math.Min(1.0, (double)start.Spec.BatchSize / Math.Max(1, batches!.Count));
 
-    // without DP, or while one more step keeps ε within the target: true; else the trainer stops here, saying so
-    private bool MayTakePrivateStep()
-    {
-        if (privateGradients is null || start.Spec.Privacy is not { TargetEpsilon: > 0 } privacy)
-        {
-            return !budgetSpent;
-        }
-
-        var next = privacySpent.Step(SamplingRate, privacy.NoiseMultiplier).Epsilon(privacy.Delta).Epsilon;
-        if (next <= privacy.TargetEpsilon)
-        {
-            return true;
-        }
-
-        if (!budgetSpent)
-        {
-            budgetSpent = true;
-            log.Info("trainer {0}: privacy budget: ε = {1:0.###} after {2} steps; one more would make it {3:0.###}, past target-epsilon {4}: training stops",
-                start.JobId, privacySpent.Epsilon(privacy.Delta).Epsilon, privacySpent.Steps, next, privacy.TargetEpsilon);
-            Report();
-        }
-
-        return false;
-    }
+    // without DP: until the budget is spent (never); with DP: while the coordinator's lease has steps left
+    private bool MayTakePrivateStep() => !budgetSpent && (privateGradients is null || leaseLeft > 0);
 
     private void PrivateStepTaken()
     {
         if (privateGradients is not null)
         {
             privacySpent = privacySpent.Step(SamplingRate, start.Spec.Privacy!.NoiseMultiplier);
+            leaseLeft--;
+        }
+    }
+
+    // asks the coordinator to reserve the next steps (answered by PrivacyLeaseGranted; asked again on a timeout)
+    private void AskLease()
+    {
+        awaitingLease = true;
+        start.Coordinator.Tell(new LeasePrivacy(start.JobId, node, start.Assigned, privacySpent.Spent, SamplingRate, settings.PrivacyLeaseSteps));
+        Timers.StartSingleTimer(nameof(LeaseTimeout), LeaseTimeout.Instance, settings.PullTimeout);
+    }
+
+    // steps reserved: the round that waited for them trains now; none: the budget is spent and training stops
+    private void Leased(PrivacyLeaseGranted granted)
+    {
+        var waited = awaitingLease;
+        awaitingLease = false;
+        Timers.Cancel(nameof(LeaseTimeout));
+        if (granted.Steps <= 0)
+        {
+            if (!budgetSpent && start.Spec.Privacy is { } privacy)
+            {
+                budgetSpent = true;
+                log.Info("trainer {0}: privacy budget: ε = {1:0.###} after {2} steps; the coordinator grants no more (target-epsilon {3}): training stops",
+                    start.JobId, privacySpent.Epsilon(privacy.Delta).Epsilon, privacySpent.Steps, privacy.TargetEpsilon);
+                Report();
+            }
+
+            return;
+        }
+
+        leaseLeft += granted.Steps;
+        if (waited && Train(Now))
+        {
+            Pull();
         }
     }
 
@@ -597,6 +632,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         {
             Privacy = privateGradients is null ? null : new PrivacyReport(start.Assigned, privacySpent.Spent, budgetSpent),
         });
+    }
+
+    private sealed class LeaseTimeout
+    {
+        public static readonly LeaseTimeout Instance = new();
     }
 
     private sealed class Begin

@@ -23,6 +23,7 @@ public static class CoordinatorEvents
         JobResumed r => r.JobId,
         JobPriorityChanged c => c.JobId,
         CheckpointTaken c => c.JobId,
+        PrivacyLeased l => l.JobId,
         _ => null,
     };
 
@@ -88,6 +89,13 @@ public sealed record NodeQuarantined(string Node, DateTime AtUtc, string Reason,
 /// address's reputation is that identity's, and what was recorded under the address moves to it.
 /// </summary>
 public sealed record NodeIdentified(string Address, string Identity, DateTime AtUtc) : ICoordinatorEvent;
+
+/// <summary>
+/// A DP-SGD trainer was leased more steps of a job: its <paramref name="Partitions"/>' examples count as
+/// having spent <paramref name="Reserved"/> from now on (before the steps are taken), so that the
+/// record survives the trainer, and the coordinator, and is never below what was released.
+/// </summary>
+public sealed record PrivacyLeased(string JobId, int[] Partitions, Privacy.PrivacySpent Reserved, DateTime AtUtc) : ICoordinatorEvent;
 
 /// <summary>An operator released a node identity from quarantine; its record starts again from a clean slate.</summary>
 public sealed record NodeReleased(string Node, DateTime AtUtc, string By) : ICoordinatorEvent;

@@ -124,6 +124,9 @@ public sealed class CoordinatorState
             case NodeDrained d:
                 drained.Add(d.Address);
                 break;
+            case PrivacyLeased leased when Job(leased.JobId) is { } job:
+                job.Spend(leased.Partitions, leased.Reserved);
+                break;
             case NodeIdentified identified when IdentityOf(identified.Address) != identified.Identity:
                 // what was seen of the address before its certificate was known is the identity's too
                 identities[identified.Address] = identified.Identity;

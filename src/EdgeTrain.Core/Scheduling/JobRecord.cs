@@ -479,15 +479,26 @@ public sealed class JobRecord
     public Privacy.PrivacySpent? PrivacyOf(IEnumerable<int> partitions) =>
         Spec.Privacy is not { Dp: true } ? null : partitions.Where(privacy.ContainsKey).Aggregate(Privacy.RdpAccountant.Empty, (a, p) => a.Max(privacy[p])).Spent;
 
+    /// <summary>The examples of <paramref name="partitions"/> have spent at least <paramref name="spent"/> (a lease reserved, or a trainer's report).</summary>
+    internal void Spend(IEnumerable<int> partitions, Privacy.PrivacySpent spent)
+    {
+        if (Spec.Privacy is not { Dp: true })
+        {
+            return;
+        }
+
+        var accountant = Privacy.RdpAccountant.From(spent);
+        foreach (var partition in partitions)
+        {
+            privacy[partition] = privacy.TryGetValue(partition, out var known) ? known.Max(accountant) : accountant;
+        }
+    }
+
     internal void Record(TrainerReport report, string incarnation, DateTime nowUtc)
     {
-        if (report.Privacy is { } spent && Spec.Privacy is { Dp: true })
+        if (report.Privacy is { } spent)
         {
-            var accountant = Privacy.RdpAccountant.From(spent.Spent);
-            foreach (var partition in spent.Partitions)
-            {
-                privacy[partition] = privacy.TryGetValue(partition, out var partitionSpent) ? partitionSpent.Max(accountant) : accountant;
-            }
+            Spend(spent.Partitions, spent.Spent);
         }
 
         if (!incarnations.TryGetValue(report.Node, out var reports))

@@ -114,28 +114,35 @@ public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
-    public void A_dp_sgd_trainer_reports_what_it_spent_and_stops_before_a_step_past_the_target_epsilon()
+    public void A_dp_sgd_trainer_takes_only_the_steps_the_coordinator_reserved_and_stops_when_it_grants_none()
     {
-        // the target lies between ε after 3 steps and after 4: three contributions, then it stops
         var q = (double)BatchSize / EdgeTrain.Training.Data.MnistLoader.LoadTrain(RepoPaths.Mnist).Count;
-        double EpsilonAfter(int steps) => Core.Privacy.RdpAccountant.Empty.Step(q, 0.6, steps).Epsilon(1e-5).Epsilon;
-        var target = (EpsilonAfter(3) + EpsilonAfter(4)) / 2;
-        var spec = Spec(1, TimeSpan.Zero) with { Privacy = new PrivacySpec(PrivacyMode.Example, Clip: 1, NoiseMultiplier: 0.6, Delta: 1e-5, TargetEpsilon: target) };
+        var spec = Spec(1, TimeSpan.Zero) with { Privacy = new PrivacySpec(PrivacyMode.Example, Clip: 1, NoiseMultiplier: 0.6, Delta: 1e-5, TargetEpsilon: 3) };
         var trainer = Trainer(spec, new SteppingClock(TimeSpan.Zero));
-
-        for (var version = 0; version < 3; version++)
-        {
-            ExpectPull();
-            trainer.Tell(new SliceData(Job, 0, version, new float[Floats]), shards.Ref);
-            Assert.Equal(version, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
-        }
+        LeasePrivacy Ask() => (LeasePrivacy)coordinator.FishForMessage(m => m is LeasePrivacy, TimeSpan.FromSeconds(30));
 
         ExpectPull();
-        trainer.Tell(new SliceData(Job, 0, 3, new float[Floats]), shards.Ref);
-        var progress = coordinator.FishForMessage<TrainerProgress>(p => p.Privacy is { BudgetSpent: true }, TimeSpan.FromSeconds(30));
-        Assert.Equal(3, progress.Privacy!.Spent.Steps);
-        Assert.Equal([0], progress.Privacy.Partitions);
-        Assert.InRange(progress.Privacy.Spent.Epsilon(1e-5), EpsilonAfter(3) - 1e-9, target);
+        trainer.Tell(new SliceData(Job, 0, 0, new float[Floats]), shards.Ref);
+        var first = Ask();
+        Assert.Equal([0], first.Partitions);
+        Assert.Equal(0, first.Spent.Steps);
+        Assert.Equal(q, first.SamplingRate, 12);
+        aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // nothing leaves before the steps are reserved
+
+        trainer.Tell(new PrivacyLeaseGranted(Job, 2), coordinator.Ref);
+        Assert.Equal(0, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 1, new float[Floats]), shards.Ref);
+        Assert.Equal(1, aggregators.ExpectMsg<Contribution>(TimeSpan.FromSeconds(30)).BaseVersion);
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 2, new float[Floats]), shards.Ref);
+        var second = Ask();
+        Assert.Equal(2, second.Spent.Steps);
+        Assert.Equal(Core.Privacy.RdpAccountant.Empty.Step(q, 0.6, 2).Spent.Rdp, second.Spent.Rdp);
+
+        trainer.Tell(new PrivacyLeaseGranted(Job, 0), coordinator.Ref);
+        var progress = (TrainerProgress)coordinator.FishForMessage(m => m is TrainerProgress { Privacy.BudgetSpent: true }, TimeSpan.FromSeconds(30));
+        Assert.Equal(2, progress.Privacy!.Spent.Steps);
         aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
     }

@@ -73,4 +73,38 @@ public sealed class PrivacyLedgerSpec
         Assert.Throws<ArgumentException>(() => RdpAccountant.From(new PrivacySpent(3, [.. Enumerable.Repeat(double.NaN, 63)])));
         Assert.Contains("(target 3) after 1,200 steps", new PrivacyStatus(2.5, 1e-5, 3, 1200).Describe(), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_lease_grants_the_steps_that_keep_epsilon_within_the_target_and_reserves_them_as_spent()
+    {
+        var start = RdpAccountant.Empty.Step(0.02, 1.1, 300);
+        var lease = PrivacyLease.Decide(start, 0.02, 1_000, Dp);
+
+        Assert.InRange(lease.Steps, 1, 999);
+        Assert.True(start.Step(0.02, 1.1, lease.Steps).Epsilon(1e-5).Epsilon <= 3);
+        Assert.True(start.Step(0.02, 1.1, lease.Steps + 1).Epsilon(1e-5).Epsilon > 3);
+        Assert.Equal(300 + lease.Steps, lease.Reserved.Steps);
+        Assert.Equal(32, PrivacyLease.Decide(start, 0.02, 32, Dp with { TargetEpsilon = 0 }).Steps); // no target: all
+
+        var spent = RdpAccountant.From(lease.Reserved);
+        Assert.Equal(0, PrivacyLease.Decide(spent, 0.02, 32, Dp).Steps);
+        Assert.Throws<ArgumentOutOfRangeException>(() => PrivacyLease.Decide(start, 1.5, 32, Dp));
+    }
+
+    [Fact]
+    public void A_persisted_lease_is_what_the_partitions_spent_after_a_restart()
+    {
+        var h = new SchedulerHarness().Nodes("n1");
+        DpJob(h);
+        h.Persist(new PrivacyLeased("dp", [0, 3], After(64), h.Now));
+
+        var recovered = new CoordinatorState();
+        foreach (var e in h.Journal)
+        {
+            recovered.Apply(e, h.Now);
+        }
+
+        Assert.Equal(64, recovered.Job("dp")!.PrivacyOf([3])!.Steps);
+        Assert.Equal(After(64).Epsilon(1e-5), recovered.Job("dp")!.Epsilon!.Value, 9);
+    }
 }
