@@ -1,4 +1,3 @@
-using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
 
@@ -7,23 +6,11 @@ namespace EdgeTrain.Actors.Tests.Jobs;
 /// <summary>A job file's <c>privacy</c> block: differential privacy, secure aggregation, and the combinations refused with the reason.</summary>
 public sealed class JobSpecReaderPrivacySpec
 {
-    private const string Minimal = """
-        job {
-          name = private
-          model.type = mlp
-          data.path = "data/mnist"
-          optimizer { type = sgd, learning-rate = 0.05 }
-          batch-size = 32
-          target-accuracy = 0.9
-          min-trainers = 5
-          aggregation { merge-count = trainers, wait-for-merge = on }
-        }
-        """;
+    private const string Minimal = TinyJobFile.InRounds;
 
-    private static JobSpec Parse(string extra, string job = Minimal) =>
-        JobSpecReader.Parse(job.Replace("batch-size = 32", "batch-size = 32\n" + extra, StringComparison.Ordinal), "jobs/private.conf", "/base");
+    private static JobSpec Parse(string extra, string job = Minimal) => TinyJobFile.Parse(job, extra);
 
-    private static InvalidInputException Refused(string extra, string job = Minimal) => Assert.Throws<InvalidInputException>(() => Parse(extra, job));
+    private static InvalidInputException Refused(string extra, string job = Minimal) => TinyJobFile.Refused(job, extra);
 
     [Fact]
     public void A_job_without_a_privacy_block_has_no_privacy()

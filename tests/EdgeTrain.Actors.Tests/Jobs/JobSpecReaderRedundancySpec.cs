@@ -7,21 +7,9 @@ namespace EdgeTrain.Actors.Tests.Jobs;
 /// <summary><c>data.placement</c> and <c>redundancy.*</c>: voting only where data may be shared, with an odd number of replicas.</summary>
 public sealed class JobSpecReaderRedundancySpec
 {
-    private const string Minimal = """
-        job {
-          name = tiny
-          model.type = mlp
-          data.path = "data/mnist"
-          optimizer { type = sgd, learning-rate = 0.05 }
-          batch-size = 32
-          target-accuracy = 0.9
-        }
-        """;
+    private static JobSpec Parse(string extra) => TinyJobFile.Parse(TinyJobFile.Minimal, extra);
 
-    private static JobSpec Parse(string extra) =>
-        JobSpecReader.Parse(Minimal.Replace("batch-size = 32", "batch-size = 32\n" + extra, StringComparison.Ordinal), "jobs/tiny.conf", "/base");
-
-    private static InvalidInputException Refused(string extra) => Assert.Throws<InvalidInputException>(() => Parse(extra));
+    private static InvalidInputException Refused(string extra) => TinyJobFile.Refused(TinyJobFile.Minimal, extra);
 
     [Fact]
     public void The_shipped_shared_job_votes_with_three_replicas()

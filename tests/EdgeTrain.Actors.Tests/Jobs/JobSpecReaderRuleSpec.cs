@@ -8,23 +8,9 @@ namespace EdgeTrain.Actors.Tests.Jobs;
 /// <summary>The merge rule of a job file: <c>aggregation.rule</c>, its parameters and the combinations that cannot work.</summary>
 public sealed class JobSpecReaderRuleSpec
 {
-    private const string Minimal = """
-        job {
-          name = tiny
-          model.type = mlp
-          data.path = "data/mnist"
-          optimizer { type = sgd, learning-rate = 0.05 }
-          batch-size = 32
-          target-accuracy = 0.9
-          min-trainers = 5
-          aggregation { merge-count = trainers, wait-for-merge = on }
-        }
-        """;
+    private static JobSpec Parse(string extra) => TinyJobFile.Parse(TinyJobFile.InRounds, extra);
 
-    private static JobSpec Parse(string extra) =>
-        JobSpecReader.Parse(Minimal.Replace("batch-size = 32", "batch-size = 32\n" + extra, StringComparison.Ordinal), "jobs/tiny.conf", "/base");
-
-    private static InvalidInputException Refused(string extra) => Assert.Throws<InvalidInputException>(() => Parse(extra));
+    private static InvalidInputException Refused(string extra) => TinyJobFile.Refused(TinyJobFile.InRounds, extra);
 
     [Fact]
     public void A_job_without_a_rule_merges_by_the_plain_mean()
@@ -66,7 +52,7 @@ public sealed class JobSpecReaderRuleSpec
     [Fact]
     public void A_robust_rule_needs_one_round_of_every_trainer()
     {
-        var hocon = Minimal.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal)
+        var hocon = TinyJobFile.InRounds.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal)
             .Replace("batch-size = 32", "batch-size = 32\n aggregation.rule = median", StringComparison.Ordinal);
 
         var refused = Assert.Throws<InvalidInputException>(() => JobSpecReader.Parse(hocon, "jobs/tiny.conf", "/base"));
