@@ -117,15 +117,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<DrainNode>(Operate);
         Command<QuarantineNode>(Operate);
         Command<ReleaseNode>(Operate);
-        Command<TrainerProgress>(p =>
-        {
-            state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler);
-            if (p.Privacy is { BudgetSpent: true } && state.Job(p.JobId) is { Finished: false, Spec.Privacy: { } privacy } job)
-            {
-                Finish(job.JobId, JobState.Completed, string.Create(CultureInfo.InvariantCulture,
-                    $"privacy budget spent: ε = {job.Epsilon:0.###} at δ = {privacy.Delta:G3}; one more step on {p.Node} would pass target-epsilon {privacy.TargetEpsilon:G4}"));
-            }
-        });
+        // a DP trainer that stopped at its budget was told so by a lease of no steps, which ended the job (Lease)
+        Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
         Command<AggregatorProgress>(p =>
         {
             state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes });
