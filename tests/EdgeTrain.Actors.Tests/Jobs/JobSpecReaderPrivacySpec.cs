@@ -6,11 +6,9 @@ namespace EdgeTrain.Actors.Tests.Jobs;
 /// <summary>A job file's <c>privacy</c> block: differential privacy, secure aggregation, and the combinations refused with the reason.</summary>
 public sealed class JobSpecReaderPrivacySpec
 {
-    private const string Minimal = TinyJobFile.InRounds;
+    private static JobSpec Parse(string extra, string? job = null) => TinyJobFile.Parse(job ?? TinyJobFile.InRounds, extra);
 
-    private static JobSpec Parse(string extra, string job = Minimal) => TinyJobFile.Parse(job, extra);
-
-    private static InvalidInputException Refused(string extra, string job = Minimal) => TinyJobFile.Refused(job, extra);
+    private static InvalidInputException Refused(string extra, string? job = null) => TinyJobFile.Refused(job ?? TinyJobFile.InRounds, extra);
 
     [Fact]
     public void A_job_without_a_privacy_block_has_no_privacy()
@@ -47,8 +45,8 @@ public sealed class JobSpecReaderPrivacySpec
     [Fact]
     public void Example_level_dp_needs_linear_layers_and_the_others_need_whole_rounds()
     {
-        var cnn = Refused("privacy.mode = example", Minimal.Replace("model.type = mlp", "model.type = cnn", StringComparison.Ordinal));
-        var asynchronous = Minimal.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal);
+        var cnn = Refused("privacy.mode = example", TinyJobFile.InRounds.Replace("model.type = mlp", "model.type = cnn", StringComparison.Ordinal));
+        var asynchronous = TinyJobFile.InRounds.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal);
 
         Assert.Contains("expected model.type = mlp", cnn.Message, StringComparison.Ordinal);
         Assert.Contains("not built yet", Refused("privacy.mode = client").Message, StringComparison.Ordinal);

@@ -9,16 +9,7 @@ namespace EdgeTrain.Actors.Tests.Jobs;
 
 public sealed class JobSpecReaderSpec
 {
-    private const string Minimal = """
-        job {
-          name = tiny
-          model.type = mlp
-          data.path = "data/mnist"
-          optimizer { type = sgd, learning-rate = 0.05 }
-          batch-size = 32
-          target-accuracy = 0.9
-        }
-        """;
+    private const string Minimal = TinyJobFile.Minimal;
 
     private static JobSpec Parse(string hocon) => JobSpecReader.Parse(hocon, "jobs/tiny.conf", "/base");
 
