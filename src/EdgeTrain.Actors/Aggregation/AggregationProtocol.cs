@@ -35,7 +35,11 @@ public static class AggregationProtocol
     /// </summary>
     public sealed record ConfigureAggregator(
         string JobId, string Region, int[] SliceLengths, int MergeCount, TimeSpan MergeInterval, CodecSpec? MergedCodec = null, bool ErrorFeedback = true, float Share = 1f,
-        AggregationRule? Rule = null, string[]? Quarantined = null, VoteSettings? Vote = null, string[]? Trusted = null) : IAggregatorMessage, IEdgeTrainMessage;
+        AggregationRule? Rule = null, string[]? Quarantined = null, VoteSettings? Vote = null, string[]? Trusted = null) : IAggregatorMessage, IEdgeTrainMessage
+    {
+        /// <summary>Secure aggregation (null: off): each trainer's update value clipped to ± this, summed in masked rounds (<see cref="SecureAggregationActor"/>).</summary>
+        public double? SecureRange { get; init; }
+    }
 
     /// <summary>
     /// A trainer of a shared-data job holding the model at <paramref name="Versions"/> (one per slice) and a shared

@@ -3,11 +3,13 @@ using Akka.Event;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Core.Aggregation;
 using EdgeTrain.Core.Aggregation.Robust;
+using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Core.Redundancy;
 using EdgeTrain.Core.Reputation;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 
 namespace EdgeTrain.Actors.Aggregation;
 
@@ -23,7 +25,9 @@ namespace EdgeTrain.Actors.Aggregation;
 /// trainer nodes the rule used and which it left out, and why; it drops the contributions of
 /// quarantined nodes. For a shared-data job with redundancy its child <see cref="VoteActor"/> hands out
 /// work units and votes on them; the units a round accepted are merged here and sent as one update per
-/// slice, and the votes won and lost are reported like the rule's observations.
+/// slice, and the votes won and lost are reported like the rule's observations. A job with secure
+/// aggregation sends no contributions: its trainers take part in secure rounds run by the child
+/// <see cref="SecureAggregationActor"/>, and each round's recovered sum is merged here as the round's mean.
 /// </summary>
 public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 {
@@ -47,6 +51,8 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private int[] sliceLengths = [];
     private IActorRef? vote;
     private VoteCounts? votes;
+    private IActorRef? secure;
+    private SecureAggregationCounts? secureCounts;
 
     /// <summary>Creates the aggregator entity <paramref name="entityId"/>, sending merged updates to <paramref name="shards"/>.</summary>
     public RegionAggregatorActor(string entityId, IActorRef shards, EdgeTrainSettings settings)
@@ -75,6 +81,16 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
             }
         });
         Receive<VoteActor.Decided>(Voted);
+        Receive<SecureJoin>(ToSecureRounds);
+        Receive<SecureShares>(ToSecureRounds);
+        Receive<SecureMasked>(ToSecureRounds);
+        Receive<SecureRevealed>(ToSecureRounds);
+        Receive<SecureAggregationActor.Summed>(SecureSum);
+        Receive<SecureAggregationActor.Aborted>(a =>
+        {
+            secureCounts = a.Counts;
+            progressChanged = true;
+        });
         Receive<FlushTick>(_ => FlushAll());
         Receive<ResendTick>(_ => Resend());
         Receive<ReportTick>(_ => Report());
@@ -142,7 +158,56 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
             vote.Tell(new VoteActor.Setup(voting, configure.Trusted ?? [], [.. quarantined]));
         }
 
+        if (configure.SecureRange is { } range)
+        {
+            secure ??= Context.ActorOf(SecureAggregationActor.Props(aggregatorId, settings), "secure");
+            secure.Tell(new SecureAggregationActor.Setup(jobId, sliceLengths.Sum(), range, configure.MergeCount, configure.MergeInterval));
+        }
+
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));
+    }
+
+    // a secure round's message, from a trainer that is not quarantined, to the rounds (which check who sends what)
+    private void ToSecureRounds(IAggregatorMessage message)
+    {
+        if (secure is null)
+        {
+            log.Warning("aggregator {0}: a secure round's {1} from {2}, but the job has no secure aggregation configured here (yet); ignored", aggregatorId, message.GetType().Name, Sender.Path);
+            return;
+        }
+
+        if (!quarantined.Contains(NodeOf(Sender)))
+        {
+            secure.Forward(message);
+        }
+    }
+
+    // a secure round's recovered sum: its mean merged into one update per slice
+    private void SecureSum(SecureAggregationActor.Summed summed)
+    {
+        secureCounts = summed.Counts;
+        progressChanged = true;
+        if (merge is null)
+        {
+            return;
+        }
+
+        var mean = summed.Sum;
+        System.Numerics.Tensors.TensorPrimitives.Divide(mean, summed.Survivors, mean);
+        var offset = 0;
+        for (var slice = 0; slice < sliceLengths.Length; slice++)
+        {
+            var length = sliceLengths[slice];
+            if (merge.Add(slice, merge.KnownVersion(slice), Math.Max(1, summed.Weight), mean.AsSpan(offset, length)) is { } reason)
+            {
+                log.Error("aggregator {0}: a secure round's sum not merged into slice {1}: {2}", aggregatorId, slice, reason);
+            }
+
+            offset += length;
+            Flush(slice);
+        }
+
+        accepted += summed.Survivors;
     }
 
     // a trainer's node, by address, is what reputation and quarantine know (a trainer on this node sends with a local path: it is named by this node's cluster address too)
@@ -351,6 +416,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
                 Observed = new Dictionary<string, ReputationDelta>(observed, StringComparer.Ordinal),
                 LeftOutBecause = new Dictionary<string, string>(leftOutBecause, StringComparer.Ordinal),
                 Votes = votes,
+                SecureAggregation = secureCounts,
             });
         observed.Clear();
         leftOutBecause.Clear();

@@ -104,6 +104,12 @@ public sealed record EdgeTrainSettings(
     /// <summary>How many DP-SGD steps a trainer asks the coordinator to reserve at a time (<c>edgetrain.training.privacy-lease-steps</c>).</summary>
     public int PrivacyLeaseSteps { get; init; } = 32;
 
+    /// <summary>How long a phase of a secure round waits for participants that have not answered (<c>edgetrain.aggregation.secure-phase-timeout</c>).</summary>
+    public TimeSpan SecurePhaseTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>The fewest trainers a secure round starts with before all have joined (<c>edgetrain.aggregation.secure-min-participants</c>).</summary>
+    public int SecureMinParticipants { get; init; } = 3;
+
     /// <summary>The longest a round of shared-data work units stays open before what it accepted is applied (<c>edgetrain.redundancy.round-timeout</c>).</summary>
     public TimeSpan VoteRoundTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
@@ -172,6 +178,8 @@ public sealed record EdgeTrainSettings(
             Adversary = Adversary.Parse(c.GetString("training.adversary", "")),
             VoteRoundTimeout = c.GetTimeSpan("redundancy.round-timeout"),
             PrivacyLeaseSteps = Math.Max(1, c.GetInt("training.privacy-lease-steps")),
+            SecurePhaseTimeout = c.GetTimeSpan("aggregation.secure-phase-timeout"),
+            SecureMinParticipants = Math.Max(2, c.GetInt("aggregation.secure-min-participants")),
         };
     }
 

@@ -37,7 +37,10 @@ public static class AggregatorConfigurations
                 : null;
             share = vote is null ? share : 1f; // the vote's round merges the units of every trainer
             return new ConfigureAggregator(job.JobId, region, job.SliceLengths, wire.MergeCountFor(trainers, settings.MergeCount),
-                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? [], vote, vote is null ? null : trusted ?? []);
+                wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? [], vote, vote is null ? null : trusted ?? [])
+            {
+                SecureRange = spec.Privacy is { SecureAggregation: true } privacy ? privacy.SecureRange : null,
+            };
         })];
     }
 

@@ -121,7 +121,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         Command<TrainerProgress>(p => state.Record(p.JobId, CoordinatorViews.Report(p), Sender.Path.ToStringWithUid(), Now, settings.Scheduler));
         Command<AggregatorProgress>(p =>
         {
-            state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes });
+            state.Record(p.JobId, new AggregatorReport(p.Region, p.AggregatorId, p.MergedSent, p.Acknowledged, p.BytesSent, p.AckedContiguous) { Votes = p.Votes, SecureAggregation = p.SecureAggregation });
             Observe(p);
         });
         Command<GuardProtocol.MemberCertified>(Identify);

@@ -115,6 +115,9 @@ public static class JobProtocol
 
         /// <summary>A shared-data job's redundant execution in this region so far (null: no votes): replicas computed, units applied.</summary>
         public Core.Redundancy.VoteCounts? Votes { get; init; }
+
+        /// <summary>A job with secure aggregation: this aggregator's secure rounds so far (null: none).</summary>
+        public Core.Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation { get; init; }
     }
 
     /// <summary>Asks the coordinator to compare every acknowledged merged update with what the shards hold now.</summary>

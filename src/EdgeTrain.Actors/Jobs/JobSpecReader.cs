@@ -55,7 +55,7 @@ public static partial class JobSpecReader
         "aggregation.rule", "aggregation.beta", "aggregation.f", "aggregation.m", "aggregation.tau", "aggregation.iterations", "aggregation.clip-norm",
         "aggregation.min-norm",
         "priority", "min-trainers", "max-trainers", "local-time-budget",
-        "privacy.mode", "privacy.clip", "privacy.noise-multiplier", "privacy.delta", "privacy.target-epsilon", "privacy.secure-aggregation",
+        "privacy.mode", "privacy.clip", "privacy.noise-multiplier", "privacy.delta", "privacy.target-epsilon", "privacy.secure-aggregation", "privacy.secure-range",
     ];
 
     private static readonly Dictionary<string, CodecKind> Codecs = new()
@@ -201,6 +201,11 @@ public static partial class JobSpecReader
             }
         }
 
+        if (!secure && fields.Has("privacy.secure-range"))
+        {
+            throw fields.Error("privacy.secure-range", "expected only with privacy.secure-aggregation = on; remove it or turn secure aggregation on");
+        }
+
         if (mode == PrivacyMode.Example && model.Kind != ModelKind.Mlp)
         {
             throw fields.Error("privacy.mode", $"expected model.type = mlp with privacy.mode = example, found {model.Kind.ToString().ToLowerInvariant()}: per-example gradients are computed for linear layers (an outer product per example)");
@@ -251,7 +256,8 @@ public static partial class JobSpecReader
             NoiseMultiplier: fields.Double("privacy.noise-multiplier", 0, 1e3, exclusiveMin: true),
             Delta: fields.Double("privacy.delta", 0, 1, exclusiveMin: true, exclusiveMax: true),
             TargetEpsilon: fields.Double("privacy.target-epsilon", 0, 1e6),
-            SecureAggregation: secure);
+            SecureAggregation: secure,
+            SecureRange: fields.Double("privacy.secure-range", 0, 1e6, exclusiveMin: true));
     }
 
     // redundancy.* only with shared data: units voted on need the same samples on every replica

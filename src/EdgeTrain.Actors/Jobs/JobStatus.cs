@@ -53,6 +53,9 @@ public sealed record JobStatus(
     /// <summary>A shared-data job's redundant execution: replicas computed and units applied, overall and for trusted nodes' units (null: no votes).</summary>
     public Core.Redundancy.VoteCounts? Votes { get; init; }
 
+    /// <summary>A job with secure aggregation: its secure rounds so far (null: none).</summary>
+    public Core.Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation { get; init; }
+
     /// <summary>A differentially private job's (ε, δ) so far (null: no differential privacy).</summary>
     public Core.Privacy.PrivacyStatus? Privacy { get; init; }
 

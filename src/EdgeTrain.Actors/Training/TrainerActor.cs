@@ -9,6 +9,7 @@ using EdgeTrain.Core.Data;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Parameters;
 using EdgeTrain.Core.Privacy;
+using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Training;
 using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
@@ -19,6 +20,7 @@ using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static TorchSharp.torch;
 
 namespace EdgeTrain.Actors.Training;
@@ -48,6 +50,12 @@ namespace EdgeTrain.Actors.Training;
 /// step per batch at sampling rate batch ÷ its examples. It takes steps only under a lease from the
 /// coordinator (<see cref="LeasePrivacy"/>: <c>privacy-lease-steps</c> at a time, recorded as spent before
 /// they are taken; none near <c>privacy.target-epsilon</c>, and it stops), and reports what it spent.
+/// </para>
+/// <para>
+/// A job with <c>privacy.secure-aggregation = on</c> sends no contributions: the update, through the job's
+/// codec (its quantisation and error feedback), joins the region's next secure round (<see cref="SecureClient"/>:
+/// fresh keys, shares for its neighbours, the update masked in 32-bit fixed point, its shares revealed for
+/// unmasking), and the trainer pulls and trains again when the round has ended, merged or aborted.
 /// </para>
 /// </summary>
 public sealed class TrainerActor : ReceiveActor, IWithTimers
@@ -90,6 +98,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private bool budgetSpent;
     private int leaseLeft;
     private bool awaitingLease;
+    private SecureClient? secureClient;
+    private float[]? secureUpdate;
+    private double secureWeight;
+    private long securePlainBytes;
+    private int secureWaits;
+    private bool droppedOut;
 
     /// <summary>
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
@@ -175,6 +189,20 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 AskLease(); // the coordinator moved or the answer was lost: a second reservation only over-counts
             }
         });
+        Receive<SecureRosterFixed>(SecureShare);
+        Receive<SecureSharesFor>(SecureMask);
+        Receive<SecureUnmask>(SecureReveal);
+        Receive<SecureRoundEnded>(SecureEnded);
+        Receive<SecureWait>(w =>
+        {
+            if (w.Wait == secureWaits && secureClient is not null && !droppedOut)
+            {
+                log.Warning("trainer {0}: secure round {1} did not move for {2}; leaving it and training again", start.JobId, secureClient.Roster?.RoundId ?? "(not yet fixed)", SecureRoundWait);
+                secureClient.Dispose();
+                secureClient = null;
+                Pull();
+            }
+        });
         Receive<StopTraining>(_ =>
         {
             Report();
@@ -205,6 +233,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     protected override void PostStop()
     {
+        secureClient?.Dispose();
         batches?.Dispose();
         optimizer?.Dispose();
         model?.Dispose();
@@ -471,6 +500,13 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             adversary.Apply(update, noise ??= new Random(start.Spec.Seed + start.Assigned[0]));
         }
 
+        if (Secure)
+        {
+            JoinSecureRound(used);
+            busy += Now - began;
+            return false; // the round's end pulls again
+        }
+
         for (var i = 0; i < plan.Count; i++)
         {
             var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
@@ -487,6 +523,137 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         contributions++;
         busy += Now - began;
         return !budgetSpent;
+    }
+
+    // a secure aggregation job: updates are summed in masked rounds, never sent as contributions
+    private bool Secure => start.Spec.Privacy is { SecureAggregation: true };
+
+    // the longest a trainer waits for the next message of its secure round: a roster after the round under way
+    // (three phases) and the merge interval, then each phase
+    private TimeSpan SecureRoundWait => (settings.SecurePhaseTimeout * 4) + ((start.Spec.Wire.MergeInterval ?? settings.MergeInterval) * 2) + settings.PullTimeout;
+
+    // the update, through the job's codec as a plain contribution would carry it, joins the region's next secure round with fresh keys
+    private void JoinSecureRound(double used)
+    {
+        secureUpdate ??= new float[plan.TotalFloats];
+        securePlainBytes = 0;
+        for (var i = 0; i < plan.Count; i++)
+        {
+            var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
+            securePlainBytes += payload.Length;
+            TensorCodecs.ForPayload(payload, "this trainer's encoder").Decode(payload, plan.Of((Span<float>)secureUpdate, i), "this trainer's encoder");
+        }
+
+        secureWeight = used;
+        secureClient?.Dispose();
+        secureClient = new SecureClient();
+        aggregators.Tell(new SecureJoin(start.JobId, start.Region, secureClient.Keys), Self);
+        bytesSent += secureClient.Keys.Cipher.Length + secureClient.Keys.Mask.Length;
+        WaitForSecureRound();
+    }
+
+    private void WaitForSecureRound() => Timers.StartSingleTimer(nameof(SecureWait), new SecureWait(++secureWaits), SecureRoundWait);
+
+    // the roster: shares of this round's secrets, one encrypted box per neighbour, through the aggregator
+    private void SecureShare(SecureRosterFixed fixedRoster)
+    {
+        if (secureClient is null || droppedOut)
+        {
+            return;
+        }
+
+        Dictionary<int, byte[]> boxes;
+        try
+        {
+            boxes = secureClient.Share(fixedRoster.Roster, fixedRoster.Index);
+        }
+        catch (InvalidInputException e)
+        {
+            log.Error("trainer {0}: {1}", start.JobId, e.Message);
+            return;
+        }
+
+        aggregators.Tell(new SecureShares(start.JobId, start.Region, fixedRoster.Roster.RoundId, fixedRoster.Index, boxes), Self);
+        bytesSent += boxes.Values.Sum(b => (long)b.Length);
+        if (settings.Adversary is { Mode: AdversaryMode.DropMidRound })
+        {
+            droppedOut = true;
+            log.Error("trainer {0}: secure round {1}: keys and shares sent; {2} (edgetrain.training.adversary = drop-mid-round): nothing more from this trainer",
+                start.JobId, fixedRoster.Roster.RoundId, Adversary.DropMidRoundMarker);
+            return;
+        }
+
+        WaitForSecureRound();
+    }
+
+    // the neighbours' shares: the update in the roster's fixed point, masked
+    private void SecureMask(SecureSharesFor shares)
+    {
+        if (secureClient?.Roster is not { } roster || roster.RoundId != shares.RoundId || droppedOut)
+        {
+            return;
+        }
+
+        uint[] masked;
+        try
+        {
+            masked = secureClient.Mask(roster.Quantiser.Encode(secureUpdate), shares.Boxes);
+        }
+        catch (InvalidInputException e)
+        {
+            log.Error("trainer {0}: {1}; this trainer sits the round out", start.JobId, e.Message);
+            return;
+        }
+
+        var words = SecureRound.ToBytes(masked);
+        aggregators.Tell(new SecureMasked(start.JobId, start.Region, roster.RoundId, secureClient.Index, words, secureWeight, securePlainBytes), Self);
+        bytesSent += words.Length;
+        WaitForSecureRound();
+    }
+
+    // the survivors and dropouts are named: this trainer's shares of their secrets, one kind for each
+    private void SecureReveal(SecureUnmask unmask)
+    {
+        if (secureClient?.Roster is not { } roster || roster.RoundId != unmask.RoundId || droppedOut)
+        {
+            return;
+        }
+
+        try
+        {
+            var reveal = secureClient.Reveal(unmask.Survivors, unmask.Dropped);
+            aggregators.Tell(new SecureRevealed(start.JobId, start.Region, roster.RoundId, secureClient.Index, reveal), Self);
+            bytesSent += (reveal.SelfShares.Count + reveal.MaskShares.Count) * (4L + 1 + MaskStream.SeedBytes);
+            WaitForSecureRound();
+        }
+        catch (InvalidInputException e)
+        {
+            log.Error("trainer {0}: {1}", start.JobId, e.Message);
+        }
+    }
+
+    // the round ended: merged (the next pull waits for the merged update) or aborted; train again
+    private void SecureEnded(SecureRoundEnded ended)
+    {
+        if (secureClient?.Roster is not { } roster || roster.RoundId != ended.RoundId || droppedOut)
+        {
+            return;
+        }
+
+        secureClient.Dispose();
+        secureClient = null;
+        Timers.Cancel(nameof(SecureWait));
+        if (ended.Merged)
+        {
+            contributions++;
+            pull = pull.Contributed();
+        }
+        else
+        {
+            log.Info("trainer {0}: secure round {1} aborted ({2}); training again", start.JobId, ended.RoundId, ended.Reason);
+        }
+
+        Pull();
     }
 
     // each example's chance of being in a batch: batch size ÷ the examples this trainer holds
@@ -652,6 +819,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private sealed record PullTimeout(int Round);
 
     private sealed record UnitWait(int Ask);
+
+    private sealed record SecureWait(int Wait);
 
     private sealed record RetryPull(int Slice, int Round);
 }

@@ -142,6 +142,11 @@ public static class JobFormat
         {
             yield return $"Privacy: {privacy.Describe()}";
         }
+
+        if (s.SecureAggregation is { } secure)
+        {
+            yield return $"Secure aggregation: {secure.Describe()}";
+        }
         if (audit is not null)
         {
             yield return audit.Problem is null

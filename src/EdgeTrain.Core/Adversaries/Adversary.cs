@@ -22,6 +22,12 @@ public enum AdversaryMode
 
     /// <summary>Trains honestly on wrong labels (9 − y): a poisoned data set.</summary>
     LabelFlip,
+
+    /// <summary>
+    /// In a secure aggregation round, sends its keys and shares and then nothing more: a device that dies
+    /// mid-round (the demo's <c>--chaos kill-mid-round</c> then kills its process). Its updates are honest.
+    /// </summary>
+    DropMidRound,
 }
 
 /// <summary>
@@ -32,7 +38,10 @@ public enum AdversaryMode
 public sealed record Adversary(AdversaryMode Mode, double Value = 0)
 {
     /// <summary>The modes as written: what <see cref="Parse"/> accepts.</summary>
-    public const string Modes = "sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip";
+    public const string Modes = "sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, drop-mid-round";
+
+    /// <summary>What a <see cref="AdversaryMode.DropMidRound"/> trainer logs when it goes silent (the demo's chaos looks for it).</summary>
+    public const string DropMidRoundMarker = "dropping out mid-round";
 
     /// <summary>Whether it poisons the labels rather than the update.</summary>
     public bool LabelFlip => Mode == AdversaryMode.LabelFlip;
@@ -53,9 +62,10 @@ public sealed record Adversary(AdversaryMode Mode, double Value = 0)
             "nan" when value is null => new(AdversaryMode.Nan),
             "zero" when value is null => new(AdversaryMode.Zero),
             "label-flip" when value is null => new(AdversaryMode.LabelFlip),
+            "drop-mid-round" when value is null => new(AdversaryMode.DropMidRound),
             "scale" => new(AdversaryMode.Scale, Number(value, source, key, "scale=X, X a finite number (e.g. scale=-10)", allowNegative: true)),
             "noise" => new(AdversaryMode.Noise, Number(value, source, key, "noise=SIGMA, SIGMA a number above 0 (e.g. noise=0.1)", allowNegative: false)),
-            "sign-flip" or "nan" or "zero" or "label-flip" => throw new InvalidInputException(source, key, $"'{name}' takes no value, found '{text}'"),
+            "sign-flip" or "nan" or "zero" or "label-flip" or "drop-mid-round" => throw new InvalidInputException(source, key, $"'{name}' takes no value, found '{text}'"),
             _ => throw new InvalidInputException(source, key, $"expected one of {Modes}, found '{text}'"),
         };
     }
@@ -89,6 +99,7 @@ public sealed record Adversary(AdversaryMode Mode, double Value = 0)
 
                 break;
             case AdversaryMode.LabelFlip:
+            case AdversaryMode.DropMidRound:
                 break;
         }
     }
@@ -124,6 +135,7 @@ public sealed record Adversary(AdversaryMode Mode, double Value = 0)
         AdversaryMode.Nan => "nan",
         AdversaryMode.Noise => string.Create(CultureInfo.InvariantCulture, $"noise={Value}"),
         AdversaryMode.Zero => "zero",
+        AdversaryMode.DropMidRound => "drop-mid-round",
         _ => "label-flip",
     };
 

@@ -23,7 +23,8 @@ public enum PrivacyMode
 /// The job's privacy (<c>job.privacy</c>): differential privacy (<paramref name="Mode"/>,
 /// <paramref name="Clip"/> C, <paramref name="NoiseMultiplier"/> σ, <paramref name="Delta"/> δ, and
 /// <paramref name="TargetEpsilon"/>: training ends before ε would pass it; 0 for no target) and
-/// <paramref name="SecureAggregation"/> (aggregators see only masked updates and their sum).
+/// <paramref name="SecureAggregation"/> (aggregators see only masked updates and their sum; each update
+/// value clipped to ±<paramref name="SecureRange"/> and sent as 32-bit fixed point).
 /// </summary>
 public sealed record PrivacySpec(
     PrivacyMode Mode,
@@ -31,7 +32,8 @@ public sealed record PrivacySpec(
     double NoiseMultiplier = 1.0,
     double Delta = 1e-5,
     double TargetEpsilon = 0,
-    bool SecureAggregation = false)
+    bool SecureAggregation = false,
+    double SecureRange = 1.0)
 {
     /// <summary>Whether differential privacy is on.</summary>
     public bool Dp => Mode != PrivacyMode.Off;

@@ -125,6 +125,10 @@ public sealed class JobRecord
     public Redundancy.VoteCounts? Votes => aggregators.Values.Where(a => a.Votes is not null).Select(a => a.Votes!).Aggregate((Redundancy.VoteCounts?)null, (sum, v) => sum is null ? v : new(
         sum.Computed + v.Computed, sum.Applied + v.Applied, sum.SettledComputed + v.SettledComputed, sum.SettledApplied + v.SettledApplied, sum.Inconclusive + v.Inconclusive, sum.Abandoned + v.Abandoned));
 
+    /// <summary>Secure rounds over every aggregator incarnation that reported them (null: none did).</summary>
+    public Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation =>
+        aggregators.Values.Where(a => a.SecureAggregation is not null).Select(a => a.SecureAggregation!).Aggregate((Privacy.SecureAggregation.SecureAggregationCounts?)null, (sum, c) => sum?.Plus(c) ?? c);
+
     /// <summary>True once the job has stopped for good.</summary>
     public bool Finished => State is JobState.Completed or JobState.TimedOut or JobState.Failed or JobState.Cancelled;
 

@@ -17,6 +17,9 @@ public sealed record AggregatorReport(string Region, string AggregatorId, long M
 {
     /// <summary>The aggregator's redundant execution so far (null: the job has none).</summary>
     public Redundancy.VoteCounts? Votes { get; init; }
+
+    /// <summary>The aggregator's secure rounds so far (null: the job has no secure aggregation).</summary>
+    public Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation { get; init; }
 }
 
 /// <summary>What one slice's shard holds of each aggregator's merged updates: up to which sequence number all of them, and which above it.</summary>

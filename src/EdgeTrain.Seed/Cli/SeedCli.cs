@@ -50,7 +50,8 @@ public static class SeedCli
                       the demo cannot enrol its nodes yet, so --insecure is required); the seed's
                       command host listens on --cmd-port (default 9110 when free);
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
-                      and measured on, the first job)
+                      and measured on, the first job), or kill-mid-round (SIGKILL to a node whose
+                      trainer dropped out of a secure round: --adversaries K:drop-mid-round)
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
                       [--key FILE] [--config F]
                       train the job in this process (the single-process baseline) until its

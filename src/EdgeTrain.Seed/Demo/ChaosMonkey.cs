@@ -69,6 +69,11 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
         }
 
         var alive = nodeNames.Where(children.Running).ToList();
+        if (plan.KillMidRound)
+        {
+            KillMidRound(alive, status, health);
+        }
+
         if (!plan.KillDue(TimeSpan.FromSeconds(status.ElapsedSeconds), kills.Count) || alive.Count < 2 || status.Finished)
         {
             return;
@@ -90,6 +95,25 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
         if (plan.NodesReturn)
         {
             returns.Add((busiest.Name, DateTime.UtcNow + plan.ReturnAfter));
+        }
+    }
+
+    // a node whose trainer went silent mid-way through a secure round: SIGKILL, as a device that dies there
+    private void KillMidRound(List<string> alive, JobStatus status, SliceHealthReport health)
+    {
+        foreach (var name in alive.Where(n => !kills.Any(k => k.Name == n)).ToList())
+        {
+            if (children.LogOf(name) is not { } log || !ChildProcesses.Tail(log, 400).Contains(Core.Adversaries.Adversary.DropMidRoundMarker, StringComparison.Ordinal)
+                || children.AddressOf(name) is not { } address)
+            {
+                continue;
+            }
+
+            var hosted = health.Slices.Where(s => s.Node == address).Select(s => s.Slice).ToArray();
+            children.Kill(name);
+            kills.Add(new Kill(name, address, hosted, DateTime.UtcNow));
+            alive.Remove(name);
+            note($"chaos: SIGKILL to {name} ({address}) at {status.ElapsedSeconds:0.0} s, mid-way through a secure round (it sent its keys and shares, not its masked vector)");
         }
     }
 

@@ -7,9 +7,11 @@ namespace EdgeTrain.Seed.Demo;
 /// What the demo's <c>--chaos</c> switch asks for: <c>kill-busiest-at=15s</c> sends SIGKILL once, 15 s
 /// into training, to the node hosting the most slices; <c>kill-every=20s</c> does so every 20 s, and
 /// the killed node comes back as a returning volunteer after <c>return-after</c> (default 10 s).
-/// Parts are comma-separated: <c>kill-every=20s,return-after=5s</c>.
+/// Parts are comma-separated: <c>kill-every=20s,return-after=5s</c>. <c>kill-mid-round</c> sends SIGKILL to
+/// every node whose trainer dropped out of a secure round mid-way (<c>--adversaries K:drop-mid-round</c>: it
+/// sent its keys and shares, not its masked vector), as soon as its log says so.
 /// </summary>
-internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, TimeSpan ReturnAfter)
+internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, TimeSpan ReturnAfter, bool KillMidRound = false)
 {
     /// <summary>Parses the switch's value.</summary>
     /// <exception cref="InvalidInputException">an unknown part or a malformed duration.</exception>
@@ -19,6 +21,7 @@ internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, T
         TimeSpan? at = null;
         TimeSpan? every = null;
         var back = TimeSpan.FromSeconds(10);
+        var midRound = false;
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (key, value) = part.Split('=', 2) is [var k, var v] ? (k, v) : (part, "");
@@ -33,17 +36,20 @@ internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, T
                 case "return-after":
                     back = Duration(value, key);
                     break;
+                case "kill-mid-round" when value.Length == 0:
+                    midRound = true;
+                    break;
                 default:
-                    throw new InvalidInputException("command line", "--chaos", $"unknown part '{part}'; expected kill-busiest-at=DURATION, kill-every=DURATION or return-after=DURATION");
+                    throw new InvalidInputException("command line", "--chaos", $"unknown part '{part}'; expected kill-busiest-at=DURATION, kill-every=DURATION, return-after=DURATION or kill-mid-round");
             }
         }
 
-        if (at is null && every is null)
+        if (at is null && every is null && !midRound)
         {
-            throw new InvalidInputException("command line", "--chaos", $"'{text}' kills nothing; expected kill-busiest-at=DURATION or kill-every=DURATION");
+            throw new InvalidInputException("command line", "--chaos", $"'{text}' kills nothing; expected kill-busiest-at=DURATION, kill-every=DURATION or kill-mid-round");
         }
 
-        return new ChaosPlan(at, every, back);
+        return new ChaosPlan(at, every, back, midRound);
     }
 
     /// <summary>True when a kill is due after <paramref name="elapsed"/> of training with <paramref name="kills"/> done.</summary>

@@ -99,6 +99,9 @@ internal sealed class ChildProcesses : IDisposable
     /// <summary>True when the newest process of child <paramref name="name"/> runs.</summary>
     public bool Running(string name) => children.LastOrDefault(c => c.Name == name) is { Process: { HasExited: false } };
 
+    /// <summary>The log of the newest process of node <paramref name="name"/> (null: never started).</summary>
+    public string? LogOf(string name) => children.LastOrDefault(c => c.Name == name).Log;
+
     /// <summary>The cluster address the newest process of node <paramref name="name"/> printed at start, if it has.</summary>
     public string? AddressOf(string name)
     {

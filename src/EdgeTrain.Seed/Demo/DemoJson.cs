@@ -131,6 +131,18 @@ internal static class DemoJson
             updates = final.Updates,
             votes = DemoVotes.Of(final.Votes),
             privacy = final.Privacy is { } privacy ? new { epsilon = Math.Round(privacy.Epsilon, 4), delta = privacy.Delta, targetEpsilon = privacy.TargetEpsilon, steps = privacy.Steps } : null,
+            secureAggregation = final.SecureAggregation is { } secure
+                ? new
+                {
+                    rounds = secure.Rounds,
+                    aborted = secure.Aborted,
+                    recoveredDropouts = secure.RecoveredDropouts,
+                    expansion = secure.Expansion is { } x ? Math.Round(x, 4) : (double?)null,
+                    secondsPerRound = secure.SecondsPerRound is { } t ? Math.Round(t, 3) : (double?)null,
+                    secureBytes = secure.SecureBytes,
+                    plainBytes = secure.PlainBytes,
+                }
+                : null,
             secondsToTarget = SecondsToTarget(spec, final),
             state = final.State.ToString(),
             reason = final.Message,

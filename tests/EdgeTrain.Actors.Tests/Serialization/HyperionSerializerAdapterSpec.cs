@@ -4,8 +4,10 @@ using EdgeTrain.Actors.Serialization;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Optimizers;
+using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Core.Scheduling;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Membership.MembershipProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
@@ -246,6 +248,34 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal((message.JobId, message.Slice, message.Optimizer, message.SnapshotEvery), (back.JobId, back.Slice, back.Optimizer, back.SnapshotEvery));
         Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), back.Values.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void The_messages_of_a_secure_round_round_trip_with_their_keys_boxes_words_and_shares()
+    {
+        using var client = new SecureClient();
+        using var other = new SecureClient();
+        var roster = new SecureRoster("job:eu#1/1", [client.Keys, other.Keys], 0.5);
+        var boxes = client.Share(roster, 0);
+        var share = new SecretShare(2, [1, 2, 3]);
+
+        var rosterBack = RoundTrip(new SecureRosterFixed("job", roster, 1));
+        var sharesBack = RoundTrip(new SecureShares("job", "eu", roster.RoundId, 0, boxes));
+        var maskedBack = RoundTrip(new SecureMasked("job", "eu", roster.RoundId, 0, [1, 2, 3, 4], 64, 1000));
+        var revealBack = RoundTrip(new SecureRevealed("job", "eu", roster.RoundId, 0, new SecureReveal(new() { [1] = share }, new() { [0] = share })));
+        var unmaskBack = RoundTrip(new SecureUnmask("job", roster.RoundId, [0, 1], []));
+        var configureBack = RoundTrip(new ConfigureAggregator("job", "eu", [10], 5, TimeSpan.FromSeconds(5)) { SecureRange = 0.5 });
+
+        Assert.True(rosterBack.Roster.Keys[1].SameAs(other.Keys));
+        Assert.Equal((roster.RoundId, 0.5, 1), (rosterBack.Roster.RoundId, rosterBack.Roster.Range, rosterBack.Index));
+        Assert.Equal(boxes[1], sharesBack.Boxes[1]);
+        Assert.Equal(new byte[] { 1, 2, 3, 4 }, maskedBack.Words);
+        Assert.Equal(share.Y, revealBack.Reveal.SelfShares[1].Y);
+        Assert.Equal(2, revealBack.Reveal.MaskShares[0].X);
+        Assert.Equal([0, 1], unmaskBack.Survivors);
+        Assert.Equal(0.5, configureBack.SecureRange);
+        Assert.Equal(new SecureRoundEnded("job", "r", false, "too few"), RoundTrip(new SecureRoundEnded("job", "r", false, "too few")));
+        Assert.True(RoundTrip(new SecureJoin("job", "eu", client.Keys)).Keys.SameAs(client.Keys));
     }
 
     [Fact]

@@ -3,10 +3,12 @@ using Akka.TestKit;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Training;
 using EdgeTrain.Core.Jobs;
+using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 
 namespace EdgeTrain.Actors.Tests.Training;
 
@@ -145,6 +147,55 @@ public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(2, progress.Privacy!.Spent.Steps);
         aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         shards.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+    }
+
+    [Fact]
+    public void With_secure_aggregation_the_aggregator_receives_only_a_masked_vector_and_the_round_recovers_the_update()
+    {
+        var spec = Spec(1, TimeSpan.Zero) with { Privacy = new PrivacySpec(PrivacyMode.Off, SecureAggregation: true, SecureRange: 1.0) };
+        var trainer = Trainer(spec, new SteppingClock(TimeSpan.Zero));
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 0, new float[Floats]), shards.Ref);
+
+        // the test is the aggregator, with two more participants
+        var join = aggregators.ExpectMsg<SecureJoin>(TimeSpan.FromSeconds(30));
+        using var other1 = new SecureClient();
+        using var other2 = new SecureClient();
+        var roster = new SecureRoster("trainer-spec/1", [join.Keys, other1.Keys, other2.Keys], 1.0);
+        var round = new SecureRound(roster, Floats);
+        trainer.Tell(new SecureRosterFixed(Job, roster, 0), aggregators.Ref);
+        Assert.Null(round.AddShares(0, aggregators.ExpectMsg<SecureShares>(TimeSpan.FromSeconds(10)).Boxes));
+        Assert.Null(round.AddShares(1, other1.Share(roster, 1)));
+        Assert.Null(round.AddShares(2, other2.Share(roster, 2)));
+        Assert.Null(round.CloseSharing());
+        trainer.Tell(new SecureSharesFor(Job, roster.RoundId, round.SharesFor(0)), aggregators.Ref);
+        var masked = SecureRound.FromBytes(aggregators.ExpectMsg<SecureMasked>(TimeSpan.FromSeconds(10)).Words)!;
+        var zeros = roster.Quantiser.Encode(new float[Floats]);
+        Assert.Null(round.AddMasked(0, masked));
+        Assert.Null(round.AddMasked(1, other1.Mask(zeros, round.SharesFor(1))));
+        Assert.Null(round.AddMasked(2, other2.Mask(zeros, round.SharesFor(2))));
+        Assert.Null(round.CloseMasking());
+        trainer.Tell(new SecureUnmask(Job, roster.RoundId, [0, 1, 2], []), aggregators.Ref);
+        Assert.Null(round.AddReveal(0, aggregators.ExpectMsg<SecureRevealed>(TimeSpan.FromSeconds(10)).Reveal));
+        Assert.Null(round.AddReveal(1, other1.Reveal([0, 1, 2], [])));
+        Assert.Null(round.AddReveal(2, other2.Reveal([0, 1, 2], [])));
+        var sum = round.Finish()!;
+
+        // the trainer's update is the sum less the others' zeros: a gradient, which its masked vector does not show
+        var update = new uint[Floats];
+        for (var i = 0; i < Floats; i++)
+        {
+            update[i] = unchecked(sum[i] - zeros[i] - zeros[i]);
+        }
+
+        Assert.True(Enumerable.Range(0, Floats).Count(i => masked[i] == update[i]) < Floats / 100);
+        var gradient = roster.Quantiser.DecodeSum(update, 1);
+        Assert.True(gradient.Any(g => Math.Abs(g) > 1e-4), "the recovered update is a gradient, not zeros");
+        Assert.All(gradient, g => Assert.InRange(g, -1.0001f, 1.0001f));
+
+        trainer.Tell(new SecureRoundEnded(Job, roster.RoundId, true, null), aggregators.Ref);
+        ExpectPull();
+        aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // never a plain contribution
     }
 
     /// <summary>A clock that moves by a fixed step each time it is read, and when the test moves it.</summary>

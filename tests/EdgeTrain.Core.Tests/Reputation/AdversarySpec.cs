@@ -11,6 +11,7 @@ public sealed class AdversarySpec
     [InlineData("noise=0.5", AdversaryMode.Noise, 0.5)]
     [InlineData("zero", AdversaryMode.Zero, 0)]
     [InlineData("label-flip", AdversaryMode.LabelFlip, 0)]
+    [InlineData("drop-mid-round", AdversaryMode.DropMidRound, 0)]
     public void Every_mode_reads_and_writes_back_as_given(string text, AdversaryMode mode, double value)
     {
         var adversary = Adversary.Parse(text)!;
@@ -27,7 +28,7 @@ public sealed class AdversarySpec
     }
 
     [Theory]
-    [InlineData("flip", "expected one of sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, found 'flip'")]
+    [InlineData("flip", "expected one of sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, drop-mid-round, found 'flip'")]
     [InlineData("scale", "expected scale=X")]
     [InlineData("scale=big", "found 'big'")]
     [InlineData("noise=-1", "SIGMA a number above 0")]

@@ -48,6 +48,17 @@ public sealed class DemoOptionsSpec : IDisposable
     }
 
     [Fact]
+    public void Chaos_kill_mid_round_is_a_plan_of_its_own_and_takes_no_value()
+    {
+        var plan = DemoOptions.Parse(["--nodes", "5", "--job", "a.conf", "--chaos", "kill-mid-round"]).Chaos!;
+
+        Assert.True(plan.KillMidRound);
+        Assert.False(plan.KillDue(TimeSpan.FromHours(1), 0)); // it kills on what a log says, never on a time
+        var refused = Assert.Throws<InvalidInputException>(() => DemoOptions.Parse(["--nodes", "5", "--job", "a.conf", "--chaos", "kill-mid-round=3s"]));
+        Assert.Contains("kill-mid-round", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Several_jobs_are_kept_in_order_and_each_gets_its_own_folder_in_the_run_folder()
     {
         var options = DemoOptions.Parse(["--job", "low.conf", "--job=high.conf", "--nodes", "2", "--cmd-port", "0", "--out", "runs/two"]);
@@ -115,7 +126,7 @@ public sealed class DemoOptionsSpec : IDisposable
     [InlineData("x:nan", "expected K:MODE")]
     [InlineData("0:nan", "expected K from 1 to the 10 node(s)")]
     [InlineData("11:nan", "expected K from 1 to the 10 node(s)")]
-    [InlineData("3:flip", "expected one of sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, found 'flip'")]
+    [InlineData("3:flip", "expected one of sign-flip, scale=X, nan, noise=SIGMA, zero, label-flip, drop-mid-round, found 'flip'")]
     [InlineData("3:", "expected a MODE")]
     public void A_bad_adversaries_switch_is_refused_with_what_is_expected(string value, string problem)
     {
