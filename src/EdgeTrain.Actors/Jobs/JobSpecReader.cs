@@ -216,9 +216,9 @@ public static partial class JobSpecReader
             throw fields.Error("privacy.mode", "expected off with data.placement = shared: replicas of a work unit must compute the same update, and DP noise differs on each; shared data is public and needs no example privacy");
         }
 
-        if (mode == PrivacyMode.Client)
+        if (mode == PrivacyMode.Client && !secure)
         {
-            throw fields.Error("privacy.mode", "client-level DP is not built yet (each trainer clipping its whole update and adding its share of the round's noise); use example");
+            throw fields.Error("privacy.mode", "expected privacy.secure-aggregation = on with privacy.mode = client: each trainer adds only its share of the round's noise, which hides its update only inside the sum that secure aggregation keeps the aggregator to");
         }
 
         if (mode == PrivacyMode.Client && communication.MergeCount != CommunicationSpec.TrainersInRegion)

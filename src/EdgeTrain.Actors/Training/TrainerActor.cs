@@ -267,6 +267,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             if (spec.Privacy is { Mode: PrivacyMode.Example } privacy)
             {
                 privateGradients = new DpSgdGradients((MlpModel)model, privacy.Clip, privacy.NoiseMultiplier);
+            }
+
+            if (Dp)
+            {
                 privacySpent = start.PriorPrivacy is { } prior ? RdpAccountant.From(prior) : RdpAccountant.Empty;
             }
 
@@ -287,7 +291,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         var moved = !again.Assigned.SequenceEqual(start.Assigned);
         start = again;
-        if (again.PriorPrivacy is { } prior && privateGradients is not null)
+        if (again.PriorPrivacy is { } prior && Dp)
         {
             // its examples now include the new partitions': bound both histories
             privacySpent = privacySpent.Max(RdpAccountant.From(prior));
@@ -435,7 +439,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                     break;
                 }
 
-                if (privateGradients is not null && leaseLeft == 0 && !budgetSpent)
+                if (Dp && leaseLeft == 0 && !budgetSpent)
                 {
                     AskLease(); // the round trains when the coordinator has reserved the steps
                     break;
@@ -544,6 +548,15 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             TensorCodecs.ForPayload(payload, "this trainer's encoder").Decode(payload, plan.Of((Span<float>)secureUpdate, i), "this trainer's encoder");
         }
 
+        if (start.Spec.Privacy is { Mode: PrivacyMode.Client } privacy)
+        {
+            // the update as it will be summed, clipped (after the codec, whose error feedback may lengthen it); the round is
+            // spent now, before anything of it leaves (its noise share is added once the roster gives the threshold)
+            ClientLevelNoise.Clip(secureUpdate, privacy.Clip);
+            privacySpent = privacySpent.Step(1.0, privacy.NoiseMultiplier);
+            leaseLeft--;
+        }
+
         secureWeight = used;
         secureClient?.Dispose();
         secureClient = new SecureClient();
@@ -592,6 +605,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         if (secureClient?.Roster is not { } roster || roster.RoundId != shares.RoundId || droppedOut)
         {
             return;
+        }
+
+        if (start.Spec.Privacy is { Mode: PrivacyMode.Client } privacy)
+        {
+            // this trainer's share of the round's noise: any threshold of shares sums to σ·C at least
+            ClientLevelNoise.Add(secureUpdate, ClientLevelNoise.ShareDeviation(privacy.NoiseMultiplier, privacy.Clip, roster.Threshold));
         }
 
         uint[] masked;
@@ -656,11 +675,17 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Pull();
     }
 
-    // each example's chance of being in a batch: batch size ÷ the examples this trainer holds
-    private double SamplingRate => Math.Min(1.0, (double)start.Spec.BatchSize / Math.Max(1, batches!.Count));
+    // differential privacy of either kind: steps (example) or rounds (client) are taken under the coordinator's leases
+    private bool Dp => start.Spec.Privacy is { Dp: true };
+
+    // client-level DP: a step of the accountant is a round, in which every one of the trainer's examples takes part
+    private bool ClientDp => start.Spec.Privacy is { Mode: PrivacyMode.Client };
+
+    // each example's chance of being in a batch: batch size ÷ the examples this trainer holds (client-level: 1, every round)
+    private double SamplingRate => ClientDp ? 1.0 : Math.Min(1.0, (double)start.Spec.BatchSize / Math.Max(1, batches!.Count));
 
     // without DP: until the budget is spent (never); with DP: while the coordinator's lease has steps left
-    private bool MayTakePrivateStep() => !budgetSpent && (privateGradients is null || leaseLeft > 0);
+    private bool MayTakePrivateStep() => !budgetSpent && (!Dp || leaseLeft > 0);
 
     private void PrivateStepTaken()
     {
@@ -675,7 +700,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private void AskLease()
     {
         awaitingLease = true;
-        start.Coordinator.Tell(new LeasePrivacy(start.JobId, node, start.Assigned, privacySpent.Spent, SamplingRate, settings.PrivacyLeaseSteps));
+        // a client-level round is seconds long and spends much more than a DP-SGD step: leased one at a time
+        start.Coordinator.Tell(new LeasePrivacy(start.JobId, node, start.Assigned, privacySpent.Spent, SamplingRate, ClientDp ? 1 : settings.PrivacyLeaseSteps));
         Timers.StartSingleTimer(nameof(LeaseTimeout), LeaseTimeout.Instance, settings.PullTimeout);
     }
 
@@ -797,7 +823,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         start.Coordinator.Tell(new TrainerProgress(start.JobId, node, start.Region, samples, lastLoss, contributions, bytesSent,
             busy.TotalSeconds, waited.TotalSeconds, bytesPulled, roundTripMs)
         {
-            Privacy = privateGradients is null ? null : new PrivacyReport(start.Assigned, privacySpent.Spent, budgetSpent),
+            Privacy = Dp ? new PrivacyReport(start.Assigned, privacySpent.Spent, budgetSpent) : null,
         });
     }
 

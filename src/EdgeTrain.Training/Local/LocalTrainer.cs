@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Privacy;
 using EdgeTrain.Training.Data;
@@ -49,6 +50,11 @@ public sealed class LocalTrainer
     {
         ArgumentNullException.ThrowIfNull(train);
         ArgumentNullException.ThrowIfNull(test);
+        if (spec.Privacy is { Mode: PrivacyMode.Client })
+        {
+            throw new InvalidInputException(spec.Name, "privacy.mode", "client-level DP protects one trainer's update among a round's; one process is one trainer with nothing to hide it among. Train it on a cluster (edgetrain demo), or use privacy.mode = example");
+        }
+
         var wall = Stopwatch.StartNew();
         using var model = ModelFactory.Create(spec.Model, spec.Seed);
         if (initialParameters is not null)

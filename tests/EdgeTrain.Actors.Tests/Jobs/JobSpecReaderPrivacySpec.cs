@@ -52,7 +52,8 @@ public sealed class JobSpecReaderPrivacySpec
         var asynchronous = TinyJobFile.InRounds.Replace("merge-count = trainers", "merge-count = node", StringComparison.Ordinal);
 
         Assert.Contains("expected model.type = mlp", cnn.Message, StringComparison.Ordinal);
-        Assert.Contains("not built yet", Refused("privacy.mode = client").Message, StringComparison.Ordinal);
+        Assert.Contains("expected privacy.secure-aggregation = on with privacy.mode = client", Refused("privacy.mode = client").Message, StringComparison.Ordinal);
+        Assert.Equal(PrivacyMode.Client, Parse("privacy { mode = client, clip = 0.1, noise-multiplier = 2, secure-aggregation = on }").Privacy!.Mode);
         Assert.Contains("replicas of a work unit", Refused("privacy.mode = example\ndata.placement = shared").Message, StringComparison.Ordinal);
         Assert.Equal("job.aggregation.merge-count", Refused("privacy.secure-aggregation = on", asynchronous).Key);
         Assert.Equal(PrivacyMode.Example, Parse("privacy.mode = example", asynchronous).Privacy!.Mode); // example-level DP works asynchronously

@@ -198,6 +198,25 @@ public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
         aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // never a plain contribution
     }
 
+    [Fact]
+    public void A_client_level_dp_trainer_leases_one_round_at_a_time_before_it_joins_a_secure_round()
+    {
+        var privacy = new PrivacySpec(PrivacyMode.Client, Clip: 0.5, NoiseMultiplier: 1, TargetEpsilon: 8, SecureAggregation: true);
+        var trainer = Trainer(Spec(1, TimeSpan.Zero) with { Privacy = privacy }, new SteppingClock(TimeSpan.Zero));
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 0, new float[Floats]), shards.Ref);
+
+        var lease = (LeasePrivacy)coordinator.FishForMessage(m => m is LeasePrivacy, TimeSpan.FromSeconds(30));
+        Assert.Equal(1.0, lease.SamplingRate); // every example takes part in every round
+        Assert.Equal(1, lease.Steps);
+        aggregators.ExpectNoMsg(TimeSpan.FromMilliseconds(300)); // nothing leaves before the round is reserved
+
+        trainer.Tell(new PrivacyLeaseGranted(Job, 1), coordinator.Ref);
+        aggregators.ExpectMsg<SecureJoin>(TimeSpan.FromSeconds(30));
+        var progress = (TrainerProgress)coordinator.FishForMessage(m => m is TrainerProgress { Privacy: not null }, TimeSpan.FromSeconds(30));
+        Assert.Equal(1, progress.Privacy!.Spent.Steps); // spent when it joined, before anything of its update left
+    }
+
     /// <summary>A clock that moves by a fixed step each time it is read, and when the test moves it.</summary>
     private sealed class SteppingClock(TimeSpan step) : TimeProvider
     {
