@@ -39,6 +39,9 @@ public static class AggregationProtocol
     {
         /// <summary>Secure aggregation (null: off): each trainer's update value clipped to ± this, summed in masked rounds (<see cref="SecureAggregationActor"/>).</summary>
         public double? SecureRange { get; init; }
+
+        /// <summary>With secure aggregation: the trainers' codec quantises (fp16, bf16, int8), so rounds may send 16-bit words.</summary>
+        public bool SecureQuantised { get; init; }
     }
 
     /// <summary>

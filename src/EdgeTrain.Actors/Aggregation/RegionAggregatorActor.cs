@@ -49,6 +49,8 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, ReputationDelta> observed = new(StringComparer.Ordinal);
     private readonly Dictionary<string, string> leftOutBecause = new(StringComparer.Ordinal);
     private int[] sliceLengths = [];
+    private TimeSpan mergeInterval;
+    private DateTime roundCheckedUtc = DateTime.UtcNow;
     private IActorRef? vote;
     private VoteCounts? votes;
     private IActorRef? secure;
@@ -126,13 +128,15 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
             region = configure.Region;
             sliceLengths = [.. configure.SliceLengths];
             merge = new RegionMerge(configure.SliceLengths, configure.MergeCount, settings.StalenessExponent, configure.MergedCodec, configure.ErrorFeedback);
-            Timers.StartPeriodicTimer(nameof(FlushTick), FlushTick.Instance, configure.MergeInterval);
+            // partial merges are due merge-interval after a slice's first waiting contribution: looked for four times an interval
+            Timers.StartPeriodicTimer(nameof(FlushTick), FlushTick.Instance, TimeSpan.FromTicks(Math.Max(TimeSpan.FromMilliseconds(10).Ticks, configure.MergeInterval.Ticks / 4)));
             Timers.StartPeriodicTimer(nameof(ResendTick), ResendTick.Instance, settings.ResendAfter);
             Timers.StartPeriodicTimer(nameof(ReportTick), ReportTick.Instance, TimeSpan.FromSeconds(1));
             log.Info("aggregator {0}: {1} slices, merge {2} contributions or every {3}, merged updates as {4}{5}", aggregatorId, configure.SliceLengths.Length, configure.MergeCount, configure.MergeInterval,
                 merge.MergedCodec.Kind, configure.ErrorFeedback ? " with error feedback" : string.Empty);
         }
 
+        mergeInterval = configure.MergeInterval;
         if (merge.Reconfigure(configure.MergeCount, configure.Share))
         {
             log.Info("aggregator {0}: merging {1} contributions per update, scaled by the region's share {2:0.###}", aggregatorId, configure.MergeCount, configure.Share);
@@ -161,7 +165,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
         if (configure.SecureRange is { } range)
         {
             secure ??= Context.ActorOf(SecureAggregationActor.Props(aggregatorId, settings), "secure");
-            secure.Tell(new SecureAggregationActor.Setup(jobId, sliceLengths.Sum(), range, configure.MergeCount, configure.MergeInterval));
+            secure.Tell(new SecureAggregationActor.Setup(jobId, sliceLengths.Sum(), range, configure.MergeCount, configure.MergeInterval, configure.SecureQuantised));
         }
 
         Sender.Tell(new AggregatorConfigured(configure.JobId, configure.Region));
@@ -273,7 +277,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
         var reason = merge is null
             ? $"job {c.JobId} is unknown to this aggregator (not configured)"
-            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload, $"contribution from {Sender.Path}", trainer);
+            : merge.Add(c.Slice, c.BaseVersion, c.Weight, c.Payload, $"contribution from {Sender.Path}", trainer, DateTime.UtcNow);
         if (reason is not null)
         {
             rejected++;
@@ -351,15 +355,20 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
 
         if (merge.RoundMode)
         {
-            if (merge.RoundReady(timer: true))
+            // a robust rule's round: checked once a merge interval, as it always was
+            if (DateTime.UtcNow - roundCheckedUtc >= mergeInterval)
             {
-                FlushRound();
+                roundCheckedUtc = DateTime.UtcNow;
+                if (merge.RoundReady(timer: true))
+                {
+                    FlushRound();
+                }
             }
 
             return;
         }
 
-        foreach (var slice in merge.SlicesWithContributions.ToList())
+        foreach (var slice in merge.SlicesDue(DateTime.UtcNow - mergeInterval).ToList())
         {
             Flush(slice);
         }

@@ -72,9 +72,10 @@ public sealed class SecureAggregationActor : ReceiveActor, IWithTimers
     /// <summary>
     /// Job <paramref name="JobId"/>'s secure aggregation: updates of <paramref name="Length"/> values, each clipped to
     /// ±<paramref name="Range"/>; a round starts when <paramref name="Trainers"/> have joined, or after
-    /// <paramref name="RoundWait"/> with fewer.
+    /// <paramref name="RoundWait"/> with fewer. <paramref name="Quantised"/>: the trainers' codec quantises (fp16, bf16, int8),
+    /// so a round of few enough trainers sends 16-bit words (<see cref="FixedPoint.BitsFor"/>).
     /// </summary>
-    public sealed record Setup(string JobId, int Length, double Range, int Trainers, TimeSpan RoundWait);
+    public sealed record Setup(string JobId, int Length, double Range, int Trainers, TimeSpan RoundWait, bool Quantised = false);
 
     /// <summary>
     /// A round's recovered sum (of <paramref name="Survivors"/> updates on <paramref name="Weight"/> samples in
@@ -122,7 +123,7 @@ public sealed class SecureAggregationActor : ReceiveActor, IWithTimers
         }
 
         Timers.Cancel(nameof(RoundWait));
-        var roster = new SecureRoster($"{aggregatorId}/{++rounds}", [.. joined.Select(j => j.Keys)], setup.Range);
+        var roster = new SecureRoster($"{aggregatorId}/{++rounds}", [.. joined.Select(j => j.Keys)], setup.Range, FixedPoint.BitsFor(setup.Quantised, joined.Count));
         members = [.. joined.Select(j => j.Trainer)];
         joined.Clear();
         round = new SecureRound(roster, setup.Length);
@@ -179,8 +180,8 @@ public sealed class SecureAggregationActor : ReceiveActor, IWithTimers
         }
 
         secureBytes += masked.Words.Length;
-        var words = SecureRound.FromBytes(masked.Words);
-        if (Refused(words is null ? $"participant {masked.Index} sent {masked.Words.Length} bytes, not whole words" : r.AddMasked(masked.Index, words)))
+        var words = SecureRound.FromBytes(masked.Words, r.Roster.WordBits);
+        if (Refused(words is null ? $"participant {masked.Index} sent {masked.Words.Length} bytes, not whole {r.Roster.WordBits}-bit words" : r.AddMasked(masked.Index, words)))
         {
             return;
         }

@@ -1,4 +1,5 @@
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Redundancy;
 using EdgeTrain.Core.Scheduling;
@@ -40,6 +41,7 @@ public static class AggregatorConfigurations
                 wire.MergeInterval ?? settings.MergeInterval, wire.AggregatorToShard, wire.ErrorFeedback, share, wire.Rule, quarantined ?? [], vote, vote is null ? null : trusted ?? [])
             {
                 SecureRange = spec.Privacy is { SecureAggregation: true } privacy ? privacy.SecureRange : null,
+                SecureQuantised = wire.TrainerToAggregator.Kind is CodecKind.Fp16 or CodecKind.Bf16 or CodecKind.Int8,
             };
         })];
     }

@@ -624,7 +624,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var words = SecureRound.ToBytes(masked);
+        var words = SecureRound.ToBytes(masked, roster.WordBits);
         aggregators.Tell(new SecureMasked(start.JobId, start.Region, roster.RoundId, secureClient.Index, words, secureWeight, securePlainBytes), Self);
         bytesSent += words.Length;
         WaitForSecureRound();

@@ -30,6 +30,7 @@ public sealed class RegionMerge
     private readonly Parameters.AppliedSequences[] acknowledged;
     private readonly SliceEncoder encoder;
     private readonly int[] sliceLengths;
+    private readonly DateTime?[] waitingSince;
     private RoundBuffer? rounds;
 
     /// <summary>Creates the merge state for a job whose slices have <paramref name="sliceLengths"/>.</summary>
@@ -51,6 +52,7 @@ public sealed class RegionMerge
         StalenessExponent = stalenessExponent;
         encoder = new SliceEncoder(mergedCodec ?? new CodecSpec(CodecKind.None), errorFeedback, sliceLengths);
         this.sliceLengths = [.. sliceLengths];
+        waitingSince = new DateTime?[accumulators.Length];
     }
 
     /// <summary>How a round is merged (the plain mean as contributions come, unless a robust rule is set).</summary>
@@ -162,6 +164,13 @@ public sealed class RegionMerge
     public IEnumerable<int> SlicesWithContributions => Enumerable.Range(0, accumulators.Length).Where(s => accumulators[s].Count > 0);
 
     /// <summary>
+    /// Slices whose oldest waiting contribution arrived at or before <paramref name="cutoffUtc"/> (the merge
+    /// interval ago): the partial merges due. Counted from each slice's first contribution since its last merged
+    /// update, so that a round of the region's trainers is never cut at an arbitrary tick of a periodic timer.
+    /// </summary>
+    public IEnumerable<int> SlicesDue(DateTime cutoffUtc) => SlicesWithContributions.Where(s => (waitingSince[s] ?? DateTime.MinValue) <= cutoffUtc);
+
+    /// <summary>
     /// Checks and merges one encoded contribution. Returns null when it was merged, else the
     /// reason it was refused (nothing of it is merged then): an unknown slice, a weight that is
     /// not a sample count, or a payload that does not decode to the slice (wrong length, unknown
@@ -173,7 +182,8 @@ public sealed class RegionMerge
     /// <param name="payload">The contribution, encoded with any codec.</param>
     /// <param name="source">Who sent it, for the reason.</param>
     /// <param name="trainer">The trainer's identity, whose round the contribution belongs to in round mode (default: <paramref name="source"/>).</param>
-    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<byte> payload, string source = "contribution", string? trainer = null)
+    /// <param name="receivedUtc">When it arrived (<see cref="SlicesDue"/>; null: due at once).</param>
+    public string? Add(int slice, long baseVersion, double weight, ReadOnlySpan<byte> payload, string source = "contribution", string? trainer = null, DateTime? receivedUtc = null)
     {
         if (slice < 0 || slice >= accumulators.Length)
         {
@@ -204,6 +214,7 @@ public sealed class RegionMerge
 
             var codec = TensorCodecs.ForPayload(payload, source);
             accumulators[slice].AddEncoded(codec, payload, discounted, source);
+            waitingSince[slice] ??= receivedUtc ?? DateTime.MinValue;
             return null;
         }
         catch (InvalidInputException e)
@@ -236,6 +247,7 @@ public sealed class RegionMerge
         }
 
         var average = accumulators[slice].TakeAverage();
+        waitingSince[slice] = null;
         if (Share != 1f)
         {
             System.Numerics.Tensors.TensorPrimitives.Multiply(average, Share, average);

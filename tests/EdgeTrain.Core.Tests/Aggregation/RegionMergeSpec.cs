@@ -26,6 +26,24 @@ public sealed class RegionMergeSpec
         Assert.All(Enumerable.Range(0, 3), s => Assert.Null(merge.Flush(s, T0)));
     }
 
+    [Fact]
+    public void A_partial_merge_is_due_a_merge_interval_after_the_slice_s_first_waiting_contribution_not_at_a_timer_s_tick()
+    {
+        var merge = Merge(mergeCount: 5);
+        var interval = TimeSpan.FromSeconds(5);
+
+        Assert.Null(merge.Add(0, 0, 64, Raw(1f, 2f, 3f), trainer: "a", receivedUtc: T0));
+        Assert.Null(merge.Add(0, 0, 64, Raw(1f, 2f, 3f), trainer: "b", receivedUtc: T0.AddSeconds(4)));
+        Assert.Null(merge.Add(1, 0, 64, Raw(1f, 2f), trainer: "a", receivedUtc: T0.AddSeconds(4)));
+
+        Assert.Empty(merge.SlicesDue(T0.AddSeconds(4) - interval)); // a round under way is not cut
+        Assert.Equal([0], merge.SlicesDue(T0.AddSeconds(5) - interval));
+        Assert.NotNull(merge.Flush(0, T0.AddSeconds(5)));
+        Assert.Null(merge.Add(0, 0, 64, Raw(1f, 2f, 3f), trainer: "c", receivedUtc: T0.AddSeconds(6)));
+        Assert.Equal([1], merge.SlicesDue(T0.AddSeconds(9) - interval)); // slice 0 waits afresh from its next contribution
+        Assert.Equal([0, 1], merge.SlicesDue(T0.AddSeconds(11) - interval));
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

@@ -13,13 +13,14 @@ public sealed class SecureRoundSpec
     private const int Length = 1000;
 
     [Theory]
-    [InlineData(5, new[] { 3 }, new int[0])]       // dropped after sharing: its pair masks are removed with its recovered key
-    [InlineData(5, new int[0], new[] { 1 })]       // never shared: the others do not mask with it
-    [InlineData(5, new[] { 0, 4 }, new int[0])]    // n − t = 2 dropouts
-    [InlineData(12, new[] { 2, 7 }, new[] { 9 })]  // SecAgg+: a sparse neighbourhood
-    public void The_recovered_sum_is_exactly_the_plain_sum_of_the_survivors_quantised_updates(int count, int[] dropAfterSharing, int[] neverShare)
+    [InlineData(5, new[] { 3 }, new int[0], 32)]       // dropped after sharing: its pair masks are removed with its recovered key
+    [InlineData(5, new int[0], new[] { 1 }, 32)]       // never shared: the others do not mask with it
+    [InlineData(5, new[] { 0, 4 }, new int[0], 32)]    // n − t = 2 dropouts
+    [InlineData(12, new[] { 2, 7 }, new[] { 9 }, 32)]  // SecAgg+: a sparse neighbourhood
+    [InlineData(12, new[] { 2, 7 }, new[] { 9 }, 16)]  // 16-bit words on the wire (after a quantising codec)
+    public void The_recovered_sum_is_exactly_the_plain_sum_of_the_survivors_quantised_updates(int count, int[] dropAfterSharing, int[] neverShare, int bits)
     {
-        var (round, clients, updates) = Start(count);
+        var (round, clients, updates) = Start(count, bits);
         var quantiser = round.Roster.Quantiser;
         var words = updates.Select(u => quantiser.Encode(u)).ToArray();
 
@@ -29,7 +30,8 @@ public sealed class SecureRoundSpec
 
         foreach (var i in round.Sharers.Except(dropAfterSharing))
         {
-            var vector = clients[i].Mask(words[i], round.SharesFor(i));
+            // on the wire and back: 16-bit words are the low halves
+            var vector = SecureRound.FromBytes(SecureRound.ToBytes(clients[i].Mask(words[i], round.SharesFor(i)), bits), bits)!;
             // what the aggregator holds of a trainer is masked: no word in ten agrees with its update
             Assert.True(vector.Zip(words[i]).Count(p => p.First == p.Second) < Length / 10);
             Assert.Null(round.AddMasked(i, vector));
@@ -51,7 +53,7 @@ public sealed class SecureRoundSpec
             Masking.Add(expected, words[i]);
         }
 
-        Assert.Equal(expected, sum);
+        Assert.Equal(expected.Select(w => w & quantiser.WordMask), sum);
         var decoded = quantiser.DecodeSum(sum, round.Survivors.Count);
         // values beyond ±range are clipped to it
         var plain = Enumerable.Range(0, Length).Select(k => round.Survivors.Sum(i => Math.Clamp(updates[i][k], -0.5f, 0.5f))).ToArray();
@@ -136,6 +138,16 @@ public sealed class SecureRoundSpec
     }
 
     [Fact]
+    public void Words_are_16_bits_after_a_quantising_codec_while_a_round_leaves_1024_levels_per_value()
+    {
+        Assert.Equal(16, FixedPoint.BitsFor(quantised: true, participants: 5));
+        Assert.Equal(16, FixedPoint.BitsFor(quantised: true, participants: 63));
+        Assert.Equal(32, FixedPoint.BitsFor(quantised: true, participants: 64));
+        Assert.Equal(32, FixedPoint.BitsFor(quantised: false, participants: 5));
+        Assert.Equal(13_107, Math.Round(new FixedPoint(0.5, 5, 16).Scale)); // levels over the range [−0.5, 0.5]
+    }
+
+    [Fact]
     public void A_neighbourhood_grows_with_log_n_and_its_threshold_is_a_majority_of_the_holders()
     {
         var roster = new SecureRoster("r", [.. Enumerable.Range(0, 100).Select(_ => new ParticipantKeys([], []))], 1);
@@ -148,10 +160,10 @@ public sealed class SecureRoundSpec
         Assert.Equal(3, small.Threshold);
     }
 
-    private static (SecureRound Round, SecureClient[] Clients, float[][] Updates) Start(int count)
+    private static (SecureRound Round, SecureClient[] Clients, float[][] Updates) Start(int count, int bits = 32)
     {
         var clients = Enumerable.Range(0, count).Select(_ => new SecureClient()).ToArray();
-        var roster = new SecureRoster($"job:r1:round-{Guid.NewGuid():N}", [.. clients.Select(c => c.Keys)], Range: 0.5);
+        var roster = new SecureRoster($"job:r1:round-{Guid.NewGuid():N}", [.. clients.Select(c => c.Keys)], Range: 0.5, bits);
         var random = new Random(7);
         var updates = clients.Select(_ => Enumerable.Range(0, Length).Select(_ => (float)((random.NextDouble() * 1.2) - 0.6)).ToArray()).ToArray();
         return (new SecureRound(roster, Length), clients, updates);

@@ -11,7 +11,8 @@ namespace EdgeTrain.Core.Privacy.SecureAggregation;
 /// <param name="RoundId">Unique name of the round; binds every derived key and encrypted share to it.</param>
 /// <param name="Keys">The participants' public keys, by index.</param>
 /// <param name="Range">The bound of each update value's magnitude.</param>
-public sealed record SecureRoster(string RoundId, ParticipantKeys[] Keys, double Range)
+/// <param name="WordBits">The fixed-point word width on the wire (32, or 16 after a quantising codec; see <see cref="FixedPoint.BitsFor"/>).</param>
+public sealed record SecureRoster(string RoundId, ParticipantKeys[] Keys, double Range, int WordBits = 32)
 {
     /// <summary>Participants.</summary>
     public int Count => Keys.Length;
@@ -23,7 +24,7 @@ public sealed record SecureRoster(string RoundId, ParticipantKeys[] Keys, double
     public int Threshold => Count <= 1 ? 1 : ((Degree + 1) / 2) + 1;
 
     /// <summary>The updates' fixed-point encoding: no sum of <see cref="Count"/> of them wraps around.</summary>
-    public FixedPoint Quantiser => new(Range, Math.Max(1, Count));
+    public FixedPoint Quantiser => new(Range, Math.Max(1, Count), WordBits);
 
     /// <summary>The neighbours of participant <paramref name="index"/>, whose pair masks it adds.</summary>
     public IReadOnlyList<int> Neighbours(int index) => Count <= 1 ? [] : Masking.Neighbours(index, Count, Degree);

@@ -243,6 +243,12 @@ public sealed class SecureRound
         }
 
         var result = Masking.Unmask(sum, seeds, pairs);
+        var mask = Roster.Quantiser.WordMask;
+        for (var i = 0; i < result.Length; i++)
+        {
+            result[i] &= mask; // 16-bit words: the sum modulo 2¹⁶
+        }
+
         Phase = SecurePhase.Finished;
         return result;
     }
@@ -255,11 +261,45 @@ public sealed class SecureRound
         return reason;
     }
 
-    /// <summary>The masked vector as the bytes a message carries (little-endian words).</summary>
-    public static byte[] ToBytes(ReadOnlySpan<uint> words) => MemoryMarshal.AsBytes(words).ToArray();
+    /// <summary>The masked vector as the bytes a message carries: little-endian words of <paramref name="bits"/> (32, or 16: the low halves).</summary>
+    public static byte[] ToBytes(ReadOnlySpan<uint> words, int bits = 32)
+    {
+        if (bits >= 32)
+        {
+            return MemoryMarshal.AsBytes(words).ToArray();
+        }
 
-    /// <summary>The words of a message's bytes; null when their length is not a whole number of words.</summary>
-    public static uint[]? FromBytes(ReadOnlySpan<byte> bytes) => bytes.Length % sizeof(uint) == 0 ? MemoryMarshal.Cast<byte, uint>(bytes).ToArray() : null;
+        var halves = new ushort[words.Length];
+        for (var i = 0; i < words.Length; i++)
+        {
+            halves[i] = (ushort)words[i];
+        }
+
+        return MemoryMarshal.AsBytes(halves.AsSpan()).ToArray();
+    }
+
+    /// <summary>The words of a message's bytes of <paramref name="bits"/>-bit words; null when their length is not a whole number of words.</summary>
+    public static uint[]? FromBytes(ReadOnlySpan<byte> bytes, int bits = 32)
+    {
+        if (bits >= 32)
+        {
+            return bytes.Length % sizeof(uint) == 0 ? MemoryMarshal.Cast<byte, uint>(bytes).ToArray() : null;
+        }
+
+        if (bytes.Length % sizeof(ushort) != 0)
+        {
+            return null;
+        }
+
+        var halves = MemoryMarshal.Cast<byte, ushort>(bytes);
+        var words = new uint[halves.Length];
+        for (var i = 0; i < halves.Length; i++)
+        {
+            words[i] = halves[i];
+        }
+
+        return words;
+    }
 
     private string? Refused(SecurePhase phase, int from, string what) =>
         from < 0 || from >= Roster.Count ? $"participant {from} is not in the roster of {Roster.Count}"
