@@ -7,9 +7,9 @@ using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Core.Redundancy;
 using EdgeTrain.Core.Reputation;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
-using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 
 namespace EdgeTrain.Actors.Aggregation;
 

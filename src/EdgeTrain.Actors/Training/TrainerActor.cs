@@ -18,9 +18,9 @@ using EdgeTrain.Training.Parameters;
 using EdgeTrain.Training.Privacy;
 using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
-using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static TorchSharp.torch;
 
 namespace EdgeTrain.Actors.Training;

@@ -6,9 +6,9 @@ using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Privacy.SecureAggregation;
 using EdgeTrain.Tests;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
+using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
-using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
 
 namespace EdgeTrain.Actors.Tests.Training;
 
