@@ -88,6 +88,11 @@ public sealed class SecureAggregationActor : ReceiveActor, IWithTimers
 
     private void Join(SecureJoin join)
     {
+        if (members.Contains(Sender))
+        {
+            return; // a join sent again before its roster came: this trainer is in the round under way
+        }
+
         joined.RemoveAll(j => j.Trainer.Equals(Sender));
         joined.Add((Sender, join.Keys));
         secureBytes += KeyBytes * 2;

@@ -104,6 +104,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private long securePlainBytes;
     private int secureWaits;
     private bool droppedOut;
+    private IActorRef? secureRounds;
 
     /// <summary>
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
@@ -195,12 +196,26 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<SecureRoundEnded>(SecureEnded);
         Receive<SecureWait>(w =>
         {
-            if (w.Wait == secureWaits && secureClient is not null && !droppedOut)
+            if (w.Wait != secureWaits || secureClient is null || droppedOut)
             {
-                log.Warning("trainer {0}: secure round {1} did not move for {2}; leaving it and training again", start.JobId, secureClient.Roster?.RoundId ?? "(not yet fixed)", SecureRoundWait);
-                secureClient.Dispose();
-                secureClient = null;
-                Pull();
+                return;
+            }
+
+            if (secureClient.Roster is null)
+            {
+                // no roster yet: join again (the aggregator keeps one join per trainer; one that moved has forgotten it)
+                aggregators.Tell(new SecureJoin(start.JobId, start.Region, secureClient.Keys), Self);
+                WaitForSecureRound();
+                return;
+            }
+
+            LeaveSecureRound($"it did not move for {SecureRoundWait}");
+        });
+        Receive<Terminated>(t =>
+        {
+            if (t.ActorRef.Equals(secureRounds) && secureClient is not null && !droppedOut)
+            {
+                LeaveSecureRound("its aggregator is gone");
             }
         });
         Receive<StopTraining>(_ =>
@@ -532,9 +547,29 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     // a secure aggregation job: updates are summed in masked rounds, never sent as contributions
     private bool Secure => start.Spec.Privacy is { SecureAggregation: true };
 
-    // the longest a trainer waits for the next message of its secure round: a roster after the round under way
-    // (three phases) and the merge interval, then each phase
-    private TimeSpan SecureRoundWait => (settings.SecurePhaseTimeout * 4) + ((start.Spec.Wire.MergeInterval ?? settings.MergeInterval) * 2) + settings.PullTimeout;
+    // how long a trainer waits for the next message of its secure round: for a roster, a phase timeout before it joins
+    // again; in a round, two (each phase ends within one), before it leaves the round
+    private TimeSpan SecureRoundWait => secureClient?.Roster is null ? settings.SecurePhaseTimeout : (settings.SecurePhaseTimeout * 2) + TimeSpan.FromSeconds(1);
+
+    // the round cannot end for this trainer (its aggregator went away, or it stopped answering): its update is dropped, train again
+    private void LeaveSecureRound(string why)
+    {
+        log.Warning("trainer {0}: leaving secure round {1}: {2}; training again", start.JobId, secureClient?.Roster?.RoundId ?? "(no roster yet)", why);
+        secureClient?.Dispose();
+        secureClient = null;
+        StopWatchingRounds();
+        Timers.Cancel(nameof(SecureWait));
+        Pull();
+    }
+
+    private void StopWatchingRounds()
+    {
+        if (secureRounds is not null)
+        {
+            Context.Unwatch(secureRounds);
+            secureRounds = null;
+        }
+    }
 
     // the update, through the job's codec as a plain contribution would carry it, joins the region's next secure round with fresh keys
     private void JoinSecureRound(double used)
@@ -588,6 +623,10 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
         aggregators.Tell(new SecureShares(start.JobId, start.Region, fixedRoster.Roster.RoundId, fixedRoster.Index, boxes), Self);
         bytesSent += boxes.Values.Sum(b => (long)b.Length);
+        // the rounds' actor on the aggregator's node: if it goes (its node died), the round is over for everyone in it
+        StopWatchingRounds();
+        secureRounds = Sender;
+        Context.Watch(secureRounds);
         if (settings.Adversary is { Mode: AdversaryMode.DropMidRound })
         {
             droppedOut = true;
@@ -661,6 +700,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
 
         secureClient.Dispose();
         secureClient = null;
+        StopWatchingRounds();
         Timers.Cancel(nameof(SecureWait));
         if (ended.Merged)
         {

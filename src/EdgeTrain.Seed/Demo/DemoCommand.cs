@@ -80,7 +80,8 @@ internal static class DemoCommand
         {
             var file = Path.Combine(runDir, "adversary.conf");
             File.WriteAllText(file, $"# written by edgetrain demo --adversaries: these nodes ATTACK the job\nedgetrain.training.adversary = \"{adversary}\"\n");
-            attack = ["--config", file];
+            // a device that dies mid-round is a trainer: hosting slices or the aggregator, its death would be another failure
+            attack = adversary.Mode == Core.Adversaries.AdversaryMode.DropMidRound ? ["--config", file, "--roles", "trainer"] : ["--config", file];
             live.Note($"ADVERSARIES: {string.Join(", ", nodeNames.Take(options.Attackers))} attack every job ({adversary})");
         }
 

@@ -199,6 +199,27 @@ public sealed class TrainerActorSpec : Akka.TestKit.Xunit2.TestKit
     }
 
     [Fact]
+    public void A_trainer_whose_aggregator_goes_away_mid_round_leaves_the_round_and_trains_again()
+    {
+        var spec = Spec(1, TimeSpan.Zero) with { Privacy = new PrivacySpec(PrivacyMode.Off, SecureAggregation: true, SecureRange: 1.0) };
+        var trainer = Trainer(spec, new SteppingClock(TimeSpan.Zero));
+        ExpectPull();
+        trainer.Tell(new SliceData(Job, 0, 0, new float[Floats]), shards.Ref);
+        var join = aggregators.ExpectMsg<SecureJoin>(TimeSpan.FromSeconds(30));
+        using var other1 = new SecureClient();
+        using var other2 = new SecureClient();
+        var rounds = CreateTestProbe("rounds");
+        trainer.Tell(new SecureRosterFixed(Job, new SecureRoster("gone/1", [join.Keys, other1.Keys, other2.Keys], 1.0), 0), rounds.Ref);
+        aggregators.ExpectMsg<SecureShares>(TimeSpan.FromSeconds(10));
+
+        Sys.Stop(rounds.Ref); // its node died
+
+        Assert.Equal(new PullSlice(Job, 0, 0), ExpectPull());
+        trainer.Tell(new SliceUnchanged(Job, 0, 0), shards.Ref);
+        Assert.NotEqual(join.Keys.Cipher, aggregators.ExpectMsg<SecureJoin>(TimeSpan.FromSeconds(30)).Keys.Cipher); // a fresh round, fresh keys
+    }
+
+    [Fact]
     public void A_client_level_dp_trainer_leases_one_round_at_a_time_before_it_joins_a_secure_round()
     {
         var privacy = new PrivacySpec(PrivacyMode.Client, Clip: 0.5, NoiseMultiplier: 1, TargetEpsilon: 8, SecureAggregation: true);

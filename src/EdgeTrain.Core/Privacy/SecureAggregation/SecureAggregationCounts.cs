@@ -29,6 +29,8 @@ public sealed record SecureAggregationCounts(long Rounds, long Aborted, long Rec
     }
 
     /// <summary>One line for <c>job show</c> and the console.</summary>
-    public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"{Rounds} secure rounds merged, {Aborted} aborted, {RecoveredDropouts} dropouts recovered; {Expansion ?? 0:0.00}× the bytes of plain rounds; {SecondsPerRound ?? 0:0.00} s per round");
+    public string Describe() => Rounds == 0
+        ? string.Create(CultureInfo.InvariantCulture, $"no secure round merged yet ({Aborted} aborted)")
+        : string.Create(CultureInfo.InvariantCulture,
+            $"{Rounds} secure rounds merged, {Aborted} aborted, {RecoveredDropouts} dropouts recovered; {Expansion ?? 0:0.00}× the bytes of plain rounds; {SecondsPerRound ?? 0:0.00} s per round");
 }
