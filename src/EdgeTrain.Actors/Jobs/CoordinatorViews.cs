@@ -142,14 +142,14 @@ public static class CoordinatorViews
     public static TrainerProgress Progress(string jobId, TrainerReport t)
     {
         ArgumentNullException.ThrowIfNull(t);
-        return new TrainerProgress(jobId, t.Node, t.Region, t.Samples, t.Loss, t.Contributions, t.BytesSent, t.BusySeconds, t.PullSeconds, t.BytesPulled, t.RoundTripMs) { Privacy = t.Privacy };
+        return new TrainerProgress(jobId, t.Node, t.Region, t.Samples, t.Loss, t.Contributions, t.BytesSent, t.BusySeconds, t.PullSeconds, t.BytesPulled, t.RoundTripMs) { Privacy = t.Privacy, PeakBytes = t.PeakBytes };
     }
 
     /// <summary>A trainer's progress message as the coordinator's state records it.</summary>
     public static TrainerReport Report(TrainerProgress p)
     {
         ArgumentNullException.ThrowIfNull(p);
-        return new TrainerReport(p.Node, p.Region, p.Samples, p.Loss, p.Contributions, p.BytesSent, p.BusySeconds, p.PullSeconds, p.BytesPulled, p.RoundTripMs) { Privacy = p.Privacy };
+        return new TrainerReport(p.Node, p.Region, p.Samples, p.Loss, p.Contributions, p.BytesSent, p.BusySeconds, p.PullSeconds, p.BytesPulled, p.RoundTripMs) { Privacy = p.Privacy, PeakBytes = p.PeakBytes };
     }
 
     /// <summary>A registered node as the scheduler sees it.</summary>

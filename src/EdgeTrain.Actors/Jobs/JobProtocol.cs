@@ -86,6 +86,9 @@ public static class JobProtocol
     {
         /// <summary>With DP-SGD: what its partitions have spent, and whether it stopped at the job's target ε (null without DP).</summary>
         public Core.Privacy.PrivacyReport? Privacy { get; init; }
+
+        /// <summary>The trainer's process's peak resident bytes (0: not reported).</summary>
+        public long PeakBytes { get; init; }
     }
 
     /// <summary>

@@ -54,7 +54,7 @@ public static partial class JobSpecReader
         "codec.error-feedback", "aggregation.merge-count", "aggregation.merge-interval", "aggregation.wait-for-merge",
         "aggregation.rule", "aggregation.beta", "aggregation.f", "aggregation.m", "aggregation.tau", "aggregation.iterations", "aggregation.clip-norm",
         "aggregation.min-norm",
-        "priority", "min-trainers", "max-trainers", "local-time-budget",
+        "priority", "min-trainers", "max-trainers", "local-time-budget", "memory.recompute",
         "privacy.mode", "privacy.clip", "privacy.noise-multiplier", "privacy.delta", "privacy.target-epsilon", "privacy.secure-aggregation", "privacy.secure-range",
     ];
 
@@ -152,6 +152,11 @@ public static partial class JobSpecReader
 
         var redundancy = ReadRedundancy(fields, data.Placement, communication, localTimeBudget);
         var privacy = ReadPrivacy(fields, model, communication, data.Placement);
+        var recompute = fields.Bool("memory.recompute");
+        if (recompute && privacy is { Mode: PrivacyMode.Example })
+        {
+            throw fields.Error("memory.recompute", "expected off with privacy.mode = example: DP-SGD computes its own backward pass and keeps what it needs");
+        }
 
         return new JobSpec(
             name,
@@ -175,7 +180,10 @@ public static partial class JobSpecReader
             MaxTrainers: maxTrainers,
             LocalTimeBudget: localTimeBudget,
             Redundancy: redundancy,
-            Privacy: privacy);
+            Privacy: privacy)
+        {
+            Recompute = recompute,
+        };
     }
 
     private static readonly Dictionary<string, PrivacyMode> PrivacyModes = new()

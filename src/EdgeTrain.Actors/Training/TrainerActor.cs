@@ -289,7 +289,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 privacySpent = start.PriorPrivacy is { } prior ? RdpAccountant.From(prior) : RdpAccountant.Empty;
             }
 
-            step = new TrainingStep(model, optimizer, privateGradients);
+            step = new TrainingStep(model, optimizer, privateGradients, spec.Recompute);
             update = new float[plan.TotalFloats];
             LoadData();
             return true;
@@ -864,6 +864,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             busy.TotalSeconds, waited.TotalSeconds, bytesPulled, roundTripMs)
         {
             Privacy = Dp ? new PrivacyReport(start.Assigned, privacySpent.Spent, budgetSpent) : null,
+            PeakBytes = EdgeTrain.Training.Memory.PeakMemory.Bytes(),
         });
     }
 

@@ -169,7 +169,7 @@ public static class JobFormat
         yield return $"Trainers: {s.Trainers.Count}";
         foreach (var t in s.Trainers)
         {
-            yield return string.Create(Invariant, $"  {t.Node} | {t.Region} | {t.Samples:N0} samples | {t.Contributions:N0} contributions | loss {t.Loss:0.000}");
+            yield return string.Create(Invariant, $"  {t.Node} | {t.Region} | {t.Samples:N0} samples | {t.Contributions:N0} contributions | loss {t.Loss:0.000}{(t.PeakBytes > 0 ? $" | peak {t.PeakBytes / 1e6:0} MB" : "")}");
         }
 
         yield return $"Slices per node: {s.SlicesPerNode.Count}";

@@ -61,6 +61,12 @@ public sealed record JobSpec(
     RedundancySpec? Redundancy = null,
     PrivacySpec? Privacy = null)
 {
+    /// <summary>
+    /// Activation recomputation on the trainers (<c>memory.recompute = on</c>): only each segment's input is kept
+    /// through the forward pass and the segments are run again during backward — memory for time.
+    /// </summary>
+    public bool Recompute { get; init; }
+
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;
 

@@ -10,6 +10,9 @@ public sealed record TrainerReport(
 {
     /// <summary>With DP-SGD, what the trainer's partitions have spent (null: the job has no differential privacy).</summary>
     public Privacy.PrivacyReport? Privacy { get; init; }
+
+    /// <summary>The trainer's process's peak resident bytes (0: not reported).</summary>
+    public long PeakBytes { get; init; }
 }
 
 /// <summary>An aggregator incarnation's totals in one job; <paramref name="AckedContiguous"/>: per slice, the sequence number up to which the shard acknowledged every merged update.</summary>

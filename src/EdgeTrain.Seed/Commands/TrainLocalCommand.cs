@@ -87,6 +87,10 @@ internal static class TrainLocalCommand
                 samplesPerSecond = Math.Round(result.SamplesPerSecond, 1),
                 stopReason = result.StopReason.ToString(),
                 privacy = result.Privacy is { } privacy ? new { epsilon = Math.Round(privacy.Epsilon, 4), delta = privacy.Delta, targetEpsilon = privacy.TargetEpsilon, steps = privacy.Steps } : null,
+                recompute = result.Recompute,
+                msPerStep = Math.Round(result.MillisecondsPerStep, 3),
+                peakBytes = result.PeakBytes,
+                startBytes = result.StartBytes,
             }));
         }
 

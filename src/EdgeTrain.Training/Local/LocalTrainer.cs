@@ -3,6 +3,7 @@ using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Privacy;
 using EdgeTrain.Training.Data;
+using EdgeTrain.Training.Memory;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
 using EdgeTrain.Training.Privacy;
@@ -65,7 +66,7 @@ public sealed class LocalTrainer
         model.to(device);
         using var optimizer = OptimizerFactory.Create(spec.Optimizer, model);
         var privacy = spec.Privacy is { Mode: PrivacyMode.Example } p ? p : null;
-        var step = new TrainingStep(model, optimizer, privacy is null ? null : new DpSgdGradients((MlpModel)model, privacy.Clip, privacy.NoiseMultiplier));
+        var step = new TrainingStep(model, optimizer, privacy is null ? null : new DpSgdGradients((MlpModel)model, privacy.Clip, privacy.NoiseMultiplier), spec.Recompute);
         var spent = RdpAccountant.Empty;
         var samplingRate = Math.Min(1.0, (double)spec.BatchSize / Math.Max(1, train.Count));
         var parameterCount = new FlatParameterView(model).TotalFloats;
@@ -76,6 +77,9 @@ public sealed class LocalTrainer
 
         var epochs = new List<EpochReport>();
         var trainTime = new Stopwatch();
+        long steps = 0;
+        var baseline = PeakMemory.Bytes();
+        PeakMemory.Reset(); // from here: the training loop's high-water mark
         long samples = 0;
         var accuracy = 0.0;
         var reason = StopReason.MaxEpochs;
@@ -108,6 +112,7 @@ public sealed class LocalTrainer
                 var count = Math.Min(spec.BatchSize, train.Count - start);
                 using var rows = order.narrow(0, start, count);
                 lossSum += step.Run(inputs, targets, rows);
+                steps++;
                 if (privacy is not null)
                 {
                     spent = spent.Step(samplingRate, privacy.NoiseMultiplier);
@@ -134,6 +139,10 @@ public sealed class LocalTrainer
             seconds > 0 ? samples / seconds : 0, reason, epochs)
         {
             Privacy = privacy is null ? null : new PrivacyStatus(spent.Epsilon(privacy.Delta).Epsilon, privacy.Delta, privacy.TargetEpsilon, spent.Steps),
+            PeakBytes = PeakMemory.Bytes(),
+            StartBytes = baseline,
+            MillisecondsPerStep = steps > 0 ? seconds * 1000 / steps : 0,
+            Recompute = step.Recomputes,
         };
     }
 }

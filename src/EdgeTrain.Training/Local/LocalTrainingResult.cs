@@ -21,6 +21,18 @@ public sealed record LocalTrainingResult(
     StopReason StopReason,
     IReadOnlyList<EpochReport> Epochs)
 {
+    /// <summary>The process's peak resident bytes during training (<see cref="Memory.PeakMemory"/>; the high-water mark is reset as training starts where the system allows).</summary>
+    public long PeakBytes { get; init; }
+
+    /// <summary>The process's resident high-water mark before training (data and model loaded).</summary>
+    public long StartBytes { get; init; }
+
+    /// <summary>Mean milliseconds of training time per optimizer step.</summary>
+    public double MillisecondsPerStep { get; init; }
+
+    /// <summary>Whether activations were recomputed (<c>memory.recompute</c>).</summary>
+    public bool Recompute { get; init; }
+
     /// <summary>With DP-SGD, what the run spent (null: no differential privacy).</summary>
     public Core.Privacy.PrivacyStatus? Privacy { get; init; }
 

@@ -25,6 +25,8 @@ public sealed class JobSpecReaderPrivacySpec
         Assert.Equal(new PrivacySpec(PrivacyMode.Example, 1.5, 1.1, 1e-5, 3, SecureAggregation: false), privacy);
         Assert.Equal(new PrivacySpec(PrivacyMode.Off, SecureAggregation: true), Parse("privacy.secure-aggregation = on").Privacy);
         Assert.Equal(0.25, Parse("privacy { secure-aggregation = on, secure-range = 0.25 }").Privacy!.SecureRange);
+        Assert.True(Parse("memory.recompute = on").Recompute);
+        Assert.False(Parse("").Recompute);
     }
 
     [Theory]
@@ -36,6 +38,7 @@ public sealed class JobSpecReaderPrivacySpec
     [InlineData("privacy.secure-aggregation = on\naggregation.rule = median", "job.privacy.secure-aggregation", "the aggregator sees only masked ones")]
     [InlineData("privacy.secure-aggregation = on\naggregation { rule = multi-krum, f = 1 }", "job.privacy.secure-aggregation", "found multi-krum")]
     [InlineData("privacy.secure-range = 0.5", "job.privacy.secure-range", "only with privacy.secure-aggregation = on")]
+    [InlineData("privacy.mode = example\nmemory.recompute = on", "job.memory.recompute", "DP-SGD computes its own backward pass")]
     [InlineData("privacy { secure-aggregation = on, secure-range = 0 }", "job.privacy.secure-range", "above 0")]
     public void What_cannot_work_is_refused_with_the_reason(string extra, string key, string problem)
     {
