@@ -627,14 +627,6 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         StopWatchingRounds();
         secureRounds = Sender;
         Context.Watch(secureRounds);
-        if (settings.Adversary is { Mode: AdversaryMode.DropMidRound })
-        {
-            droppedOut = true;
-            log.Error("trainer {0}: secure round {1}: keys and shares sent; {2} (edgetrain.training.adversary = drop-mid-round): nothing more from this trainer",
-                start.JobId, fixedRoster.Roster.RoundId, Adversary.DropMidRoundMarker);
-            return;
-        }
-
         WaitForSecureRound();
     }
 
@@ -643,6 +635,15 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     {
         if (secureClient?.Roster is not { } roster || roster.RoundId != shares.RoundId || droppedOut)
         {
+            return;
+        }
+
+        if (settings.Adversary is { Mode: AdversaryMode.DropMidRound })
+        {
+            // the aggregator has its shares (it forwards its neighbours' only to those whose shares it collected): gone before its vector
+            droppedOut = true;
+            log.Error("trainer {0}: secure round {1}: keys and shares sent and collected; {2} (edgetrain.training.adversary = drop-mid-round): nothing more from this trainer",
+                start.JobId, roster.RoundId, Adversary.DropMidRoundMarker);
             return;
         }
 
