@@ -6,7 +6,12 @@ using static TorchSharp.torch;
 
 namespace EdgeTrain.Training.Tests.Memory;
 
-/// <summary>Activation recomputation gives the gradients and the loss of an ordinary step, dropout included.</summary>
+/// <summary>
+/// Activation recomputation gives the gradients and the loss of an ordinary step, dropout included. Dropout
+/// draws from libtorch's global generator, which tests running beside this one would draw from too: the
+/// class runs alone.
+/// </summary>
+[Collection(GlobalGenerator.Name)]
 public sealed class RecomputedBackwardSpec
 {
     [Theory]
@@ -52,4 +57,11 @@ public sealed class RecomputedBackwardSpec
         view.CopyGradientsTo(gradients);
         return (loss, gradients);
     }
+}
+
+/// <summary>Tests that depend on libtorch's global generator between seeding it and using it: run alone, never beside other tests.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalGenerator
+{
+    public const string Name = "libtorch's global generator";
 }
