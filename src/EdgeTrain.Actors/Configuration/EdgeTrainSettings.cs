@@ -107,6 +107,12 @@ public sealed record EdgeTrainSettings(
     /// <summary>How long a phase of a secure round waits for participants that have not answered (<c>edgetrain.aggregation.secure-phase-timeout</c>).</summary>
     public TimeSpan SecurePhaseTimeout { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>How long a split job's step waits for the split-server (<c>edgetrain.training.split-step-timeout</c>).</summary>
+    public TimeSpan SplitStepTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a split-server waits without a message before it stops (<c>edgetrain.training.split-server-idle</c>).</summary>
+    public TimeSpan SplitServerIdle { get; init; } = TimeSpan.FromMinutes(2);
+
     /// <summary>The fewest trainers a secure round starts with before all have joined (<c>edgetrain.aggregation.secure-min-participants</c>).</summary>
     public int SecureMinParticipants { get; init; } = 3;
 
@@ -180,6 +186,8 @@ public sealed record EdgeTrainSettings(
             PrivacyLeaseSteps = Math.Max(1, c.GetInt("training.privacy-lease-steps")),
             SecurePhaseTimeout = c.GetTimeSpan("aggregation.secure-phase-timeout"),
             SecureMinParticipants = Math.Max(2, c.GetInt("aggregation.secure-min-participants")),
+            SplitStepTimeout = c.GetTimeSpan("training.split-step-timeout"),
+            SplitServerIdle = c.GetTimeSpan("training.split-server-idle"),
         };
     }
 

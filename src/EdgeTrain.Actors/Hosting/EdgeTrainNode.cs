@@ -11,6 +11,7 @@ using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Actors.Split;
 using EdgeTrain.Actors.Training;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
@@ -157,9 +158,19 @@ public sealed class EdgeTrainNode
             ClusterClientReceptionist.Get(system).RegisterService(coordinator);
         }
 
+        // split jobs' split-servers: one entity per job, on a trainer node
+        var splitExtractor = new SplitMessageExtractor(settings.AggregatorShardCount);
+        var splitServers = roles.Contains(CapabilityScore.TrainerRole)
+            ? sharding.Start(
+                SplitServerTypeName,
+                entityId => SplitServerActor.Props(entityId, shards, coordinator, settings),
+                ClusterShardingSettings.Create(system).WithRole(CapabilityScore.TrainerRole),
+                splitExtractor)
+            : sharding.StartProxy(SplitServerTypeName, CapabilityScore.TrainerRole, splitExtractor);
+
         var address = Cluster.Get(system).SelfAddress.ToString();
         IActorRef? trainers = roles.Contains(CapabilityScore.TrainerRole)
-            ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address), ActorNames.Trainers)
+            ? system.ActorOf(TrainerHostActor.Props(shards, aggregators, settings, address, splitServers), ActorNames.Trainers)
             : null;
         system.ActorOf(NodeAgentActor.Props(new RegisterNode(address, options.Region, [.. roles], options.Capabilities, trainers, settings.MaxJobs), coordinator), ActorNames.NodeAgent);
         if (seedNodes.Count > 0)
@@ -172,6 +183,9 @@ public sealed class EdgeTrainNode
 
     // how often a leaving node checks that somebody is still there to take its leave in
     private static readonly TimeSpan LeaveCheck = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The cluster sharding type name of split jobs' split-servers.</summary>
+    public const string SplitServerTypeName = "split-server";
 
     /// <summary>The role of seed nodes, which run the JobCoordinator.</summary>
     public const string SeedRole = "seed";

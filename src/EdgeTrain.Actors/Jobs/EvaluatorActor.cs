@@ -84,7 +84,7 @@ public sealed class EvaluatorActor : ReceiveActor
                 jobs[request.JobId] = job;
             }
 
-            var plan = new SlicePlan(job.View.TotalFloats, request.Spec.SliceFloats);
+            var plan = new SlicePlan(ModelLayout.Of(request.Spec.Model).SliceLengths(request.Spec.SliceFloats));
             var flat = new float[plan.TotalFloats];
             long versions = 0;
             foreach (var reply in pulled.Replies)

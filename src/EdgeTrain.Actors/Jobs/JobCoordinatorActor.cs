@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Event;
 using Akka.Persistence;
 using EdgeTrain.Actors.Configuration;
+using EdgeTrain.Actors.Split;
 using EdgeTrain.Actors.Membership;
 using EdgeTrain.Actors.Parameters;
 using EdgeTrain.Core;
@@ -126,6 +127,11 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         });
         Command<GuardProtocol.MemberCertified>(Identify);
         Command<LeasePrivacy>(Lease);
+        Command<SplitProtocol.DescribeSplitJob>(d =>
+        {
+            var job = state.Jobs.FirstOrDefault(j => j.JobId == d.JobId && !j.Finished && j.Spec.Model.Split is not null);
+            Sender.Tell(job is null ? new SplitProtocol.SplitJobUnknown(d.JobId) : new SplitProtocol.SplitJobDescribed(job.JobId, job.Spec, job.SliceLengths));
+        });
         Command<QuarantineDue>(due => Record(new NodeQuarantined(due.Node, Now, due.Reason, Identity), Identity));
         Command<TrainerFailed>(f =>
         {

@@ -6,6 +6,7 @@ using EdgeTrain.Core.Aggregation.Robust;
 using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Optimizers;
+using EdgeTrain.Training.Models;
 
 namespace EdgeTrain.Actors.Jobs;
 
@@ -45,6 +46,7 @@ public static partial class JobSpecReader
     private static readonly HashSet<string> KnownKeys =
     [
         "name", "model.type", "model.hidden", "model.conv-channels", "model.dropout",
+        "model.split.cut-after", "model.split.labels", "model.split.codec.type", "model.split.codec.top-k", "model.split.codec.block-size",
         "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition", "data.placement", "redundancy.replicas", "redundancy.spot-check-rate",
         "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
         "batch-size", "max-epochs", "target-accuracy", "time-limit", "slice-floats", "seed",
@@ -158,6 +160,8 @@ public static partial class JobSpecReader
             throw fields.Error("memory.recompute", "expected off with privacy.mode = example: DP-SGD computes its own backward pass and keeps what it needs");
         }
 
+        model = model with { Split = ReadSplit(fields, model, data, privacy, recompute) };
+
         return new JobSpec(
             name,
             model,
@@ -184,6 +188,60 @@ public static partial class JobSpecReader
         {
             Recompute = recompute,
         };
+    }
+
+    private static readonly Dictionary<string, SplitLabels> SplitLabelPlaces = new()
+    {
+        ["server"] = SplitLabels.Server,
+        ["client"] = SplitLabels.Client,
+    };
+
+    // model.split.*: where the model is cut and where its loss is; refused with what it cannot run beside, and why
+    private static SplitSpec? ReadSplit(HoconFieldReader fields, ModelSpec model, DataSpec data, PrivacySpec? privacy, bool recompute)
+    {
+        if (!fields.Has("model.split.cut-after"))
+        {
+            foreach (var key in new[] { "model.split.labels", "model.split.codec.type", "model.split.codec.block-size" })
+            {
+                if (fields.Has(key))
+                {
+                    throw fields.Error(key, "expected only with model.split.cut-after (the layer the data nodes' part ends with); set it or remove this");
+                }
+            }
+
+            return null;
+        }
+
+        var labels = fields.Choice("model.split.labels", SplitLabelPlaces, required: false);
+        var cut = fields.RequiredString("model.split.cut-after", "the last layer on the data nodes");
+        var points = SplitLayout.CutPoints(model, labels);
+        if (!points.Contains(cut))
+        {
+            throw fields.Error("model.split.cut-after", $"expected one of {(points.Count == 0 ? "(none: this model has too few layers to split with labels = " + labels.ToString().ToLowerInvariant() + ")" : string.Join(", ", points))} for this {model.Kind.ToString().ToLowerInvariant()} with labels = {labels.ToString().ToLowerInvariant()}, found '{cut}'");
+        }
+
+        var codec = ReadCodec(fields, "model.split.codec");
+        if (codec.Kind is CodecKind.TopK or CodecKind.TopKInt8)
+        {
+            throw fields.Error("model.split.codec.type", "expected none, fp16, bf16 or int8: activations are dense, and a step's dropped values would not come back (no error feedback across batches)");
+        }
+
+        if (privacy is not null)
+        {
+            throw fields.Error("model.split.cut-after", "expected no privacy block with a split job: DP and secure aggregation protect whole-model updates, and a split job's activations cross every step");
+        }
+
+        if (data.Placement == DataPlacement.Shared)
+        {
+            throw fields.Error("model.split.cut-after", "expected data.placement = local with a split job: splitting keeps a node's data on it; shared data needs no split");
+        }
+
+        if (recompute)
+        {
+            throw fields.Error("memory.recompute", "expected off with a split job: a data node keeps only its own layers' activations between a step's messages");
+        }
+
+        return new SplitSpec(cut, labels, codec);
     }
 
     private static readonly Dictionary<string, PrivacyMode> PrivacyModes = new()

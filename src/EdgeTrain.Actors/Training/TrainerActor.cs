@@ -16,6 +16,7 @@ using EdgeTrain.Training.Local;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
 using EdgeTrain.Training.Privacy;
+using EdgeTrain.Training.Split;
 using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
@@ -58,7 +59,7 @@ namespace EdgeTrain.Actors.Training;
 /// unmasking), and the trainer pulls and trains again when the round has ended, merged or aborted.
 /// </para>
 /// </summary>
-public sealed class TrainerActor : ReceiveActor, IWithTimers
+public sealed partial class TrainerActor : ReceiveActor, IWithTimers
 {
     private readonly ILoggingAdapter log = Context.GetLogger();
     private StartTraining start;
@@ -67,6 +68,9 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     private readonly EdgeTrainSettings settings;
     private readonly string node;
     private readonly SlicePlan plan;
+    // the job's index of each slice this trainer holds (every slice; a split job's data node: its own layers'), and back
+    private readonly int[] slices;
+    private readonly Dictionary<int, int> localSlice;
     private readonly float[] current;
     private readonly SliceEncoder encoder;
     private readonly TimeProvider time;
@@ -110,7 +114,7 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// Creates the trainer for <paramref name="start"/>; <paramref name="time"/> is its clock (the
     /// system's when null): round trips, busy and waiting time, the local time budget.
     /// </summary>
-    public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null)
+    public TrainerActor(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null, IActorRef? splitServers = null)
     {
         this.start = start;
         this.shards = shards;
@@ -119,16 +123,30 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         this.node = node;
         this.time = time ?? TimeProvider.System;
         origin = this.time.GetTimestamp();
-        plan = new SlicePlan(start.SliceLengths.Sum(), start.Spec.SliceFloats);
-        if (plan.Count != start.SliceLengths.Length)
+        this.splitServers = splitServers ?? ActorRefs.Nobody;
+        split = start.Spec.Model.Split is null ? null : SplitLayout.Of(start.Spec.Model);
+        if (split is null)
         {
-            throw new ArgumentException($"job {start.JobId}: {start.SliceLengths.Length} slices do not match a {plan.TotalFloats}-float model cut at {start.Spec.SliceFloats}");
+            plan = new SlicePlan(start.SliceLengths.Sum(), start.Spec.SliceFloats);
+            slices = [.. Enumerable.Range(0, plan.Count)];
         }
+        else
+        {
+            slices = split.ClientSlices(start.Spec.SliceFloats);
+            plan = new SlicePlan([.. slices.Where(s => s < start.SliceLengths.Length).Select(s => start.SliceLengths[s])]);
+        }
+
+        if ((split is null ? plan.Count : split.SliceLengths(start.Spec.SliceFloats).Length) != start.SliceLengths.Length)
+        {
+            throw new ArgumentException($"job {start.JobId}: {start.SliceLengths.Length} slices do not match a {ModelLayout.Of(start.Spec.Model).TotalFloats}-float model cut at {start.Spec.SliceFloats}");
+        }
+
+        localSlice = slices.Select((global, index) => (global, index)).ToDictionary(p => p.global, p => p.index);
 
         current = new float[plan.TotalFloats];
         // work units wait for their round's merge through the vote, not through the pull
         pull = new PullRound(plan.Count, Math.Max(1, start.Regions), start.Spec.Wire.WaitForMerge && !Units, settings.PullTimeout);
-        encoder = new SliceEncoder(start.Spec.Wire.TrainerToAggregator, start.Spec.Wire.ErrorFeedback, start.SliceLengths);
+        encoder = new SliceEncoder(start.Spec.Wire.TrainerToAggregator, start.Spec.Wire.ErrorFeedback, [.. plan.Slices.Select(s => s.Length)]);
 
         Receive<Begin>(_ =>
         {
@@ -141,8 +159,21 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Receive<StartTraining>(Reassign);
         Receive<SliceData>(OnSlice);
         Receive<SliceChanges>(OnChanges);
-        Receive<SliceUnchanged>(u => Then(u.Slice, pull.Unchanged(u.Slice, u.Version, Now)));
-        Receive<SliceNotReady>(n => Then(n.Slice, pull.NotReady(n.Slice, Now)));
+        Receive<SliceUnchanged>(u =>
+        {
+            if (localSlice.TryGetValue(u.Slice, out var slice))
+            {
+                Then(slice, pull.Unchanged(slice, u.Version, Now));
+            }
+        });
+        Receive<SliceNotReady>(n =>
+        {
+            if (localSlice.TryGetValue(n.Slice, out var slice))
+            {
+                Then(slice, pull.NotReady(slice, Now));
+            }
+        });
+        ReceiveSplitSteps();
         Receive<RetryPull>(r =>
         {
             (pull, var ask) = pull.Retry(r.Slice, r.Round, Now);
@@ -229,9 +260,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
     /// <inheritdoc />
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>Props for the trainer, on the pinned training dispatcher; <paramref name="time"/> is its clock (the system's when null).</summary>
-    public static Props Props(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null) =>
-        Akka.Actor.Props.Create(() => new TrainerActor(start, shards, aggregators, settings, node, time)).WithDispatcher("edgetrain.training.dispatcher");
+    /// <summary>
+    /// Props for the trainer, on the pinned training dispatcher; <paramref name="time"/> is its clock (the system's when null);
+    /// <paramref name="splitServers"/>: the split-servers' shard region (a split job's steps go there).
+    /// </summary>
+    public static Props Props(StartTraining start, IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, TimeProvider? time = null, IActorRef? splitServers = null) =>
+        Akka.Actor.Props.Create(() => new TrainerActor(start, shards, aggregators, settings, node, time, splitServers)).WithDispatcher("edgetrain.training.dispatcher");
 
     // time since this trainer was created, on its clock
     private TimeSpan Now => time.GetElapsedTime(origin);
@@ -251,7 +285,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         secureClient?.Dispose();
         batches?.Dispose();
         optimizer?.Dispose();
-        model?.Dispose();
+        if (splitClient is not null)
+        {
+            splitClient.Dispose(); // its module is the model
+        }
+        else
+        {
+            model?.Dispose();
+        }
     }
 
     private bool Prepare()
@@ -270,7 +311,8 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             }
 
             device = TorchDevice.Select();
-            model = ModelFactory.Create(spec.Model, spec.Seed);
+            // a split job's data node holds only its own layers
+            model = split is null ? ModelFactory.Create(spec.Model, spec.Seed) : (splitClient = new SplitClient(split, device)).Module;
             model.to(device);
             optimizer = OptimizerFactory.Create(spec.Optimizer, model);
             view = new FlatParameterView(model);
@@ -382,31 +424,35 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
         Timers.StartSingleTimer(nameof(PullTimeout), new PullTimeout(pull.Round), settings.PullTimeout);
     }
 
-    private void Ask(SliceAsk ask) => shards.Tell(new PullSlice(start.JobId, ask.Slice, ask.HaveVersion));
+    private void Ask(SliceAsk ask) => shards.Tell(new PullSlice(start.JobId, slices[ask.Slice], ask.HaveVersion));
 
     private void OnSlice(SliceData data)
     {
-        if (data.Slice < 0 || data.Slice >= plan.Count || data.Values.Length != plan[data.Slice].Length)
+        if (!localSlice.TryGetValue(data.Slice, out var slice) || data.Values.Length != plan[slice].Length)
         {
             log.Error("trainer {0}: slice {1} arrived with {2} floats; ignored", start.JobId, data.Slice, data.Values.Length);
             return;
         }
 
         bytesPulled += TensorPayloadSerializer.PayloadBytes(data.Values);
-        var (next, verdict) = pull.Data(data.Slice, data.Version, Now);
+        var (next, verdict) = pull.Data(slice, data.Version, Now);
         if (verdict != PullVerdict.Ignore)
         {
-            plan.CopyInto(current, data.Slice, data.Values);
+            plan.CopyInto(current, slice, data.Values);
         }
 
-        Then(data.Slice, (next, verdict));
+        Then(slice, (next, verdict));
     }
 
     // only what changed since this trainer's copy: applied when the copy is at the version the
     // changes start from (PullRound decides); a payload that does not apply asks for the whole slice
     private void OnChanges(SliceChanges changes)
     {
-        var slice = changes.Slice;
+        if (!localSlice.TryGetValue(changes.Slice, out var slice))
+        {
+            return;
+        }
+
         var (next, verdict) = pull.Changes(slice, changes.FromVersion, changes.Version, Now);
         if (verdict != PullVerdict.Ignore)
         {
@@ -448,6 +494,12 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
                 Timers.Cancel(nameof(PullTimeout));
                 var began = Now;
                 waiting += began - roundBegan;
+                if (split is not null)
+                {
+                    BeginSplitRound(began);
+                    break;
+                }
+
                 if (Units)
                 {
                     AskForUnit();
@@ -526,6 +578,14 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             return false; // the round's end pulls again
         }
 
+        Contribute(used);
+        busy += Now - began;
+        return !budgetSpent;
+    }
+
+    // the update, slice by slice, through the job's codec to the region's aggregator
+    private void Contribute(int used)
+    {
         for (var i = 0; i < plan.Count; i++)
         {
             var payload = encoder.Encode(i, plan.Of((ReadOnlySpan<float>)update, i));
@@ -535,13 +595,11 @@ public sealed class TrainerActor : ReceiveActor, IWithTimers
             }
 
             bytesSent += payload.Length;
-            aggregators.Tell(new Contribution(start.JobId, start.Region, i, pull.Versions[i], used, payload), Self);
+            aggregators.Tell(new Contribution(start.JobId, start.Region, slices[i], pull.Versions[i], used, payload), Self);
         }
 
         pull = pull.Contributed();
         contributions++;
-        busy += Now - began;
-        return !budgetSpent;
     }
 
     // a secure aggregation job: updates are summed in masked rounds, never sent as contributions

@@ -19,7 +19,7 @@ public sealed class TrainerHostActor : ReceiveActor
     private readonly Dictionary<string, StartTraining> waiting = new(StringComparer.Ordinal);
 
     /// <summary>Creates the host.</summary>
-    public TrainerHostActor(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node)
+    public TrainerHostActor(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, IActorRef? splitServers = null)
     {
         void StartTrainer(StartTraining start)
         {
@@ -28,7 +28,7 @@ public sealed class TrainerHostActor : ReceiveActor
             {
                 log.Error("ADVERSARY: this node's trainer for {0} ATTACKS the job ({1}): edgetrain.training.adversary is set; for demonstrations of the defences only", start.JobId, adversary);
             }
-            Context.Watch(Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node), ChildName(start.JobId)));
+            Context.Watch(Context.ActorOf(TrainerActor.Props(start, shards, aggregators, settings, node, splitServers: splitServers), ChildName(start.JobId)));
         }
 
         Receive<StartTraining>(start =>
@@ -72,9 +72,9 @@ public sealed class TrainerHostActor : ReceiveActor
         });
     }
 
-    /// <summary>Props for the host.</summary>
-    public static Props Props(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node) =>
-        Akka.Actor.Props.Create(() => new TrainerHostActor(shards, aggregators, settings, node));
+    /// <summary>Props for the host; <paramref name="splitServers"/>: the split-servers' shard region (split jobs).</summary>
+    public static Props Props(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, IActorRef? splitServers = null) =>
+        Akka.Actor.Props.Create(() => new TrainerHostActor(shards, aggregators, settings, node, splitServers));
 
     private static string ChildName(string jobId) => "trainer-" + Uri.EscapeDataString(jobId);
 }

@@ -25,4 +25,7 @@ public sealed record ModelSpec(ModelKind Kind, IReadOnlyList<int> Hidden, IReadO
 
     /// <summary>CNN convolution channels.</summary>
     public IReadOnlyList<int> ConvChannels { get; init; } = ConvChannels?.ToArray() ?? Array.Empty<int>();
+
+    /// <summary>A split job: which layers run on the data nodes and which on the split-server (null: every trainer runs the whole model).</summary>
+    public SplitSpec? Split { get; init; }
 }

@@ -4,6 +4,8 @@ namespace EdgeTrain.Core.Parameters;
 /// Cuts a flat parameter vector of <see cref="TotalFloats"/> floats into consecutive slices of at
 /// most <see cref="SliceFloats"/> floats each: every slice but the last is full, the last holds the
 /// rest. The plan is pure arithmetic, so every node derives the same slices from the same two numbers.
+/// A split job's vector is cut part by part (no slice holds floats of both the data nodes' and the
+/// split-server's layers): such a plan is made from its slices' lengths.
 /// </summary>
 public sealed class SlicePlan
 {
@@ -27,6 +29,28 @@ public sealed class SlicePlan
             var offset = i * sliceFloats;
             slices[i] = new SliceRange(i, offset, Math.Min(sliceFloats, totalFloats - offset));
         }
+    }
+
+    /// <summary>Plans consecutive slices of the given <paramref name="lengths"/>, in order.</summary>
+    /// <exception cref="ArgumentException">there is no slice, or a length is not positive.</exception>
+    public SlicePlan(IReadOnlyList<int> lengths)
+    {
+        ArgumentNullException.ThrowIfNull(lengths);
+        if (lengths.Count == 0 || lengths.Any(l => l <= 0))
+        {
+            throw new ArgumentException($"expected at least one slice, each of a positive length; found [{string.Join(", ", lengths)}]", nameof(lengths));
+        }
+
+        slices = new SliceRange[lengths.Count];
+        var offset = 0;
+        for (var i = 0; i < lengths.Count; i++)
+        {
+            slices[i] = new SliceRange(i, offset, lengths[i]);
+            offset = checked(offset + lengths[i]);
+        }
+
+        TotalFloats = offset;
+        SliceFloats = lengths.Max();
     }
 
     /// <summary>Length of the whole flat vector.</summary>
@@ -79,7 +103,22 @@ public sealed class SlicePlan
     {
         ArgumentOutOfRangeException.ThrowIfNegative(offset);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(offset, TotalFloats);
-        return offset / SliceFloats;
+        var low = 0;
+        var high = slices.Length - 1;
+        while (low < high)
+        {
+            var middle = (low + high + 1) / 2;
+            if (slices[middle].Offset <= offset)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return low;
     }
 
     private void RequireLength(int length)

@@ -14,8 +14,11 @@ namespace EdgeTrain.Training.Models;
 /// </summary>
 public sealed class ModelLayout
 {
-    private ModelLayout(IReadOnlyList<ParameterLayoutEntry> entries)
+    private readonly ModelSpec spec;
+
+    private ModelLayout(ModelSpec spec, IReadOnlyList<ParameterLayoutEntry> entries)
     {
+        this.spec = spec;
         Entries = entries;
         TotalFloats = entries.Count == 0 ? 0 : entries[^1].Offset + entries[^1].Length;
     }
@@ -55,11 +58,16 @@ public sealed class ModelLayout
                 throw new ArgumentException($"unknown model kind {spec.Kind}", nameof(spec));
         }
 
-        return new ModelLayout(builder.Entries);
+        return new ModelLayout(spec, builder.Entries);
     }
 
-    /// <summary>The lengths of the slices the flat vector is cut into at <paramref name="sliceFloats"/> floats per slice.</summary>
-    public int[] SliceLengths(int sliceFloats) => [.. new SlicePlan(TotalFloats, sliceFloats).Slices.Select(s => s.Length)];
+    /// <summary>
+    /// The lengths of the slices the flat vector is cut into at <paramref name="sliceFloats"/> floats per slice; a split
+    /// model's part by part (<see cref="SplitLayout.SliceLengths"/>).
+    /// </summary>
+    public int[] SliceLengths(int sliceFloats) => spec.Split is null
+        ? [.. new SlicePlan(TotalFloats, sliceFloats).Slices.Select(s => s.Length)]
+        : SplitLayout.Of(spec).SliceLengths(sliceFloats);
 
     /// <summary>
     /// The initial values every node starts from for <paramref name="seed"/>: the same bits that
@@ -67,11 +75,11 @@ public sealed class ModelLayout
     /// </summary>
     public float[] InitialValues(int seed) => ParameterInitializer.Draw(Entries, TotalFloats, seed);
 
-    /// <summary>The initial values cut into slices of at most <paramref name="sliceFloats"/> floats.</summary>
+    /// <summary>The initial values cut into the slices of <see cref="SliceLengths"/>.</summary>
     public float[][] InitialSlices(int seed, int sliceFloats)
     {
         var flat = InitialValues(seed);
-        var plan = new SlicePlan(TotalFloats, sliceFloats);
+        var plan = new SlicePlan(SliceLengths(sliceFloats));
         return [.. plan.Slices.Select(s => flat.AsSpan(s.Offset, s.Length).ToArray())];
     }
 

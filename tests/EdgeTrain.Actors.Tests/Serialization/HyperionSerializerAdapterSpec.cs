@@ -1,6 +1,8 @@
 using Akka.Actor;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Serialization;
+using EdgeTrain.Actors.Split;
+using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Optimizers;
@@ -248,6 +250,27 @@ public sealed class HyperionSerializerAdapterSpec : Akka.TestKit.Xunit2.TestKit
 
         Assert.Equal((message.JobId, message.Slice, message.Optimizer, message.SnapshotEvery), (back.JobId, back.Slice, back.Optimizer, back.SnapshotEvery));
         Assert.Equal(values.Select(BitConverter.SingleToInt32Bits), back.Values.Select(BitConverter.SingleToInt32Bits));
+    }
+
+    [Fact]
+    public void The_messages_of_a_split_step_round_trip_with_their_payloads()
+    {
+        var forward = RoundTrip(new SplitProtocol.SplitForward("job", 7, 2, [1, 2, 3], [4, 5]));
+        var uShaped = RoundTrip(new SplitProtocol.SplitForward("job", 8, 2, [1, 2, 3], null));
+        var model = new ModelSpec(ModelKind.Cnn, [128], [32, 64], 0.25) { Split = new SplitSpec("conv2", SplitLabels.Client, new CodecSpec(CodecKind.Int8, BlockSize: 64)) };
+        var spec = new JobSpec("job", model, new DataSpec("mnist", "/data", PartitioningKind.Iid, 2), new OptimizerSpec(OptimizerKind.Adam, 0.001, 0, 0), 64, 1, 0.9, TimeSpan.FromMinutes(1), 262_144, 1);
+        var described = RoundTrip(new SplitProtocol.SplitJobDescribed("job", spec, [18_816, 262_144]));
+
+        Assert.Equal((7L, 2), (forward.Step, forward.Rows));
+        Assert.Equal(new byte[] { 1, 2, 3 }, forward.Activations);
+        Assert.Equal(new byte[] { 4, 5 }, forward.Labels);
+        Assert.Null(uShaped.Labels);
+        Assert.Equal(model.Split, described.Spec.Model.Split);
+        Assert.Equal([18_816, 262_144], described.SliceLengths);
+        Assert.Equal(new byte[] { 9 }, RoundTrip(new SplitProtocol.SplitHidden("job", 1, [9])).Hidden);
+        Assert.Equal(new byte[] { 8 }, RoundTrip(new SplitProtocol.SplitHiddenGradient("job", 1, [8])).Gradient);
+        Assert.Equal(0.5f, RoundTrip(new SplitProtocol.SplitGradient("job", 1, [7], 0.5f)).Loss);
+        Assert.Equal(new SplitProtocol.SplitRefused("job", 3, "why"), RoundTrip(new SplitProtocol.SplitRefused("job", 3, "why")));
     }
 
     [Fact]
