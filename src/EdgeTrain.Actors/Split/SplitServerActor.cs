@@ -63,6 +63,9 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
     private MergedUpdate[] pushed = [];
     private readonly long origin = TimeProvider.System.GetTimestamp();
 
+    /// <summary>What a split-server's log says once it serves its layers (the demo's <c>--chaos kill-split-server</c> looks for it).</summary>
+    public const string ServingMarker = "serves the layers after the cut";
+
     /// <summary>Creates the split-server of job <paramref name="jobId"/>.</summary>
     public SplitServerActor(string jobId, IActorRef shards, IActorRef coordinator, EdgeTrainSettings settings)
     {
@@ -160,8 +163,9 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
             return;
         }
 
-        log.Info("split-server {0}: layers {1} ({2} parameters in slices {3}), loss on the {4}; data nodes' activations {5}",
-            jobId, string.Join(",", layout.ServerLayers), plan.TotalFloats, string.Join(",", slices), spec.Model.Split.Labels.ToString().ToLowerInvariant(), spec.Model.Split.Codec.Kind);
+        var split = spec.Model.Split;
+        log.Info("split-server {0} {1}: {2} in slices {3}, loss on the {4}; activations as {5}",
+            jobId, ServingMarker, $"{string.Join(",", layout.ServerLayers)} ({plan.TotalFloats} parameters)", string.Join(",", slices), split.Labels.ToString().ToLowerInvariant(), split.Codec.Kind.ToString().ToLowerInvariant());
         BeginPull();
     }
 

@@ -14,7 +14,9 @@ namespace EdgeTrain.Actors.Training;
 /// job's split-server, one batch each: the cut's activations go out (with the labels when the loss is on the server),
 /// in the U-shape the server's output comes back for the last layer and the loss and its gradient goes out, and the
 /// activations' gradient comes back and is back-propagated here. Nothing else about a batch leaves the node. A step the
-/// server does not answer within <c>split-step-timeout</c>, or answers "not ready", begins again on the next batch.
+/// server does not answer within <c>split-step-timeout</c>, or answers "not ready", begins again on the next batch; so does
+/// a step whose split-server has gone (the trainer watches the entity that answered it last: when its node dies, the next
+/// step goes at once to the entity that sharding starts on another node).
 /// </summary>
 public sealed partial class TrainerActor
 {
@@ -26,6 +28,7 @@ public sealed partial class TrainerActor
     private int splitTaken;
     private int splitUsed;
     private TimeSpan splitBegan;
+    private IActorRef? splitServer;
 
     private void ReceiveSplitSteps()
     {
@@ -103,6 +106,7 @@ public sealed partial class TrainerActor
             return;
         }
 
+        WatchSplitServer();
         bytesPulled += hidden.Hidden.Length;
         if (!TensorCodecs.TryDecode(hidden.Hidden, client.Rows * split!.TopWidth, $"split-server's output for step {hidden.Step}", out var values, out var problem))
         {
@@ -129,6 +133,7 @@ public sealed partial class TrainerActor
         }
 
         Timers.Cancel(nameof(SplitStepTimeout));
+        WatchSplitServer();
         bytesPulled += gradient.Gradient.Length;
         var rows = client.Rows;
         if (!TensorCodecs.TryDecode(gradient.Gradient, rows * split!.CutWidth, $"split-server's gradient for step {gradient.Step}", out var values, out var problem))
@@ -169,6 +174,39 @@ public sealed partial class TrainerActor
         Contribute(splitUsed);
         busy += Now - splitBegan;
         Pull();
+    }
+
+    // the entity that answers this trainer's steps: watched, so that its node's death begins the step under way again at once
+    private void WatchSplitServer()
+    {
+        if (Sender.Equals(splitServer))
+        {
+            return;
+        }
+
+        if (splitServer is not null)
+        {
+            Context.Unwatch(splitServer);
+        }
+
+        splitServer = Sender;
+        Context.Watch(splitServer);
+    }
+
+    private void SplitServerGone(IActorRef gone)
+    {
+        if (!gone.Equals(splitServer))
+        {
+            return;
+        }
+
+        splitServer = null;
+        if (splitClient is { Pending: true })
+        {
+            log.Warning("trainer {0}: the split-server of step {1} is gone; beginning the step again", start.JobId, splitStep);
+            splitClient.Abandon();
+            SplitStep();
+        }
     }
 
     private sealed record SplitStepTimeout(long Step);

@@ -248,6 +248,8 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
             {
                 LeaveSecureRound("its aggregator is gone");
             }
+
+            SplitServerGone(t.ActorRef);
         });
         Receive<StopTraining>(_ =>
         {

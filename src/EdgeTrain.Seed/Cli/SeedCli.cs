@@ -51,7 +51,9 @@ public static class SeedCli
                       command host listens on --cmd-port (default 9110 when free);
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
                       and measured on, the first job), or kill-mid-round (SIGKILL to a node whose
-                      trainer dropped out of a secure round: --adversaries K:drop-mid-round)
+                      trainer dropped out of a secure round: --adversaries K:drop-mid-round),
+                      or kill-split-server (SIGKILL, 10 s in, to the node serving a split job's
+                      layers after the cut)
           train-local --job JOB.conf [--json] [--out DIR] [--device auto|cpu|cuda] [--epochs N] [--init FILE]
                       [--key FILE] [--config F]
                       train the job in this process (the single-process baseline) until its

@@ -74,6 +74,11 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
             KillMidRound(alive, status, health);
         }
 
+        if (plan.KillSplitServer && kills.Count == 0 && status.ElapsedSeconds >= SplitServerKillAfter.TotalSeconds && !status.Finished)
+        {
+            KillSplitServer(alive, status, health);
+        }
+
         if (!plan.KillDue(TimeSpan.FromSeconds(status.ElapsedSeconds), kills.Count) || alive.Count < 2 || status.Finished)
         {
             return;
@@ -115,6 +120,25 @@ internal sealed class ChaosMonkey(ChaosPlan plan, ChildProcesses children, strin
             alive.Remove(name);
             note($"chaos: SIGKILL to {name} ({address}) at {status.ElapsedSeconds:0.0} s, mid-way through a secure round (it sent its keys and shares, not its masked vector)");
         }
+    }
+
+    // 10 s into training: the split-server has pushed updates to its slices, and lost steps since its last one
+    private static readonly TimeSpan SplitServerKillAfter = TimeSpan.FromSeconds(10);
+
+    // the node serving a split job's layers after the cut: SIGKILL, once (its successor on another node says the same)
+    private void KillSplitServer(List<string> alive, JobStatus status, SliceHealthReport health)
+    {
+        var name = alive.FirstOrDefault(n => children.LogOf(n) is { } log && ChildProcesses.Tail(log, 400).Contains(Actors.Split.SplitServerActor.ServingMarker, StringComparison.Ordinal));
+        if (name is null || children.AddressOf(name) is not { } address)
+        {
+            return;
+        }
+
+        var hosted = health.Slices.Where(s => s.Node == address).Select(s => s.Slice).ToArray();
+        children.Kill(name);
+        kills.Add(new Kill(name, address, hosted, DateTime.UtcNow));
+        alive.Remove(name);
+        note($"chaos: SIGKILL to {name} ({address}) at {status.ElapsedSeconds:0.0} s, serving the split job's layers after the cut and hosting slices [{string.Join(",", hosted)}]");
     }
 
     private static double? Seconds(DateTime? atUtc, DateTime killUtc) => atUtc is { } at ? Math.Round((at - killUtc).TotalSeconds, 2) : null;

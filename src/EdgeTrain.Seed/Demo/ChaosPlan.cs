@@ -9,9 +9,10 @@ namespace EdgeTrain.Seed.Demo;
 /// the killed node comes back as a returning volunteer after <c>return-after</c> (default 10 s).
 /// Parts are comma-separated: <c>kill-every=20s,return-after=5s</c>. <c>kill-mid-round</c> sends SIGKILL to
 /// every node whose trainer dropped out of a secure round mid-way (<c>--adversaries K:drop-mid-round</c>: it
-/// sent its keys and shares, not its masked vector), as soon as its log says so.
+/// sent its keys and shares, not its masked vector), as soon as its log says so. <c>kill-split-server</c> sends
+/// SIGKILL once to the node whose log says it serves a split job's layers after the cut, 10 s into training.
 /// </summary>
-internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, TimeSpan ReturnAfter, bool KillMidRound = false)
+internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, TimeSpan ReturnAfter, bool KillMidRound = false, bool KillSplitServer = false)
 {
     /// <summary>Parses the switch's value.</summary>
     /// <exception cref="InvalidInputException">an unknown part or a malformed duration.</exception>
@@ -22,6 +23,7 @@ internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, T
         TimeSpan? every = null;
         var back = TimeSpan.FromSeconds(10);
         var midRound = false;
+        var splitServer = false;
         foreach (var part in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             var (key, value) = part.Split('=', 2) is [var k, var v] ? (k, v) : (part, "");
@@ -39,17 +41,20 @@ internal sealed record ChaosPlan(TimeSpan? KillBusiestAt, TimeSpan? KillEvery, T
                 case "kill-mid-round" when value.Length == 0:
                     midRound = true;
                     break;
+                case "kill-split-server" when value.Length == 0:
+                    splitServer = true;
+                    break;
                 default:
-                    throw new InvalidInputException("command line", "--chaos", $"unknown part '{part}'; expected kill-busiest-at=DURATION, kill-every=DURATION, return-after=DURATION or kill-mid-round");
+                    throw new InvalidInputException("command line", "--chaos", $"unknown part '{part}'; expected kill-busiest-at=DURATION, kill-every=DURATION, return-after=DURATION, kill-mid-round or kill-split-server");
             }
         }
 
-        if (at is null && every is null && !midRound)
+        if (at is null && every is null && !midRound && !splitServer)
         {
-            throw new InvalidInputException("command line", "--chaos", $"'{text}' kills nothing; expected kill-busiest-at=DURATION, kill-every=DURATION or kill-mid-round");
+            throw new InvalidInputException("command line", "--chaos", $"'{text}' kills nothing; expected kill-busiest-at=DURATION, kill-every=DURATION, kill-mid-round or kill-split-server");
         }
 
-        return new ChaosPlan(at, every, back, midRound);
+        return new ChaosPlan(at, every, back, midRound, splitServer);
     }
 
     /// <summary>True when a kill is due after <paramref name="elapsed"/> of training with <paramref name="kills"/> done.</summary>

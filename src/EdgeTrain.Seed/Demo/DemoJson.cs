@@ -125,6 +125,16 @@ internal static class DemoJson
             bytesSent = final.BytesSent,
             bytesPerSample = final.Samples > 0 ? Math.Round((double)final.BytesSent / final.Samples, 2) : (double?)null,
             bytesPulled = final.Trainers.Sum(t => t.BytesPulled),
+            // a split job: what crosses both ways per sample (activations and labels out, gradients back, plus the data nodes' own layers)
+            split = spec.Model.Split is { } split
+                ? new
+                {
+                    cutAfter = split.CutAfter,
+                    labels = split.Labels.ToString().ToLowerInvariant(),
+                    codec = Codec(split.Codec),
+                    bytesPerSampleBothWays = final.Samples > 0 ? Math.Round((double)(final.BytesSent + final.Trainers.Sum(t => t.BytesPulled)) / final.Samples, 1) : (double?)null,
+                }
+                : null,
             codecs = $"{Codec(spec.Wire.TrainerToAggregator)}/{Codec(spec.Wire.AggregatorToShard)}",
             localSteps = spec.LocalSteps,
             shardsPerNode = final.SlicesPerNode,

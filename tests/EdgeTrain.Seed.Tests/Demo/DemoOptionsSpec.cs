@@ -59,6 +59,18 @@ public sealed class DemoOptionsSpec : IDisposable
     }
 
     [Fact]
+    public void Chaos_kill_split_server_is_a_plan_of_its_own_and_takes_no_value()
+    {
+        var plan = DemoOptions.Parse(["--nodes", "3", "--job", "a.conf", "--chaos", "kill-split-server"]).Chaos!;
+
+        Assert.True(plan.KillSplitServer);
+        Assert.False(plan.KillMidRound);
+        Assert.False(plan.KillDue(TimeSpan.FromHours(1), 0)); // it kills the node that a log names, not the busiest on a timer
+        var refused = Assert.Throws<InvalidInputException>(() => DemoOptions.Parse(["--nodes", "3", "--job", "a.conf", "--chaos", "kill-split-server=3s"]));
+        Assert.Contains("kill-split-server", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Several_jobs_are_kept_in_order_and_each_gets_its_own_folder_in_the_run_folder()
     {
         var options = DemoOptions.Parse(["--job", "low.conf", "--job=high.conf", "--nodes", "2", "--cmd-port", "0", "--out", "runs/two"]);
