@@ -60,6 +60,8 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
     private IActorRef? pendingFrom;
     private long pendingStep;
     private long served;
+    private long bytesPushed;
+    private long bytesPulled;
     private MergedUpdate[] pushed = [];
     private readonly long origin = TimeProvider.System.GetTimestamp();
 
@@ -176,6 +178,7 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
         {
             if (local.TryGetValue(data.Slice, out var i) && data.Values.Length == plan![i].Length)
             {
+                bytesPulled += (long)data.Values.Length * sizeof(float);
                 var (next, verdict) = pull!.Data(i, data.Version, Now);
                 if (verdict != PullVerdict.Ignore)
                 {
@@ -195,6 +198,7 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
             var (next, verdict) = pull!.Changes(i, changes.FromVersion, changes.Version, Now);
             if (verdict != PullVerdict.Ignore)
             {
+                bytesPulled += changes.Payload.Length;
                 try
                 {
                     SparseValues.ScatterInto(changes.Payload, plan!.Of((Span<float>)current, i), $"changes to slice {changes.Slice}");
@@ -441,7 +445,12 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
         {
             unacknowledged[message.Slice] = sequence;
             shards.Tell(message);
+            bytesPushed += message.Payload.Length;
         }
+
+        // what the server's side costs the network beside the data nodes' exchanges (docs/benchmarks.md, "Split learning")
+        log.Info("split-server {0}: update {1} to its slices after {2} steps served; {3} bytes pushed and {4} pulled so far",
+            jobId, sequence, served, bytesPushed, bytesPulled);
 
         Become(Pushing);
         Timers.StartSingleTimer(nameof(PushAgain), PushAgain.Instance, settings.PullTimeout);
