@@ -54,6 +54,7 @@ public static class CoordinatorViews
             MaxTrainers = job.Spec.MaxTrainers,
             TrainersOverTime = [.. job.TrainersOverTime],
             Votes = job.Votes,
+            Split = job.Spec.Model.Split,
             SecureAggregation = job.Spec.Privacy is { SecureAggregation: true } ? job.SecureAggregation ?? Core.Privacy.SecureAggregation.SecureAggregationCounts.None : null,
             Privacy = job.Spec.Privacy is { Dp: true } privacy && job.PrivacySpent is { } spent
                 ? new Core.Privacy.PrivacyStatus(job.Epsilon ?? 0, privacy.Delta, privacy.TargetEpsilon, spent.Steps)

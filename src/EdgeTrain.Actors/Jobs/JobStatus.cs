@@ -56,6 +56,9 @@ public sealed record JobStatus(
     /// <summary>A job with secure aggregation: its secure rounds so far (null: none).</summary>
     public Core.Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation { get; init; }
 
+    /// <summary>A split job's cut (null: every trainer runs the whole model).</summary>
+    public Core.Jobs.SplitSpec? Split { get; init; }
+
     /// <summary>A differentially private job's (ε, δ) so far (null: no differential privacy).</summary>
     public Core.Privacy.PrivacyStatus? Privacy { get; init; }
 

@@ -147,6 +147,14 @@ public static class JobFormat
         {
             yield return $"Secure aggregation: {secure.Describe()}";
         }
+
+        if (s.Split is { } split)
+        {
+            // the trainers' bytes received are the activations' gradients (and the U-shape's server output) and their pulls
+            yield return string.Create(Invariant,
+                $"Split: data nodes run the layers up to {split.CutAfter}{(split.Labels == SplitLabels.Client ? " and the last with the loss" : "")}, the split-server the rest{(split.Labels == SplitLabels.Server ? " and the loss" : "")}; activations as {split.Codec.Kind.ToString().ToLowerInvariant()}; received {s.Trainers.Sum(t => t.BytesPulled) / 1e6:0.0} MB");
+        }
+
         if (audit is not null)
         {
             yield return audit.Problem is null

@@ -75,6 +75,20 @@ public sealed class FormatSpec
         Assert.Equal(expected, Ages.Ago(Now.AddSeconds(-seconds), Now));
 
     [Fact]
+    public void A_split_job_shows_where_it_is_cut_where_its_loss_is_and_what_its_data_nodes_received()
+    {
+        var trainer = new TrainerProgress("split-1", "n1", "a", 640, 0.5, 2, 1_000_000, 3, 1, BytesPulled: 2_500_000);
+        var status = new JobStatus("split-1", JobState.Running, 0.9, 0.3, 640, 100, 1_000_000, 2, 10, [trainer], [], new Dictionary<string, int>(), null)
+        {
+            Split = new SplitSpec("conv2", SplitLabels.Client, new Core.Codecs.CodecSpec(Core.Codecs.CodecKind.Fp16)),
+        };
+
+        var lines = JobFormat.JobDetail(status, null).ToList();
+
+        Assert.Contains("Split: data nodes run the layers up to conv2 and the last with the loss, the split-server the rest; activations as fp16; received 2.5 MB", lines);
+    }
+
+    [Fact]
     public void A_job_shows_its_audit_of_acknowledged_updates()
     {
         var status = new JobStatus("mlp-1", JobState.Paused, 0.91, 0.3, 4000, 100, 1_000_000, 120, 40, [], [], new Dictionary<string, int> { ["n1"] = 3 }, null);
