@@ -8,6 +8,9 @@ public enum ModelKind
 
     /// <summary>Small convolutional network: two 3×3 convolutions, max-pool, dropout, two linear layers.</summary>
     Cnn,
+
+    /// <summary>A GPT-style character-level language model (<see cref="TransformerSpec"/>).</summary>
+    CharTransformer,
 }
 
 /// <summary>Which model a job trains and its sizes.</summary>
@@ -25,6 +28,9 @@ public sealed record ModelSpec(ModelKind Kind, IReadOnlyList<int> Hidden, IReadO
 
     /// <summary>CNN convolution channels.</summary>
     public IReadOnlyList<int> ConvChannels { get; init; } = ConvChannels?.ToArray() ?? Array.Empty<int>();
+
+    /// <summary>The language model's sizes (<see cref="ModelKind.CharTransformer"/> only; null otherwise).</summary>
+    public TransformerSpec? Transformer { get; init; }
 
     /// <summary>A split job: which layers run on the data nodes and which on the split-server (null: every trainer runs the whole model).</summary>
     public SplitSpec? Split { get; init; }

@@ -16,6 +16,7 @@ public static class ModelFactory
         {
             ModelKind.Mlp => new MlpModel(MnistSet.Pixels, spec.Hidden, MnistSet.Classes),
             ModelKind.Cnn => new CnnModel(spec.ConvChannels, spec.Hidden, spec.Dropout, MnistSet.Classes),
+            ModelKind.CharTransformer => new CharTransformerModel(spec.Transformer ?? throw new ArgumentException("a char-transformer needs its sizes (model.transformer)", nameof(spec))),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown model kind"),
         };
         ParameterInitializer.Initialize(model, seed);

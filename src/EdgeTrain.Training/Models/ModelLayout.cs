@@ -54,6 +54,9 @@ public sealed class ModelLayout
                 // 28 → 26 → 24 after the convolutions, 12 after pooling
                 builder.Dense("classifier", spec.ConvChannels[1] * 12 * 12, spec.Hidden, MnistSet.Classes);
                 break;
+            case ModelKind.CharTransformer:
+                builder.Transformer(spec.Transformer ?? throw new ArgumentException("a char-transformer needs its sizes (model.transformer)", nameof(spec)));
+                break;
             default:
                 throw new ArgumentException($"unknown model kind {spec.Kind}", nameof(spec));
         }
@@ -105,6 +108,39 @@ public sealed class ModelLayout
             var size = checked((int)length);
             Entries.Add(new ParameterLayoutEntry(name, shape, offset, size));
             offset = checked(offset + size);
+        }
+
+        // CharTransformerModel's parameters, in its registration order
+        public void Transformer(TransformerSpec t)
+        {
+            if (t.Problem() is { } problem)
+            {
+                throw new ArgumentException(problem);
+            }
+
+            long w = t.Width;
+            Add("tokenEmbedding.weight", t.Vocabulary, w);
+            Add("positionEmbedding.weight", t.Context, w);
+            for (var b = 0; b < t.Layers; b++)
+            {
+                var block = $"blocks.{b}";
+                Add($"{block}.norm1.weight", w);
+                Add($"{block}.norm1.bias", w);
+                Add($"{block}.attention.qkv.weight", 3 * w, w);
+                Add($"{block}.attention.qkv.bias", 3 * w);
+                Add($"{block}.attention.proj.weight", w, w);
+                Add($"{block}.attention.proj.bias", w);
+                Add($"{block}.norm2.weight", w);
+                Add($"{block}.norm2.bias", w);
+                Add($"{block}.mlpIn.weight", 4 * w, w);
+                Add($"{block}.mlpIn.bias", 4 * w);
+                Add($"{block}.mlpOut.weight", w, 4 * w);
+                Add($"{block}.mlpOut.bias", w);
+            }
+
+            Add("norm.weight", w);
+            Add("norm.bias", w);
+            Add("head.weight", t.Vocabulary, w);
         }
 
         // Linear layers fc1..fcN of the hidden widths, then out; the module's names are {prefix}.{layer}.{weight|bias}

@@ -6,7 +6,7 @@ namespace EdgeTrain.Training.Tests.Models;
 
 public sealed class ModelLayoutSpec
 {
-    public static TheoryData<string> Specs => ["mlp:256", "mlp:64,32", "mlp:", "cnn:128", "cnn:64,32"];
+    public static TheoryData<string> Specs => ["mlp:256", "mlp:64,32", "mlp:", "cnn:128", "cnn:64,32", "tf:1,2,16,8", "tf:3,4,32,12"];
 
     [Theory]
     [MemberData(nameof(Specs))]
@@ -60,6 +60,12 @@ public sealed class ModelLayoutSpec
     {
         var (kind, widths) = (text.Split(':')[0], text.Split(':')[1]);
         int[] hidden = widths.Length == 0 ? [] : [.. widths.Split(',').Select(int.Parse)];
-        return kind == "mlp" ? new ModelSpec(ModelKind.Mlp, hidden, [], 0) : new ModelSpec(ModelKind.Cnn, hidden, [4, 6], 0.25);
+        return kind switch
+        {
+            "mlp" => new ModelSpec(ModelKind.Mlp, hidden, [], 0),
+            // layers, heads, width, context
+            "tf" => new ModelSpec(ModelKind.CharTransformer, [], [], 0) { Transformer = new TransformerSpec(hidden[0], hidden[1], hidden[2], hidden[3]) },
+            _ => new ModelSpec(ModelKind.Cnn, hidden, [4, 6], 0.25),
+        };
     }
 }
