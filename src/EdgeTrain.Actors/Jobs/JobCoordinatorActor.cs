@@ -281,6 +281,13 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
+        if (spec.Data.Dataset == DataSpec.TextJsonl)
+        {
+            // the trainers, the evaluator and the status read images and accuracy in this version
+            Sender.Tell(new JobRejected(spec.Name, "a language model (data.dataset = text-jsonl) trains in one process in this version: edgetrain train-local --job FILE; the cluster's trainers and evaluator read images"));
+            return;
+        }
+
         if (state.Refusal(spec) is { } refusal)
         {
             Sender.Tell(new JobRejected(spec.Name, refusal));

@@ -22,7 +22,7 @@ public static partial class JobSpecReader
     /// <summary>The largest slice: 4,194,304 floats (16 MiB), the remoting frame limit.</summary>
     public const int MaxSliceFloats = 4_194_304;
 
-    private static readonly Dictionary<string, ModelKind> Models = new() { ["mlp"] = ModelKind.Mlp, ["cnn"] = ModelKind.Cnn };
+    private static readonly Dictionary<string, ModelKind> Models = new() { ["mlp"] = ModelKind.Mlp, ["cnn"] = ModelKind.Cnn, ["char-transformer"] = ModelKind.CharTransformer };
     private static readonly Dictionary<string, OptimizerKind> Optimizers = new()
     {
         ["sgd"] = OptimizerKind.Sgd,
@@ -33,7 +33,10 @@ public static partial class JobSpecReader
     {
         ["iid"] = PartitioningKind.Iid,
         ["non-iid-label"] = PartitioningKind.NonIidLabel,
+        ["by-field"] = PartitioningKind.ByField,
     };
+
+    private static readonly Dictionary<string, string> TextFields = new() { ["year"] = "year", ["party"] = "party" };
 
     private static readonly Dictionary<string, DataPlacement> Placements = new()
     {
@@ -41,11 +44,12 @@ public static partial class JobSpecReader
         ["shared"] = DataPlacement.Shared,
     };
 
-    private static readonly Dictionary<string, string> Datasets = new() { ["mnist"] = "mnist" };
+    private static readonly Dictionary<string, string> Datasets = new() { ["mnist"] = DataSpec.Mnist, ["text-jsonl"] = DataSpec.TextJsonl };
 
     private static readonly HashSet<string> KnownKeys =
     [
-        "name", "model.type", "model.hidden", "model.conv-channels", "model.dropout",
+        "name", "model.type", "model.hidden", "model.conv-channels", "model.dropout", "model.layers", "model.heads", "model.width", "model.context",
+        "data.field", "target-loss", "evaluate-every",
         "model.split.cut-after", "model.split.labels", "model.split.codec.type", "model.split.codec.top-k", "model.split.codec.block-size",
         "data.dataset", "data.path", "data.partitioning", "data.labels-per-partition", "data.placement", "redundancy.replicas", "redundancy.spot-check-rate",
         "optimizer.type", "optimizer.learning-rate", "optimizer.momentum", "optimizer.weight-decay",
@@ -131,6 +135,20 @@ public static partial class JobSpecReader
 
         var model = ReadModel(fields, job, defaults, source);
         var data = ReadData(fields, baseDirectory);
+        var language = model.Kind == ModelKind.CharTransformer;
+        if (language != (data.Dataset == DataSpec.TextJsonl))
+        {
+            throw fields.Error("data.dataset", language
+                ? $"expected text-jsonl with model.type = char-transformer, found {data.Dataset}"
+                : $"expected mnist with model.type = {model.Kind.ToString().ToLowerInvariant()}, found {data.Dataset}: text trains a char-transformer");
+        }
+
+        if (language ? fields.Has("target-accuracy") : fields.Has("target-loss") || fields.Has("evaluate-every"))
+        {
+            throw fields.Error(language ? "target-accuracy" : fields.Has("target-loss") ? "target-loss" : "evaluate-every", language
+                ? "expected target-loss (validation bits per character) for a language model; accuracy is for classifiers"
+                : "expected only with model.type = char-transformer (a language model); a classifier stops at target-accuracy");
+        }
         var optimizer = ReadOptimizer(fields);
         var minTrainers = fields.Int("min-trainers", 1, 100_000);
         var maxTrainers = fields.Int("max-trainers", 0, 100_000);
@@ -155,6 +173,11 @@ public static partial class JobSpecReader
         var redundancy = ReadRedundancy(fields, data.Placement, communication, localTimeBudget);
         var privacy = ReadPrivacy(fields, model, communication, data.Placement);
         var recompute = fields.Bool("memory.recompute");
+        if (recompute && language)
+        {
+            throw fields.Error("memory.recompute", "expected off with model.type = char-transformer in this version: its blocks are not yet cut into recomputed segments");
+        }
+
         if (recompute && privacy is { Mode: PrivacyMode.Example })
         {
             throw fields.Error("memory.recompute", "expected off with privacy.mode = example: DP-SGD computes its own backward pass and keeps what it needs");
@@ -169,7 +192,8 @@ public static partial class JobSpecReader
             optimizer,
             BatchSize: fields.Int("batch-size", 1, 65_536, required: true),
             MaxEpochs: fields.Int("max-epochs", 1, 100_000),
-            TargetAccuracy: fields.Double("target-accuracy", 0, 1, required: true, exclusiveMin: true),
+            // a language model stops at its target loss: no accuracy is ever reached
+            TargetAccuracy: language ? 1 : fields.Double("target-accuracy", 0, 1, required: true, exclusiveMin: true),
             TimeLimit: fields.Duration("time-limit"),
             SliceFloats: fields.Int("slice-floats", 1, MaxSliceFloats),
             Seed: fields.Int("seed", 0, int.MaxValue),
@@ -187,6 +211,8 @@ public static partial class JobSpecReader
             Privacy: privacy)
         {
             Recompute = recompute,
+            TargetLoss = language ? fields.Double("target-loss", 0, 16, required: true, exclusiveMin: true) : 0,
+            EvaluateEvery = language ? fields.Int("evaluate-every", 1, 1_000_000) : 0,
         };
     }
 
@@ -488,8 +514,37 @@ public static partial class JobSpecReader
     private static ModelSpec ReadModel(HoconFieldReader fields, Config job, Config defaults, string source)
     {
         var kind = fields.Choice("model.type", Models, required: true);
-        var typeDefaults = defaults.GetConfig(kind == ModelKind.Mlp ? "model.mlp" : "model.cnn");
+        var typeDefaults = defaults.GetConfig(kind switch { ModelKind.Mlp => "model.mlp", ModelKind.Cnn => "model.cnn", _ => "model.char-transformer" });
         var model = new HoconFieldReader(job.GetConfig("model"), typeDefaults, source, "job.model");
+        string[] transformerOnly = ["layers", "heads", "width", "context"];
+        if (kind == ModelKind.CharTransformer)
+        {
+            foreach (var other in new[] { "hidden", "conv-channels", "split" })
+            {
+                if (model.Has(other))
+                {
+                    throw model.Error(other, "expected only with model.type = mlp or cnn; a char-transformer is sized by layers, heads, width and context");
+                }
+            }
+
+            var transformer = new TransformerSpec(model.Int("layers", 1, 64), model.Int("heads", 1, 64), model.Int("width", 1, 4_096), model.Int("context", 1, 4_096),
+                Dropout: model.Double("dropout", 0, 1, exclusiveMax: true));
+            if (transformer.Problem() is { } problem)
+            {
+                throw model.Error(problem.StartsWith("width", StringComparison.Ordinal) ? "width" : "layers", problem);
+            }
+
+            return new ModelSpec(kind, Array.Empty<int>(), Array.Empty<int>(), transformer.Dropout) { Transformer = transformer };
+        }
+
+        foreach (var other in transformerOnly)
+        {
+            if (model.Has(other))
+            {
+                throw model.Error(other, "expected only with model.type = char-transformer; remove it");
+            }
+        }
+
         if (kind == ModelKind.Mlp)
         {
             foreach (var cnnOnly in new[] { "conv-channels", "dropout" })
@@ -517,7 +572,31 @@ public static partial class JobSpecReader
         var partitioning = fields.Choice("data.partitioning", Partitionings, required: false);
         var labels = fields.Int("data.labels-per-partition", 1, 10);
         var placement = fields.Choice("data.placement", Placements, required: false);
-        return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels, placement);
+        var text = dataset == DataSpec.TextJsonl;
+        if (text && partitioning != PartitioningKind.ByField)
+        {
+            throw fields.Error("data.partitioning", "expected by-field with data.dataset = text-jsonl (data.field = year: eras of equal size, or party): each trainer holds whole documents");
+        }
+
+        if (!text && partitioning == PartitioningKind.ByField)
+        {
+            throw fields.Error("data.partitioning", "expected iid or non-iid-label for images; by-field partitions the documents of data.dataset = text-jsonl");
+        }
+
+        if (!text && fields.Has("data.field"))
+        {
+            throw fields.Error("data.field", "expected only with data.dataset = text-jsonl; remove it");
+        }
+
+        if (text && placement == DataPlacement.Shared)
+        {
+            throw fields.Error("data.placement", "expected local with data.dataset = text-jsonl: the documents stay with the trainers that hold them");
+        }
+
+        return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels, placement)
+        {
+            Field = text ? fields.Choice("data.field", TextFields, required: false) : null,
+        };
     }
 
     private static OptimizerSpec ReadOptimizer(HoconFieldReader fields)

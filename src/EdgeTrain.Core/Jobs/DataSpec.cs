@@ -8,6 +8,9 @@ public enum PartitioningKind
 
     /// <summary>Non-IID by label: each partition holds only a few classes.</summary>
     NonIidLabel,
+
+    /// <summary>Text documents by a field (<see cref="DataSpec.Field"/>): eras of equal size by year, or parties.</summary>
+    ByField,
 }
 
 /// <summary>Whether a job's training data may be copied to other nodes (<c>data.placement</c>).</summary>
@@ -26,4 +29,14 @@ public enum DataPlacement
 /// <param name="Partitioning">How the training set is split among trainers.</param>
 /// <param name="LabelsPerPartition">With <see cref="PartitioningKind.NonIidLabel"/>: classes per partition.</param>
 /// <param name="Placement">Local (private partitions, the default) or shared (every trainer holds the whole set; work units with voting).</param>
-public sealed record DataSpec(string Dataset, string Path, PartitioningKind Partitioning, int LabelsPerPartition, DataPlacement Placement = DataPlacement.Local);
+public sealed record DataSpec(string Dataset, string Path, PartitioningKind Partitioning, int LabelsPerPartition, DataPlacement Placement = DataPlacement.Local)
+{
+    /// <summary>The images of MNIST in IDX files.</summary>
+    public const string Mnist = "mnist";
+
+    /// <summary>Text documents in JSON lines (<c>year</c>, <c>name</c>, <c>party</c>, <c>text</c>).</summary>
+    public const string TextJsonl = "text-jsonl";
+
+    /// <summary>With <see cref="PartitioningKind.ByField"/>: <c>year</c> (eras of equal size) or <c>party</c> (null otherwise).</summary>
+    public string? Field { get; init; }
+}

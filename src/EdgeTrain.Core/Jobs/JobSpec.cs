@@ -67,6 +67,12 @@ public sealed record JobSpec(
     /// </summary>
     public bool Recompute { get; init; }
 
+    /// <summary>A language model's target: validation bits per character at which it stops (0: none; classifiers stop at <see cref="TargetAccuracy"/>).</summary>
+    public double TargetLoss { get; init; }
+
+    /// <summary>A language model's training steps between evaluations (0: a classifier, evaluated every epoch).</summary>
+    public int EvaluateEvery { get; init; }
+
     /// <summary>The job's codecs and merge rule (dense float32 and the nodes' merge count when not given).</summary>
     public CommunicationSpec Wire => Communication ?? CommunicationSpec.Dense;
 

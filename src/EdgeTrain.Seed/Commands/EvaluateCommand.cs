@@ -30,6 +30,11 @@ internal static class EvaluateCommand
         var key = StorageKeyOption.Resolve(line);
         var spec = JobSpecReader.Load(jobPath);
         var (checkpoint, parameters) = ModelCheckpoint.Load(modelPath, spec, key);
+        if (spec.Data.Dataset == Core.Jobs.DataSpec.TextJsonl)
+        {
+            return Language(spec, modelPath, checkpoint, parameters, line.Flag("--json"), output);
+        }
+
         var test = MnistLoader.LoadTest(spec.Data.Path);
         using var model = ModelFactory.Create(spec.Model, spec.Seed);
         new FlatParameterView(model).CopyFrom(parameters);
@@ -49,6 +54,33 @@ internal static class EvaluateCommand
                 parameters = parameters.Length,
                 testImages = test.Count,
                 accuracy = Math.Round(accuracy, 5),
+            }));
+        }
+
+        return SeedCli.Success;
+    }
+
+    // a language model: bits per character on the held-out tail of every document
+    private static int Language(Core.Jobs.JobSpec spec, string modelPath, Core.Parameters.CheckpointContents checkpoint, float[] parameters, bool json, TextWriter output)
+    {
+        var corpus = Training.Text.TextCorpus.Load(spec.Data.Path);
+        var heldOut = Training.Text.TextSplit.Of(corpus, Enumerable.Range(0, corpus.Count)).HeldOut;
+        using var model = ModelFactory.Create(spec.Model, spec.Seed);
+        new FlatParameterView(model).CopyFrom(parameters);
+        var bits = Training.Text.TextEvaluator.BitsPerCharacter(model, heldOut, spec.Model.Transformer!.Context, TorchSharp.torch.CPU, maxBytes: 262_144);
+        output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{modelPath}: checkpoint {checkpoint.Id} of {checkpoint.JobId}{(checkpoint.Label is null ? "" : $" ({checkpoint.Label})")}, {parameters.Length:N0} parameters: {bits:0.000} bits per character (perplexity {Math.Pow(2, bits):0.00}) on the held-out text of {corpus.Count} documents of {spec.Name}"));
+        if (json)
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                model = modelPath,
+                job = spec.Name,
+                checkpointJob = checkpoint.JobId,
+                checkpoint = checkpoint.Id,
+                label = checkpoint.Label,
+                parameters = parameters.Length,
+                bitsPerChar = Math.Round(bits, 4),
             }));
         }
 

@@ -40,8 +40,6 @@ internal static class TrainLocalCommand
         }
 
         var init = line.Option("--init") is { } initPath ? ModelCheckpoint.Load(initPath, spec, StorageKeyOption.Resolve(line)) : default;
-        var train = MnistLoader.LoadTrain(spec.Data.Path);
-        var test = MnistLoader.LoadTest(spec.Data.Path);
         TorchSharp.torch.Device device;
         try
         {
@@ -54,6 +52,13 @@ internal static class TrainLocalCommand
 
         var outDir = line.Option("--out") ?? Path.Combine("runs", $"local-{spec.Name}");
         Directory.CreateDirectory(outDir);
+        if (spec.Data.Dataset == Core.Jobs.DataSpec.TextJsonl)
+        {
+            return TrainLocalText.Run(spec, device, init.Parameters, line.Flag("--json"), outDir, epochs is null, output, error, cancellation);
+        }
+
+        var train = MnistLoader.LoadTrain(spec.Data.Path);
+        var test = MnistLoader.LoadTest(spec.Data.Path);
 
         output.WriteLine($"train-local {spec.Name}: {spec.Model.Kind.ToString().ToLowerInvariant()} on {device.type.ToString().ToLowerInvariant()}, " +
             $"{train.Count} training and {test.Count} test images, target {spec.TargetAccuracy:P1}, at most {spec.MaxEpochs} epochs / {spec.TimeLimit}" +

@@ -2,7 +2,7 @@ using ScottPlot;
 
 namespace EdgeTrain.Seed.Output;
 
-/// <summary>Draws training loss (left axis) and test accuracy (right axis) against elapsed seconds as a PNG.</summary>
+/// <summary>Draws training loss (left axis) and test accuracy or, for a language model, validation bits per character (right axis) against elapsed seconds as a PNG.</summary>
 internal static class CurvesChart
 {
     /// <summary>Writes the chart of <paramref name="rows"/> to <paramref name="path"/>.</summary>
@@ -18,10 +18,13 @@ internal static class CurvesChart
         loss.LegendText = "training loss";
         plot.Axes.Left.Label.Text = "training loss";
 
-        var accuracy = plot.Add.Scatter(seconds, rows.Select(r => r.Accuracy * 100).ToArray());
-        accuracy.LegendText = "test accuracy (%)";
+        // a language model's curve is its validation bits per character; a classifier's its test accuracy
+        var language = rows.Any(r => !double.IsNaN(r.BitsPerCharacter));
+        var name = language ? "validation bits per character" : "test accuracy (%)";
+        var accuracy = plot.Add.Scatter(seconds, rows.Select(r => language ? r.BitsPerCharacter : r.Accuracy * 100).ToArray());
+        accuracy.LegendText = name;
         accuracy.Axes.YAxis = plot.Axes.Right;
-        plot.Axes.Right.Label.Text = "test accuracy (%)";
+        plot.Axes.Right.Label.Text = name;
 
         plot.ShowLegend(Alignment.MiddleRight);
         plot.SavePng(path, 900, 540);

@@ -9,6 +9,9 @@ namespace EdgeTrain.Training.Local;
 /// <param name="ElapsedSeconds">Wall-clock seconds since training started (evaluation included).</param>
 public sealed record EpochReport(int Epoch, double TrainLoss, double TestAccuracy, long Samples, double TrainSeconds, double ElapsedSeconds)
 {
+    /// <summary>A language model's validation bits per character after this evaluation (NaN for a classifier).</summary>
+    public double BitsPerCharacter { get; init; } = double.NaN;
+
     /// <summary>Training throughput so far: samples per second of training time.</summary>
     public double SamplesPerSecond => TrainSeconds > 0 ? Samples / TrainSeconds : 0;
 }

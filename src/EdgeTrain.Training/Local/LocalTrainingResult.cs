@@ -33,6 +33,12 @@ public sealed record LocalTrainingResult(
     /// <summary>Whether activations were recomputed (<c>memory.recompute</c>).</summary>
     public bool Recompute { get; init; }
 
+    /// <summary>A language model's final validation bits per character (NaN for a classifier).</summary>
+    public double BitsPerCharacter { get; init; } = double.NaN;
+
+    /// <summary>A language model's text from its final state, after a fixed prompt (null for a classifier).</summary>
+    public string? Sample { get; init; }
+
     /// <summary>With DP-SGD, what the run spent (null: no differential privacy).</summary>
     public Core.Privacy.PrivacyStatus? Privacy { get; init; }
 

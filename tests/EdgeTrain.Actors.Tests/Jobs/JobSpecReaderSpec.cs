@@ -105,7 +105,7 @@ public sealed class JobSpecReaderSpec
         var e = Refused(Replace("model.type = mlp", "model.type = transformer"));
 
         Assert.Equal("job.model.type", e.Key);
-        Assert.Contains("expected one of mlp, cnn, found 'transformer'", e.Message, StringComparison.Ordinal);
+        Assert.Contains("expected one of mlp, cnn, char-transformer, found 'transformer'", e.Message, StringComparison.Ordinal);
     }
 
     [Theory]

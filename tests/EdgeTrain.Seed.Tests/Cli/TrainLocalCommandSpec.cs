@@ -60,6 +60,42 @@ public sealed class TrainLocalCommandSpec : IDisposable
     }
 
     [Fact]
+    public void A_language_model_trains_to_bits_per_character_and_writes_its_curve_and_a_sample()
+    {
+        var corpus = Path.Combine(temp.Path, "corpus");
+        Directory.CreateDirectory(corpus);
+        File.WriteAllLines(Path.Combine(corpus, "speeches.jsonl"), Enumerable.Range(0, 4).Select(i =>
+            JsonSerializer.Serialize(new { year = 1790 + i, name = "n", party = "p", text = string.Concat(Enumerable.Repeat("the union is strong and the people are free. ", 60)) })));
+        var path = temp.File("lm.conf");
+        File.WriteAllText(path, $$"""
+            job {
+              name = lm-test
+              model { type = char-transformer, layers = 1, heads = 2, width = 16, context = 16 }
+              data { dataset = text-jsonl, path = "{{corpus.Replace("\\", "/", StringComparison.Ordinal)}}", partitioning = by-field, field = year }
+              optimizer { type = adam, learning-rate = 0.01 }
+              batch-size = 8
+              max-epochs = 1
+              target-loss = 0.01
+              evaluate-every = 40
+            }
+            """);
+        var outDir = temp.File("lm-run");
+
+        var (code, output, _) = Run("train-local", "--job", path, "--json", "--out", outDir);
+
+        Assert.Equal(SeedCli.Success, code);
+        Assert.Contains("bits/char (perplexity", output, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(output.TrimEnd().Split('\n')[^1]);
+        var root = json.RootElement;
+        Assert.Equal("char-transformer", root.GetProperty("model").GetString());
+        // it learned the repeated sentence: far below the 8 bits of a model that knows nothing
+        Assert.InRange(root.GetProperty("bitsPerChar").GetDouble(), 0, 4);
+        Assert.False(string.IsNullOrEmpty(root.GetProperty("sample").GetString()));
+        Assert.StartsWith("evaluation,elapsed_seconds,samples,train_loss,bits_per_char,", File.ReadLines(Path.Combine(outDir, "metrics.csv")).First(), StringComparison.Ordinal);
+        Assert.True(new FileInfo(Path.Combine(outDir, "curves.png")).Length > 1000);
+    }
+
+    [Fact]
     public void Trains_and_ends_with_one_json_line_and_writes_csv_and_png()
     {
         var outDir = temp.File("run");
