@@ -12,6 +12,7 @@ using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
 using EdgeTrain.Training.Split;
 using TorchSharp;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Split.SplitProtocol;
 
@@ -62,11 +63,18 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
     private long served;
     private long bytesPushed;
     private long bytesPulled;
+    private long mergedSent;
+    private long acknowledgedUpdates;
+    private long acknowledgedThrough;
+    private int jobSlices;
     private MergedUpdate[] pushed = [];
     private readonly long origin = TimeProvider.System.GetTimestamp();
 
     /// <summary>What a split-server's log says once it serves its layers (the demo's <c>--chaos kill-split-server</c> looks for it).</summary>
     public const string ServingMarker = "serves the layers after the cut";
+
+    /// <summary>The region a split-server's progress names (it reports as its slices' only aggregator).</summary>
+    public const string ReportRegion = "split-server";
 
     /// <summary>Creates the split-server of job <paramref name="jobId"/>.</summary>
     public SplitServerActor(string jobId, IActorRef shards, IActorRef coordinator, EdgeTrainSettings settings)
@@ -131,6 +139,7 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
             spec = described.Spec;
             layout = SplitLayout.Of(spec.Model);
             var all = new SlicePlan(described.SliceLengths);
+            jobSlices = described.SliceLengths.Length;
             slices = layout.ServerSlices(spec.SliceFloats);
             if (slices.Length == 0 || all.TotalFloats != ModelLayout.Of(spec.Model).TotalFloats)
             {
@@ -446,6 +455,7 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
             unacknowledged[message.Slice] = sequence;
             shards.Tell(message);
             bytesPushed += message.Payload.Length;
+            mergedSent++;
         }
 
         // what the server's side costs the network beside the data nodes' exchanges (docs/benchmarks.md, "Split learning")
@@ -479,14 +489,35 @@ public sealed class SplitServerActor : ReceiveActor, IWithTimers, IWithUnbounded
 
     private void Acknowledged(int slice, long acknowledged)
     {
-        if (acknowledged != sequence || !unacknowledged.Remove(slice) || unacknowledged.Count > 0)
+        if (acknowledged != sequence || !unacknowledged.Remove(slice))
+        {
+            return;
+        }
+
+        acknowledgedUpdates++;
+        if (unacknowledged.Count > 0)
         {
             return;
         }
 
         Timers.Cancel(nameof(PushAgain));
         pushed = [];
+        acknowledgedThrough = sequence;
+        Report();
         BeginPull();
+    }
+
+    // to the coordinator as an aggregator reports: its updates count in the job's, its bytes in its bytes sent, and the
+    // lost-update audit checks that its slices' shards still hold every update they acknowledged
+    private void Report()
+    {
+        var acked = new long[jobSlices];
+        foreach (var slice in slices)
+        {
+            acked[slice] = acknowledgedThrough;
+        }
+
+        coordinator.Tell(new AggregatorProgress(jobId, ReportRegion, updater, mergedSent, acknowledgedUpdates, bytesPushed, acked));
     }
 
     private void Idle() => Receive<ReceiveTimeout>(_ =>

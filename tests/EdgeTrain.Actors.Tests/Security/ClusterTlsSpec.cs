@@ -80,11 +80,16 @@ public sealed class ClusterTlsSpec : IAsyncLifetime
         Assert.Contains(cluster.Log(seed.System), l => l.Contains("TLS: refused inbound connection", StringComparison.Ordinal) && l.Contains("certificate revoked", StringComparison.Ordinal) && l.Contains(serial, StringComparison.Ordinal));
 
         // and nobody else went down with it (Akka dials a node it quarantined; a refused outbound handshake stops the dialler)
-        Assert.False(seed.WhenTerminated.IsCompleted || a.WhenTerminated.IsCompleted, "the seed or node-a stopped");
+        Assert.False(seed.WhenTerminated.IsCompleted || a.WhenTerminated.IsCompleted, $"the seed or node-a stopped: {Stopped("seed", seed)} {Stopped("node-a", a)}");
         Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(seed.System).SelfMember.Status);
         Assert.Equal(MemberStatus.Up, Akka.Cluster.Cluster.Get(a.System).SelfMember.Status);
         Assert.Equal(2, Members(a.System).Count);
     }
+
+    // why a node stopped, and its last warnings: what a failure of the assertion above needs to be understood
+    private string Stopped(string name, Hosting.EdgeTrainNode node) => node.WhenTerminated.IsCompleted
+        ? $"[{name} stopped: {CoordinatedShutdown.Get(node.System).ShutdownReason?.ToString() ?? "no reason"}; its last warnings: {string.Join(" | ", cluster.Log(node.System).TakeLast(10))}]"
+        : $"[{name} runs]";
 
     [Fact]
     public async Task Nodes_without_a_certificate_with_another_CA_s_an_expired_or_a_revoked_one_never_become_members()

@@ -4,6 +4,7 @@ using EdgeTrain.Core.Codecs;
 using EdgeTrain.Core.Jobs;
 using EdgeTrain.Tests;
 using EdgeTrain.Training.Models;
+using static EdgeTrain.Actors.Jobs.JobProtocol;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static EdgeTrain.Actors.Split.SplitProtocol;
 
@@ -83,6 +84,10 @@ public sealed class SplitServerActorSpec : Akka.TestKit.Xunit2.TestKit
         server.Tell(Forward(6, new float[Rows * 16]), node.Ref);
         node.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
         server.Tell(new UpdateAck(Job, serverSlice, update.AggregatorId, 1, 1), shards.Ref);
+        // reported as its slices' aggregator: the job's updates and bytes count it, the lost-update audit checks it
+        var progress = coordinator.ExpectMsg<AggregatorProgress>(TimeSpan.FromSeconds(10));
+        Assert.Equal((SplitServerActor.ReportRegion, update.AggregatorId, 1L, 1L, (long)update.Payload.Length), (progress.Region, progress.AggregatorId, progress.MergedSent, progress.Acknowledged, progress.BytesSent));
+        Assert.Equal(lengths.Select((_, slice) => slice == serverSlice ? 1L : 0L), progress.AckedContiguous);
         Assert.Equal(new PullSlice(Job, serverSlice, 0), shards.ExpectMsg<PullSlice>(TimeSpan.FromSeconds(10)));
         server.Tell(new SliceData(Job, serverSlice, 1, initial), shards.Ref);
         Assert.Equal(6, node.ExpectMsg<SplitGradient>(TimeSpan.FromSeconds(10)).Step);
