@@ -12,8 +12,12 @@ namespace EdgeTrain.Training.Models;
 /// </summary>
 public sealed class SplitLayout
 {
-    private SplitLayout(ModelSpec model, SplitSpec split, IReadOnlyList<string> layers, FloatRange bottom, FloatRange server, FloatRange top, long[] cutShape, long[] topShape)
+    // the position of the cut's layer in Layers
+    private readonly int cutIndex;
+
+    private SplitLayout(ModelSpec model, SplitSpec split, IReadOnlyList<string> layers, int cutIndex, FloatRange bottom, FloatRange server, FloatRange top, long[] cutShape, long[] topShape)
     {
+        this.cutIndex = cutIndex;
         Model = model;
         Split = split;
         Layers = layers;
@@ -49,16 +53,13 @@ public sealed class SplitLayout
     public IReadOnlyList<long> TopShape { get; }
 
     /// <summary>The layers the data nodes run below the cut.</summary>
-    public IEnumerable<string> BottomLayers => Layers.Take(CutIndex + 1);
+    public IEnumerable<string> BottomLayers => Layers.Take(cutIndex + 1);
 
     /// <summary>The layers the split-server runs.</summary>
-    public IEnumerable<string> ServerLayers => Layers.Skip(CutIndex + 1).SkipLast(Split.Labels == SplitLabels.Client ? 1 : 0);
+    public IEnumerable<string> ServerLayers => Layers.Skip(cutIndex + 1).SkipLast(Split.Labels == SplitLabels.Client ? 1 : 0);
 
     /// <summary>The layers the data nodes run above the server's (the last one, with <see cref="SplitLabels.Client"/>).</summary>
     public IEnumerable<string> TopLayers => Split.Labels == SplitLabels.Client ? [Layers[^1]] : [];
-
-    // the position of the cut's layer in Layers
-    private int CutIndex => Layers.ToList().IndexOf(Split.CutAfter);
 
     /// <summary>Floats of one sample's activations at the cut.</summary>
     public int CutWidth => (int)CutShape.Aggregate(1L, (a, b) => a * b);
@@ -96,7 +97,7 @@ public sealed class SplitLayout
         var serverStart = StartOf(names[cut + 1]);
         var topStart = split.Labels == SplitLabels.Client ? StartOf(names[^1]) : layout.TotalFloats;
         long[] topShape = split.Labels == SplitLabels.Client ? [model.Hidden[^1]] : [];
-        return new SplitLayout(model, split, names, new FloatRange(0, serverStart), new FloatRange(serverStart, topStart - serverStart),
+        return new SplitLayout(model, split, names, cut, new FloatRange(0, serverStart), new FloatRange(serverStart, topStart - serverStart),
             new FloatRange(topStart, layout.TotalFloats - topStart), CutShapeAfter(model, split.CutAfter), topShape);
     }
 
