@@ -22,6 +22,9 @@ internal static class RepoPaths
     /// <summary>samples/data/mnist-10k.</summary>
     public static string Mnist => Path.Combine(Root, "samples", "data", "mnist-10k");
 
+    /// <summary>samples/data/sotu: the State of the Union addresses in JSON lines.</summary>
+    public static string Sotu => Path.Combine(Root, "samples", "data", "sotu");
+
     /// <summary>A path below the repository's top folder.</summary>
     public static string Of(params string[] parts) => Path.Combine([Root, .. parts]);
 }

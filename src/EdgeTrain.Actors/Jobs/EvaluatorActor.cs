@@ -7,6 +7,7 @@ using EdgeTrain.Training.Data;
 using EdgeTrain.Training.Local;
 using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
+using EdgeTrain.Training.Text;
 using static EdgeTrain.Actors.Parameters.ParameterProtocol;
 using static TorchSharp.torch;
 
@@ -14,7 +15,8 @@ namespace EdgeTrain.Actors.Jobs;
 
 /// <summary>
 /// Scores a job's current parameters on its held-out test set: pulls every slice from the shards,
-/// loads them into a model of its own, and measures accuracy; on request it also saves the model
+/// loads them into a model of its own, and measures accuracy — a language model's bits per character on the
+/// held-out tail of every document, with a short sample of its text; on request it also saves the model
 /// (TorchSharp's format, encrypted with the node's storage key when one is configured:
 /// <see cref="ModelFile"/>). A child of the coordinator, on a pinned thread of its own.
 /// </summary>
@@ -24,7 +26,7 @@ public sealed class EvaluatorActor : ReceiveActor
     private readonly IActorRef shards;
     private readonly TimeSpan timeout;
     private readonly StorageKey? key;
-    private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet Test)> jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet? Test, byte[]? HeldOut)> jobs = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Creates the evaluator pulling from <paramref name="shards"/>, each slice within <paramref name="timeout"/>;
@@ -80,7 +82,9 @@ public sealed class EvaluatorActor : ReceiveActor
             if (!jobs.TryGetValue(request.JobId, out var job))
             {
                 var model = ModelFactory.Create(request.Spec.Model, request.Spec.Seed);
-                job = (model, new FlatParameterView(model), MnistLoader.LoadTest(request.Spec.Data.Path));
+                job = request.Spec.Data.Dataset == DataSpec.TextJsonl
+                    ? (model, new FlatParameterView(model), null, HeldOutText(request.Spec.Data.Path))
+                    : (model, new FlatParameterView(model), MnistLoader.LoadTest(request.Spec.Data.Path), null);
                 jobs[request.JobId] = job;
             }
 
@@ -100,7 +104,7 @@ public sealed class EvaluatorActor : ReceiveActor
             }
 
             job.View.CopyFrom(flat);
-            var accuracy = Evaluator.Accuracy(job.Model, job.Test, CPU);
+            var scored = job.HeldOut is { } heldOut ? Language(request.Spec, job.Model, heldOut) : new Evaluated(request.JobId, Evaluator.Accuracy(job.Model, job.Test!, CPU), versions, null);
             string? saved = null;
             if (request.SaveModelTo is { } path)
             {
@@ -108,7 +112,7 @@ public sealed class EvaluatorActor : ReceiveActor
                 saved = path;
             }
 
-            Sender.Tell(new Evaluated(request.JobId, accuracy, versions, saved));
+            Sender.Tell(scored with { JobId = request.JobId, VersionSum = versions, SavedModel = saved });
         }
         catch (Exception e) when (e is IOException or ArgumentException or EdgeTrain.Core.InvalidInputException)
         {
@@ -117,11 +121,34 @@ public sealed class EvaluatorActor : ReceiveActor
         }
     }
 
+    // the held-out tail of every document of a corpus: the global validation text
+    private static byte[] HeldOutText(string path)
+    {
+        var corpus = TextCorpus.Load(path);
+        return TextSplit.Of(corpus, Enumerable.Range(0, corpus.Count)).HeldOut;
+    }
+
+    // bits per character on the held-out text, and what the model writes after the corpus's usual opening
+    private static Evaluated Language(JobSpec spec, nn.Module<Tensor, Tensor> model, byte[] heldOut)
+    {
+        var context = spec.Model.Transformer!.Context;
+        var bits = TextEvaluator.BitsPerCharacter(model, heldOut, context, CPU, TextEvaluator.ValidationBytes);
+        var sample = TextGenerator.Continue(model, TextGenerator.Opening, 120, context, 0.8, spec.Seed, CPU);
+        return new Evaluated(spec.Name, double.NaN, 0, null) { BitsPerCharacter = bits, Sample = sample };
+    }
+
     /// <summary>Scores a job; with <paramref name="SaveModelTo"/> also saves the model there.</summary>
     public sealed record Evaluate(string JobId, JobSpec Spec, int[] SliceLengths, string? SaveModelTo);
 
-    /// <summary>The job's accuracy now, with the sum of its slices' versions (a progress measure).</summary>
-    public sealed record Evaluated(string JobId, double Accuracy, long VersionSum, string? SavedModel);
+    /// <summary>The job's accuracy now (NaN for a language model), with the sum of its slices' versions (a progress measure).</summary>
+    public sealed record Evaluated(string JobId, double Accuracy, long VersionSum, string? SavedModel)
+    {
+        /// <summary>A language model's validation bits per character (NaN for a classifier).</summary>
+        public double BitsPerCharacter { get; init; } = double.NaN;
+
+        /// <summary>A language model's text after the corpus's usual opening (null for a classifier).</summary>
+        public string? Sample { get; init; }
+    }
 
     /// <summary>Evaluation could not be done.</summary>
     public sealed record EvaluationFailed(string JobId, string Reason);

@@ -281,13 +281,6 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        if (spec.Data.Dataset == DataSpec.TextJsonl)
-        {
-            // the trainers, the evaluator and the status read images and accuracy in this version
-            Sender.Tell(new JobRejected(spec.Name, "a language model (data.dataset = text-jsonl) trains in one process in this version: edgetrain train-local --job FILE; the cluster's trainers and evaluator read images"));
-            return;
-        }
-
         if (state.Refusal(spec) is { } refusal)
         {
             Sender.Tell(new JobRejected(spec.Name, refusal));
@@ -399,8 +392,16 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        state.Evaluated(evaluated.JobId, evaluated.Accuracy, Now);
-        log.Info("coordinator: job {0}: accuracy {1:P2} after {2} samples", evaluated.JobId, evaluated.Accuracy, state.Job(evaluated.JobId)?.Samples ?? 0);
+        state.Evaluated(evaluated.JobId, evaluated.Accuracy, Now, evaluated.BitsPerCharacter, evaluated.Sample);
+        if (double.IsNaN(evaluated.BitsPerCharacter))
+        {
+            log.Info("coordinator: job {0}: accuracy {1:P2} after {2} samples", evaluated.JobId, evaluated.Accuracy, state.Job(evaluated.JobId)?.Samples ?? 0);
+        }
+        else
+        {
+            log.Info("coordinator: job {0}: {1:0.000} bits per character after {2} samples; it writes: {3}", evaluated.JobId, evaluated.BitsPerCharacter, state.Job(evaluated.JobId)?.Samples ?? 0, evaluated.Sample);
+        }
+
         DecideNow();
     }
 
@@ -409,7 +410,8 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         if (state.Job(jobId) is { Finished: false } job)
         {
             var model = JobFiles.ModelPath(settings.DataDirectory, jobId);
-            Record(new JobEnded(jobId, end, job.Accuracy, message ?? $"{(end == JobState.Completed ? "reached" : "stopped at")} {job.Accuracy:P2}; model in {model}"), Identity);
+            var score = job.Language ? string.Create(CultureInfo.InvariantCulture, $"{job.BitsPerCharacter:0.000} bits per character") : $"{job.Accuracy:P2}";
+            Record(new JobEnded(jobId, end, job.Accuracy, message ?? $"{(end == JobState.Completed ? "reached" : "stopped at")} {score}; model in {model}"), Identity);
         }
     }
 

@@ -56,6 +56,18 @@ public sealed record JobStatus(
     /// <summary>A job with secure aggregation: its secure rounds so far (null: none).</summary>
     public Core.Privacy.SecureAggregation.SecureAggregationCounts? SecureAggregation { get; init; }
 
+    /// <summary>A language model's latest validation bits per character (NaN: a classifier, or none yet).</summary>
+    public double BitsPerCharacter { get; init; } = double.NaN;
+
+    /// <summary>A language model's latest sample of generated text (null: a classifier, or none yet).</summary>
+    public string? Sample { get; init; }
+
+    /// <summary>A language model's target in bits per character (0: none, or a classifier).</summary>
+    public double TargetLoss { get; init; }
+
+    /// <summary>Whether the job trains a language model, scored in bits per character rather than accuracy.</summary>
+    public bool Language { get; init; }
+
     /// <summary>A split job's cut (null: every trainer runs the whole model).</summary>
     public Core.Jobs.SplitSpec? Split { get; init; }
 

@@ -17,6 +17,7 @@ using EdgeTrain.Training.Models;
 using EdgeTrain.Training.Parameters;
 using EdgeTrain.Training.Privacy;
 using EdgeTrain.Training.Split;
+using EdgeTrain.Training.Text;
 using TorchSharp;
 using static EdgeTrain.Actors.Aggregation.AggregationProtocol;
 using static EdgeTrain.Actors.Aggregation.SecureAggregationProtocol;
@@ -286,6 +287,7 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
     {
         secureClient?.Dispose();
         batches?.Dispose();
+        text?.Dispose();
         optimizer?.Dispose();
         if (splitClient is not null)
         {
@@ -334,6 +336,7 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
             }
 
             step = new TrainingStep(model, optimizer, privateGradients, spec.Recompute);
+            languageStep = Language ? new LanguageModelStep(model, optimizer) : null;
             update = new float[plan.TotalFloats];
             LoadData();
             return true;
@@ -389,6 +392,12 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
     private void LoadData()
     {
         var spec = start.Spec;
+        if (Language)
+        {
+            LoadText();
+            return;
+        }
+
         all ??= MnistLoader.LoadTrain(spec.Data.Path);
         if (Units)
         {
@@ -539,10 +548,8 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
         var used = 0;
         if (spec.LocalSteps <= 1)
         {
-            using var rows = batches!.Next();
-            AddLoss(step!.Gradients(batches.Inputs, batches.Targets, rows));
+            used = Language ? TextStep(apply: false) : ClassifierGradients();
             PrivateStepTaken();
-            used = (int)rows.shape[0];
             view.CopyGradientsTo(update);
         }
         else
@@ -551,10 +558,8 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
             var taken = 0;
             do
             {
-                using var rows = batches!.Next();
-                AddLoss(step!.Run(batches.Inputs, batches.Targets, rows));
+                used += Language ? TextStep(apply: true) : ClassifierStep();
                 PrivateStepTaken();
-                used += (int)rows.shape[0];
                 taken++;
             }
             while (spec.TakesAnotherLocalStep(taken, Now - began) && MayTakePrivateStep());
@@ -583,6 +588,21 @@ public sealed partial class TrainerActor : ReceiveActor, IWithTimers
         Contribute(used);
         busy += Now - began;
         return !budgetSpent;
+    }
+
+    // one batch of the node's images: its gradients only, or a step of the job's optimizer; returns the rows trained on
+    private int ClassifierGradients()
+    {
+        using var rows = batches!.Next();
+        AddLoss(step!.Gradients(batches.Inputs, batches.Targets, rows));
+        return (int)rows.shape[0];
+    }
+
+    private int ClassifierStep()
+    {
+        using var rows = batches!.Next();
+        AddLoss(step!.Run(batches.Inputs, batches.Targets, rows));
+        return (int)rows.shape[0];
     }
 
     // the update, slice by slice, through the job's codec to the region's aggregator

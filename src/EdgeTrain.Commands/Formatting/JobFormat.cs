@@ -23,12 +23,27 @@ public static class JobFormat
         static string Percent(double? fraction) => fraction is { } f ? string.Create(Invariant, $"{f:P1}") : "n/a";
     }
 
+    /// <summary>What a job is scored by now: its test accuracy, or a language model's validation bits per character.</summary>
+    public static string Score(JobStatus s)
+    {
+        ArgumentNullException.ThrowIfNull(s);
+        return !s.Language ? string.Create(Invariant, $"accuracy {s.Accuracy:P2}")
+            : double.IsNaN(s.BitsPerCharacter) ? "bits/char n/a" : string.Create(Invariant, $"{s.BitsPerCharacter:0.000} bits/char");
+    }
+
     /// <summary>One job of <c>job list</c>.</summary>
     public static string JobLine(JobStatus s)
     {
         ArgumentNullException.ThrowIfNull(s);
         return string.Create(Invariant,
-            $"{s.JobId} | {State(s.State)} | {s.ElapsedSeconds:0} s | {s.Samples:N0} samples | accuracy {s.Accuracy:P2} | loss {s.Loss:0.000} | {s.Updates:N0} updates | priority {s.Priority}");
+            $"{s.JobId} | {State(s.State)} | {s.ElapsedSeconds:0} s | {s.Samples:N0} samples | {Score(s)} | loss {s.Loss:0.000} | {s.Updates:N0} updates | priority {s.Priority}");
+    }
+
+    /// <summary>Generated text on one line: line breaks shown as ⏎, other control characters dropped.</summary>
+    public static string OneLine(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return string.Concat(text.Select(c => c == '\n' ? "⏎" : char.IsControl(c) ? "" : c.ToString()));
     }
 
     /// <summary>A state as a word: running, paused, cancelled, timed-out …</summary>
@@ -128,7 +143,20 @@ public static class JobFormat
         }
 
         yield return string.Create(Invariant, $"Elapsed: {s.ElapsedSeconds:0.0} s");
-        yield return string.Create(Invariant, $"Accuracy: {s.Accuracy:P2}");
+        if (s.Language)
+        {
+            yield return double.IsNaN(s.BitsPerCharacter)
+                ? "Bits per character: not evaluated yet"
+                : string.Create(Invariant, $"Bits per character: {s.BitsPerCharacter:0.000} (perplexity {Math.Pow(2, s.BitsPerCharacter):0.00}){(s.TargetLoss > 0 ? $", target {s.TargetLoss:0.000}" : "")}");
+            if (s.Sample is { } sample)
+            {
+                yield return $"Sample: {OneLine(sample)}";
+            }
+        }
+        else
+        {
+            yield return string.Create(Invariant, $"Accuracy: {s.Accuracy:P2}");
+        }
         yield return string.Create(Invariant, $"Loss: {s.Loss:0.0000}");
         yield return string.Create(Invariant, $"Samples: {s.Samples:N0} ({s.SamplesPerSecond:N0}/s)");
         yield return string.Create(Invariant, $"Updates: {s.Updates:N0} acknowledged");

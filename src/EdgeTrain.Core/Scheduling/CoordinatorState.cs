@@ -302,23 +302,24 @@ public sealed class CoordinatorState
         return new TrainerChanges(jobId, job.State == JobState.Running ? changed : [], []);
     }
 
-    /// <summary>Records an evaluation of a running job.</summary>
-    public void Evaluated(string jobId, double accuracy, DateTime nowUtc)
+    /// <summary>Records an evaluation of a running job: its accuracy, or a language model's bits per character and sample of text.</summary>
+    public void Evaluated(string jobId, double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null)
     {
         if (Job(jobId) is { State: JobState.Running } job)
         {
-            job.Evaluated(accuracy, nowUtc);
+            job.Evaluated(accuracy, nowUtc, bitsPerCharacter, sample);
         }
     }
 
     /// <summary>
     /// The running jobs due for an evaluation at <paramref name="nowUtc"/>: one at a time per job, and one
-    /// asked for more than <paramref name="timeout"/> ago that never answered is forgotten. Marks them asked.
+    /// asked for more than <paramref name="timeout"/> ago that never answered is forgotten; a language model once its
+    /// trainers have taken <c>evaluate-every</c> steps' samples since its last evaluation. Marks them asked.
     /// </summary>
     public IReadOnlyList<string> EvaluationsDue(DateTime nowUtc, TimeSpan timeout)
     {
         var due = new List<string>();
-        foreach (var job in order.Where(j => j.State == JobState.Running))
+        foreach (var job in order.Where(j => j.State == JobState.Running && j.EvaluationDueBySamples))
         {
             if (job.EvaluationAskedUtc is not { } asked || nowUtc - asked >= timeout)
             {

@@ -79,6 +79,18 @@ public sealed class JobRecord
     /// <summary>Latest test accuracy.</summary>
     public double Accuracy { get; private set; }
 
+    /// <summary>A language model's latest validation bits per character (NaN before its first evaluation, and for a classifier).</summary>
+    public double BitsPerCharacter { get; private set; } = double.NaN;
+
+    /// <summary>A language model's latest sample of generated text (null before its first evaluation, and for a classifier).</summary>
+    public string? Sample { get; private set; }
+
+    /// <summary>Whether the job has reached its target: bits per character at most <c>target-loss</c> for a language model, else the target accuracy.</summary>
+    public bool TargetReached => Language ? Spec.TargetLoss > 0 && BitsPerCharacter <= Spec.TargetLoss : Accuracy >= Spec.TargetAccuracy;
+
+    /// <summary>Whether the job trains a language model (<c>data.dataset = text-jsonl</c>), scored in bits per character.</summary>
+    public bool Language => Spec.Data.Dataset == DataSpec.TextJsonl;
+
     /// <summary>Trainer nodes by address, with the data partitions each trains on.</summary>
     public IReadOnlyDictionary<string, List<int>> Placement => placement;
 
@@ -114,6 +126,13 @@ public sealed class JobRecord
 
     /// <summary>Training samples processed by all trainers.</summary>
     public long Samples => trainers.Values.Sum(t => t.Samples);
+
+    /// <summary>
+    /// Whether enough training has happened since the last evaluation for another: always for a classifier (its
+    /// evaluations are cheap and timed by the coordinator); a language model's every <c>evaluate-every</c> steps of
+    /// <c>batch-size</c> windows across its trainers, as in a single process.
+    /// </summary>
+    public bool EvaluationDueBySamples => !Language || Samples >= (curve.Count == 0 ? 0 : curve[^1].Samples) + ((long)Math.Max(1, Spec.EvaluateEvery) * Spec.BatchSize);
 
     /// <summary>Tensor payload bytes trainers → aggregators plus aggregators → shards.</summary>
     public long BytesSent => trainers.Values.Sum(t => t.BytesSent) + aggregators.Values.Sum(a => a.BytesSent);
@@ -198,7 +217,7 @@ public sealed class JobRecord
     };
 
     /// <summary>
-    /// Whether the job should stop now: at its target accuracy or its time limit (time queued,
+    /// Whether the job should stop now: at its target (accuracy, or a language model's bits per character) or its time limit (time queued,
     /// preempted or paused does not count); a job still starting when its time limit passes has
     /// failed (<see cref="StartFailure"/> says why).
     /// </summary>
@@ -208,7 +227,7 @@ public sealed class JobRecord
         return State switch
         {
             JobState.Starting => over ? JobState.Failed : JobState.Starting,
-            JobState.Running when Accuracy >= Spec.TargetAccuracy => JobState.Completed,
+            JobState.Running when TargetReached => JobState.Completed,
             JobState.Running => over ? JobState.TimedOut : JobState.Running,
             _ => State,
         };
@@ -624,10 +643,12 @@ public sealed class JobRecord
 
     internal void Record(AggregatorReport report) => aggregators[report.AggregatorId] = report;
 
-    internal void Evaluated(double accuracy, DateTime nowUtc)
+    internal void Evaluated(double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null)
     {
-        Accuracy = accuracy;
-        curve.Add(new EvaluationPoint(Elapsed(nowUtc), Samples, Loss, accuracy));
+        Accuracy = double.IsNaN(accuracy) ? 0 : accuracy;
+        BitsPerCharacter = bitsPerCharacter;
+        Sample = sample ?? Sample;
+        curve.Add(new EvaluationPoint(Elapsed(nowUtc), Samples, Loss, Accuracy) { BitsPerCharacter = bitsPerCharacter });
     }
 
     internal void Homed(IReadOnlyDictionary<string, int> slicesPerNode) => SlicesPerNode = slicesPerNode;

@@ -29,7 +29,11 @@ public sealed record AggregatorReport(string Region, string AggregatorId, long M
 public sealed record SliceApplied(int Slice, IReadOnlyDictionary<string, long> Contiguous, IReadOnlyDictionary<string, long[]> Above);
 
 /// <summary>One evaluation of a job's model on the held-out test set.</summary>
-public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy);
+public sealed record EvaluationPoint(double Seconds, long Samples, double Loss, double Accuracy)
+{
+    /// <summary>A language model's validation bits per character (NaN for a classifier).</summary>
+    public double BitsPerCharacter { get; init; } = double.NaN;
+}
 
 /// <summary>From <paramref name="Seconds"/> after its submission, a job held <paramref name="Trainers"/> trainers.</summary>
 public sealed record TrainerCount(double Seconds, int Trainers);

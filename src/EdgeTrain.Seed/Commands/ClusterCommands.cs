@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
+using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Commands.Palettes;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Jobs;
@@ -171,7 +172,7 @@ internal static class ClusterCommands
     }
 
     public static string Describe(JobStatus s) => string.Create(CultureInfo.InvariantCulture,
-        $"{s.JobId} {s.State}: {s.ElapsedSeconds:0}s, {s.Samples:N0} samples ({s.SamplesPerSecond:N0}/s), loss {s.Loss:0.000}, accuracy {s.Accuracy:P2}, {s.Updates} updates, {s.BytesSent / 1e6:0.0} MB sent, priority {s.Priority}{(s.Privacy is { } privacy ? ", " + privacy.Describe() : "")}{(s.SecureAggregation is { } secure ? ", " + secure.Describe() : "")}{(s.Message is null ? "" : "; " + s.Message)}");
+        $"{s.JobId} {s.State}: {s.ElapsedSeconds:0}s, {s.Samples:N0} samples ({s.SamplesPerSecond:N0}/s), loss {s.Loss:0.000}, {JobFormat.Score(s)}, {s.Updates} updates, {s.BytesSent / 1e6:0.0} MB sent, priority {s.Priority}{(s.Privacy is { } privacy ? ", " + privacy.Describe() : "")}{(s.SecureAggregation is { } secure ? ", " + secure.Describe() : "")}{(s.Message is null ? "" : "; " + s.Message)}");
 
     public static IReadOnlyList<string> Seeds(CommandLine line)
     {

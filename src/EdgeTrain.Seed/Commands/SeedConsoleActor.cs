@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Cluster;
+using EdgeTrain.Commands.Formatting;
 using static EdgeTrain.Actors.Jobs.JobProtocol;
 
 namespace EdgeTrain.Seed.Commands;
@@ -41,7 +42,7 @@ internal sealed class SeedConsoleActor : ReceiveActor, IWithTimers
                 }
 
                 output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, accuracy {job.Accuracy:P2}, {job.Updates} updates, priority {job.Priority}{(job.Privacy is { } privacy ? ", " + privacy.Describe() : "")}{(job.SecureAggregation is { } secure ? ", " + secure.Describe() : "")}{(job.Message is null ? "" : "; " + job.Message)}"));
+                    $"[job] {job.JobId} {job.State}: {job.ElapsedSeconds:0}s, {job.Samples:N0} samples ({job.SamplesPerSecond:N0}/s), loss {job.Loss:0.000}, {JobFormat.Score(job)}, {job.Updates} updates, priority {job.Priority}{(job.Privacy is { } privacy ? ", " + privacy.Describe() : "")}{(job.SecureAggregation is { } secure ? ", " + secure.Describe() : "")}{(job.Message is null ? "" : "; " + job.Message)}"));
             }
         });
         Receive<JobQueue>(queue =>

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Seed.Cli;
 using EdgeTrain.Seed.Commands;
@@ -188,7 +189,7 @@ internal static class DemoCommand
             runs.Add(run);
             var who = ids.Count > 1 ? final.JobId + " " : "";
             live.Note(string.Create(CultureInfo.InvariantCulture,
-                $"{who}{final.State}: accuracy {final.Accuracy:P2} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}{(run.Curves is null ? "" : ", " + png)}{(run.Model is null ? "" : ", " + model)}"));
+                $"{who}{final.State}: {JobFormat.Score(final)} after {final.Samples:N0} samples in {final.ElapsedSeconds:0.0} s ({final.SamplesPerSecond:N0} samples/s); wrote {csv}{(run.Curves is null ? "" : ", " + png)}{(run.Model is null ? "" : ", " + model)}"));
             if (!run.Completed)
             {
                 live.Note($"{final.JobId} {final.State}: {final.Message ?? "the coordinator gave no reason"}");

@@ -34,7 +34,7 @@ internal sealed record DemoJobRun(JobSpec Spec, JobStatus Final, string? Metrics
 /// <param name="SamplesPerSecond">Samples per second of training time.</param>
 /// <param name="Updates">Merged updates the shards acknowledged.</param>
 /// <param name="BytesSent">Tensor payload bytes trainer→aggregator plus aggregator→shard.</param>
-/// <param name="SecondsToTarget">Training seconds to the first evaluation at the target accuracy (null: never reached).</param>
+/// <param name="SecondsToTarget">Training seconds to the first evaluation at the target accuracy, or a language model's target loss (null: never reached).</param>
 /// <param name="StartedAfterSeconds">Seconds from its submission to its first trainer (null: it never had one).</param>
 /// <param name="TrainersOverTime">How many trainers it held, each time that changed, in seconds from its submission.</param>
 /// <param name="Metrics">Its <c>metrics.csv</c>.</param>
@@ -61,7 +61,11 @@ internal sealed record DemoJobJson(
     string? Metrics,
     string? Curves,
     string? Model,
-    DemoVotes? Votes = null);
+    DemoVotes? Votes = null)
+{
+    /// <summary>A language model's last validation bits per character (null: a classifier).</summary>
+    public double? BitsPerChar { get; init; }
+}
 
 /// <summary>
 /// Redundant execution in the demo's JSON line: replicas computed and units applied, and the extra compute
@@ -119,6 +123,9 @@ internal static class DemoJson
             job = final.JobId,
             nodes,
             accuracy = Math.Round(final.Accuracy, 5),
+            // a language model's validation bits per character and what it wrote at its last evaluation (absent for a classifier)
+            bitsPerChar = BitsPerChar(final),
+            sample = final.Sample,
             seconds = Math.Round(final.ElapsedSeconds, 2),
             samples = final.Samples,
             samplesPerSecond = Math.Round(final.SamplesPerSecond, 1),
@@ -154,6 +161,7 @@ internal static class DemoJson
                 }
                 : null,
             secondsToTarget = SecondsToTarget(spec, final),
+            samplesToTarget = AtTarget(spec, final)?.Samples,
             state = final.State.ToString(),
             reason = final.Message,
             model = runs[0].Model,
@@ -191,14 +199,22 @@ internal static class DemoJson
             run.Metrics,
             run.Curves,
             run.Model,
-            DemoVotes.Of(s.Votes));
+            DemoVotes.Of(s.Votes))
+        {
+            BitsPerChar = BitsPerChar(s),
+        };
     }
 
     /// <summary>The demo's exit code: 0 only when every job completed.</summary>
     public static int ExitCode(IEnumerable<DemoJobRun> runs) => runs.All(r => r.Completed) ? SeedCli.Success : SeedCli.Failure;
 
-    private static double? SecondsToTarget(JobSpec spec, JobStatus final) =>
-        final.Curve.FirstOrDefault(c => c.Accuracy >= spec.TargetAccuracy) is { } target ? Math.Round(target.Seconds, 2) : null;
+    private static double? SecondsToTarget(JobSpec spec, JobStatus final) => AtTarget(spec, final) is { } target ? Math.Round(target.Seconds, 2) : null;
+
+    // the first evaluation at the target: accuracy, or a language model's bits per character
+    private static EvaluationPoint? AtTarget(JobSpec spec, JobStatus final) =>
+        final.Curve.FirstOrDefault(c => final.Language ? spec.TargetLoss > 0 && c.BitsPerCharacter <= spec.TargetLoss : c.Accuracy >= spec.TargetAccuracy);
+
+    private static double? BitsPerChar(JobStatus final) => final.Language && !double.IsNaN(final.BitsPerCharacter) ? Math.Round(final.BitsPerCharacter, 4) : null;
 
     private static string Codec(CodecSpec codec) => codec.Kind switch
     {

@@ -10,12 +10,14 @@ namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
 /// The demo's live view: on a terminal it redraws one block every second — a line per job (state,
-/// time, samples/s, loss, test accuracy, priority, trainers held/min/max, why it waits) and a line
-/// per node (region, roles, slices of every job, samples); with redirected output it prints one line
+/// time, samples/s, loss, test accuracy or bits per character, priority, trainers held/min/max, why it waits) and a line
+/// per node (region, roles, slices of every job, samples), and under a language model's line the text it
+/// wrote at its latest evaluation; with redirected output it prints one line
 /// per job and update instead, so logs stay readable.
 /// </summary>
 internal sealed class LiveView(TextWriter output, bool redirected)
 {
+    private readonly Dictionary<string, string> samplesShown = new(StringComparer.Ordinal);
     private int drawnLines;
 
     public void Note(string text)
@@ -28,15 +30,30 @@ internal sealed class LiveView(TextWriter output, bool redirected)
     public void Show(IReadOnlyList<JobStatus> jobs, JobQueue? queue, IReadOnlyList<NodeInfo> nodes)
     {
         var width = jobs.Count == 0 ? 0 : jobs.Max(j => j.JobId.Length);
-        var lines = jobs.Select(j => JobLine(j, queue?.Jobs.FirstOrDefault(e => e.JobId == j.JobId), width)).ToList();
         if (redirected)
         {
-            foreach (var text in lines)
+            foreach (var job in jobs)
             {
-                output.WriteLine(text);
+                output.WriteLine(JobLine(job, queue?.Jobs.FirstOrDefault(e => e.JobId == job.JobId), width));
+                // a language model's sample once per evaluation
+                if (job.Sample is { } sample && samplesShown.GetValueOrDefault(job.JobId) != sample)
+                {
+                    samplesShown[job.JobId] = sample;
+                    output.WriteLine(SampleLine(sample));
+                }
             }
 
             return;
+        }
+
+        var lines = new List<string>();
+        foreach (var job in jobs)
+        {
+            lines.Add(JobLine(job, queue?.Jobs.FirstOrDefault(e => e.JobId == job.JobId), width));
+            if (job.Sample is { } sample)
+            {
+                lines.Add(SampleLine(sample));
+            }
         }
 
         foreach (var node in nodes)
@@ -60,6 +77,13 @@ internal sealed class LiveView(TextWriter output, bool redirected)
         drawnLines = lines.Count;
     }
 
+    /// <summary>A language model's latest sample, on one line under its job's.</summary>
+    public static string SampleLine(string sample)
+    {
+        var line = JobFormat.OneLine(sample);
+        return "  it writes: " + (line.Length > 110 ? line[..110] + "…" : line);
+    }
+
     /// <summary>
     /// One job's line: id (padded to <paramref name="idWidth"/>), state, training time, samples, samples/s,
     /// loss, accuracy, updates, MB sent, priority, trainers held/min/max, then why it waits (queued,
@@ -72,6 +96,6 @@ internal sealed class LiveView(TextWriter output, bool redirected)
         var reason = JobFormat.Waiting(status, entry)
             ?? (status.State == JobState.Paused || (status.Finished && status.State != JobState.Completed) ? status.Message : null);
         return string.Create(CultureInfo.InvariantCulture,
-            $"{status.JobId.PadRight(idWidth)} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  accuracy {status.Accuracy,7:P2}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB  priority {status.Priority}  trainers {JobFormat.Trainers(held, status.MinTrainers, status.MaxTrainers)}{(status.Votes is { ExtraCompute: { } extra } votes ? $"  extra compute {extra:P0} (trusted {(votes.SettledExtraCompute is { } settled ? settled.ToString("P0", CultureInfo.InvariantCulture) : "n/a")})" : "")}{(status.Privacy is { } privacy ? string.Create(CultureInfo.InvariantCulture, $"  ε {privacy.Epsilon:0.00}") : "")}{(status.SecureAggregation is { } secure ? string.Create(CultureInfo.InvariantCulture, $"  secure rounds {secure.Rounds} ({secure.RecoveredDropouts} dropouts recovered, {secure.Aborted} aborted)") : "")}{(reason is null ? "" : "  " + reason)}");
+            $"{status.JobId.PadRight(idWidth)} {status.State} {status.ElapsedSeconds,6:0.0}s  {status.Samples,9:N0} samples  {status.SamplesPerSecond,8:N0}/s  loss {status.Loss,6:0.000}  {JobFormat.Score(status)}  updates {status.Updates,6}  {status.BytesSent / 1e6,8:0.0} MB  priority {status.Priority}  trainers {JobFormat.Trainers(held, status.MinTrainers, status.MaxTrainers)}{(status.Votes is { ExtraCompute: { } extra } votes ? $"  extra compute {extra:P0} (trusted {(votes.SettledExtraCompute is { } settled ? settled.ToString("P0", CultureInfo.InvariantCulture) : "n/a")})" : "")}{(status.Privacy is { } privacy ? string.Create(CultureInfo.InvariantCulture, $"  ε {privacy.Epsilon:0.00}") : "")}{(status.SecureAggregation is { } secure ? string.Create(CultureInfo.InvariantCulture, $"  secure rounds {secure.Rounds} ({secure.RecoveredDropouts} dropouts recovered, {secure.Aborted} aborted)") : "")}{(reason is null ? "" : "  " + reason)}");
     }
 }

@@ -12,5 +12,5 @@ internal sealed record MetricRow(int Index, double ElapsedSeconds, long Samples,
     public static MetricRow From(EpochReport e) => new(e.Epoch, e.ElapsedSeconds, e.Samples, e.TrainLoss, e.TestAccuracy, e.SamplesPerSecond) { BitsPerCharacter = e.BitsPerCharacter };
 
     public static IReadOnlyList<MetricRow> From(IReadOnlyList<EvaluationPoint> curve) =>
-        curve.Select((p, i) => new MetricRow(i + 1, p.Seconds, p.Samples, p.Loss, p.Accuracy, p.Seconds > 0 ? p.Samples / p.Seconds : 0)).ToArray();
+        curve.Select((p, i) => new MetricRow(i + 1, p.Seconds, p.Samples, p.Loss, p.Accuracy, p.Seconds > 0 ? p.Samples / p.Seconds : 0) { BitsPerCharacter = p.BitsPerCharacter }).ToArray();
 }

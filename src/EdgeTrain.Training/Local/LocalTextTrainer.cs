@@ -17,9 +17,6 @@ namespace EdgeTrain.Training.Local;
 /// </summary>
 public sealed class LocalTextTrainer
 {
-    // bytes predicted per evaluation, in windows spread over the held-out text
-    private const int EvaluationBytes = 32_768;
-
     private readonly JobSpec spec;
     private readonly Device device;
     private readonly float[]? initialParameters;
@@ -93,7 +90,7 @@ public sealed class LocalTextTrainer
             steps++;
             if (steps % every == 0 || steps == maxSteps)
             {
-                bits = TextEvaluator.BitsPerCharacter(model, text.HeldOut, context, device, EvaluationBytes);
+                bits = TextEvaluator.BitsPerCharacter(model, text.HeldOut, context, device, TextEvaluator.ValidationBytes);
                 var report = new EpochReport(reports.Count + 1, lossSum / lossCount, double.NaN, steps * spec.BatchSize, trainTime.Elapsed.TotalSeconds, wall.Elapsed.TotalSeconds)
                 {
                     BitsPerCharacter = bits,
@@ -117,7 +114,7 @@ public sealed class LocalTextTrainer
             StartBytes = baseline,
             MillisecondsPerStep = steps > 0 ? seconds * 1000 / steps : 0,
             BitsPerCharacter = bits,
-            Sample = TextGenerator.Continue(model, "Fellow-Citizens of the Senate and House of Representatives: ", 160, context, 0.8, spec.Seed, device),
+            Sample = TextGenerator.Continue(model, TextGenerator.Opening, 160, context, 0.8, spec.Seed, device),
         };
     }
 }

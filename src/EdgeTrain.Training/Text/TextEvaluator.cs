@@ -10,6 +10,9 @@ namespace EdgeTrain.Training.Text;
 /// </summary>
 public static class TextEvaluator
 {
+    /// <summary>Bytes predicted by a progress evaluation (single process and cluster alike), in windows spread over the held-out text.</summary>
+    public const int ValidationBytes = 32_768;
+
     /// <summary>
     /// Bits per character of <paramref name="model"/> on <paramref name="heldOut"/> (UTF-8), in windows of
     /// <paramref name="context"/>, at most <paramref name="maxBytes"/> bytes predicted; NaN when the text holds no window.

@@ -7,6 +7,9 @@ namespace EdgeTrain.Training.Text;
 /// <summary>Text from a language model: each next byte drawn from its softmax at a temperature, by a seeded generator.</summary>
 public static class TextGenerator
 {
+    /// <summary>The prompt of the samples a job's progress shows: how the corpus's addresses open.</summary>
+    public const string Opening = "Fellow-Citizens of the Senate and House of Representatives: ";
+
     /// <summary>
     /// <paramref name="length"/> bytes after <paramref name="prompt"/>, the model seeing at most its last
     /// <paramref name="context"/> bytes, decoded as UTF-8 (an incomplete character at the end is replaced).
