@@ -47,8 +47,9 @@ needs_compat() {
 
 compat_root=${EDGETRAIN_COMPAT_ROOT:-/var/cache/edgetrain/debian13}
 # libicu for .NET globalization, libssl for HTTPS restores, fontconfig for PNG charts,
-# procps/iproute2 for the process and network tests.
-compat_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6"
+# procps/iproute2 for the process and network tests, chromium (headless) and a font for the
+# dashboard's browser test.
+compat_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6,chromium,fonts-dejavu-core"
 
 ensure_compat_root() {
   local stamp="$compat_root/.edgetrain-ready"

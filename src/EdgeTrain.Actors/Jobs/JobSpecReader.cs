@@ -573,9 +573,14 @@ public static partial class JobSpecReader
         var labels = fields.Int("data.labels-per-partition", 1, 10);
         var placement = fields.Choice("data.placement", Placements, required: false);
         var text = dataset == DataSpec.TextJsonl;
-        if (text && partitioning != PartitioningKind.ByField)
+        if (text && partitioning is not (PartitioningKind.ByField or PartitioningKind.Iid))
         {
-            throw fields.Error("data.partitioning", "expected by-field with data.dataset = text-jsonl (data.field = year: eras of equal size, or party): each trainer holds whole documents");
+            throw fields.Error("data.partitioning", "expected by-field (data.field = year: eras of equal size, or party) or iid (shuffled documents) with data.dataset = text-jsonl: each trainer holds whole documents");
+        }
+
+        if (text && partitioning == PartitioningKind.Iid && fields.Has("data.field"))
+        {
+            throw fields.Error("data.field", "expected only with data.partitioning = by-field; iid shuffles the documents");
         }
 
         if (!text && partitioning == PartitioningKind.ByField)
@@ -595,7 +600,7 @@ public static partial class JobSpecReader
 
         return new DataSpec(dataset, Path.GetFullPath(path, baseDirectory), partitioning, labels, placement)
         {
-            Field = text ? fields.Choice("data.field", TextFields, required: false) : null,
+            Field = text && partitioning == PartitioningKind.ByField ? fields.Choice("data.field", TextFields, required: false) : null,
         };
     }
 

@@ -21,14 +21,15 @@ public sealed partial class TrainerActor
     {
         var spec = start.Spec;
         corpus ??= TextCorpus.Load(spec.Data.Path);
-        var parts = TextPartitions.Of(corpus, spec.Data.Field, start.Partitions);
+        var iid = spec.Data.Partitioning == PartitioningKind.Iid;
+        var parts = TextPartitions.Of(corpus, spec.Data.Field, start.Partitions, iid, spec.Seed);
         var documents = start.Assigned.SelectMany(p => parts[p]).ToArray();
         var mine = TextSplit.Of(corpus, documents);
         text?.Dispose();
         text = new TextBatches(mine.Training, spec.Model.Transformer!.Context, spec.BatchSize, spec.Seed + start.Assigned[0], device!);
         var years = documents.Select(d => corpus[d].Year).ToArray();
-        log.Info("trainer {0}: partitions {1} by {2} ({3}), region {4}, {5} local step(s)",
-            start.JobId, $"{string.Join(",", start.Assigned)} of {start.Partitions}", spec.Data.Field ?? TextPartitions.DefaultField,
+        log.Info("trainer {0}: partitions {1} {2} ({3}), region {4}, {5} local step(s)",
+            start.JobId, $"{string.Join(",", start.Assigned)} of {start.Partitions}", iid ? "shuffled documents" : "by " + (spec.Data.Field ?? TextPartitions.DefaultField),
             $"{documents.Length} documents of {years.Min()}-{years.Max()}, {mine.Training.Length:N0} bytes of training text", start.Region, spec.LocalSteps);
     }
 

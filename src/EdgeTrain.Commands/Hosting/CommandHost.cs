@@ -137,7 +137,8 @@ public sealed class CommandHost : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private static X509Certificate2 LoadCertificate(CommandHostSettings settings)
+    // the certificate of the command host's TLS (the dashboard serves HTTPS with it too)
+    internal static X509Certificate2 LoadCertificate(CommandHostSettings settings)
     {
         try
         {

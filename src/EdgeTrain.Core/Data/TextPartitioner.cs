@@ -89,6 +89,30 @@ public static class TextPartitioner
         return length < 2 ? length : Math.Clamp((int)Math.Round(length * (1 - heldOutFraction)), 1, length - 1);
     }
 
+    /// <summary>
+    /// IID: the documents in an order shuffled by <paramref name="seed"/>, each given to the partition that holds the
+    /// fewest characters so far (ties: the lower index), so that every partition mixes every era and party — the
+    /// baseline against which the non-IID splits are measured. Returns each partition's document indices in corpus order.
+    /// </summary>
+    /// <exception cref="ArgumentException">fewer documents than parts.</exception>
+    public static int[][] Shuffled(IReadOnlyList<long> sizes, int parts, int seed)
+    {
+        ArgumentNullException.ThrowIfNull(sizes);
+        Require(sizes.Count, sizes.Count, parts);
+        var order = Enumerable.Range(0, sizes.Count).ToArray();
+        new Random(seed).Shuffle(order);
+        var result = Enumerable.Range(0, parts).Select(_ => new List<int>()).ToArray();
+        var held = new long[parts];
+        foreach (var i in order)
+        {
+            var part = Array.IndexOf(held, held.Min());
+            result[part].Add(i);
+            held[part] += sizes[i];
+        }
+
+        return [.. result.Select(r => r.Order().ToArray())];
+    }
+
     private static void Require(int count, int sizes, int parts)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(parts);

@@ -25,9 +25,12 @@ public static class SeedCli
 
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
-               [--cmd-port P] [--cmd-host H] [--ca DIR] [--enroll-port P] [--insecure]
+               [--cmd-port P] [--cmd-host H] [--dashboard-port P] [--dashboard-host H]
+               [--ca DIR] [--enroll-port P] [--insecure]
                       run a seed node (the JobCoordinator) with a console and a command host for
-                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), until Ctrl-C;
+                      edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), and the
+                      read-only dashboard, a web page of members, jobs, live curves, slices
+                      and events (http://127.0.0.1:9111/; --dashboard-port 0: none), until Ctrl-C;
                       over mutual TLS with its identity in D/identity (node.crt, node.key, ca.crt),
                       or without TLS with --insecure (debugging only); with --ca DIR (the
                       cluster CA's folder, edgetrain ca init) it carries out edgetrain-cmd node
@@ -44,11 +47,12 @@ public static class SeedCli
                       the live view of a cluster's jobs and nodes, until they end (exit 0 when
                       every one completed) or Ctrl-C
           demo --insecure --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
-               [--out DIR] [--chaos PLAN] [--cmd-port P]
+               [--out DIR] [--chaos PLAN] [--cmd-port P] [--dashboard-port P]
                       start a seed and N nodes on this machine, submit every job (each with its
                       file's priority), train until all have ended, stop them all (without TLS:
                       the demo cannot enrol its nodes yet, so --insecure is required); the seed's
-                      command host listens on --cmd-port (default 9110 when free);
+                      command host listens on --cmd-port (default 9110 when free), its
+                      dashboard on --dashboard-port (default 9111 when free; 0: none);
                       PLAN: kill-busiest-at=15s, or kill-every=20s[,return-after=10s] (timed by,
                       and measured on, the first job), or kill-mid-round (SIGKILL to a node whose
                       trainer dropped out of a secure round: --adversaries K:drop-mid-round),

@@ -3,6 +3,7 @@ using Akka.Cluster;
 using EdgeTrain.Actors.Configuration;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Commands.Dashboard;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Core;
 using EdgeTrain.Core.Membership;
@@ -15,7 +16,7 @@ namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
-/// [--cmd-port P] [--cmd-host H] [--ca DIR] [--enroll-port P] [--insecure]</c>: runs a seed node with the JobCoordinator
+/// [--cmd-port P] [--cmd-host H] [--dashboard-port P] [--dashboard-host H] [--ca DIR] [--enroll-port P] [--insecure]</c>: runs a seed node with the JobCoordinator
 /// singleton and its command host (for edgetrain-cmd) — with <c>--ca</c>, also the enrolment listener where
 /// nodes trade a one-time join token for a certificate of the CA in DIR — and prints a console of membership changes and job progress
 /// until SIGTERM or Ctrl-C, then stops as <see cref="NodeRun"/> does (a graceful leave, bounded by
@@ -24,7 +25,7 @@ namespace EdgeTrain.Seed.Commands;
 /// </summary>
 internal static class SeedCommand
 {
-    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host", "--ca", "--enroll-port"];
+    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host", "--ca", "--enroll-port", "--dashboard-port", "--dashboard-host"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
@@ -33,6 +34,7 @@ internal static class SeedCommand
         var host = line.Option("--host") ?? "127.0.0.1";
         var port = line.Int("--port", 4053, 1, 65535);
         int? cmdPort = line.Option("--cmd-port") is null ? null : line.Int("--cmd-port", 0, 0, 65535);
+        var dashboardPort = line.Int("--dashboard-port", DashboardHost.DefaultPort, 0, 65535);
         var dataDir = line.Option("--data-dir") ?? "data";
         var self = $"{host}:{port}";
         var seeds = line.Options("--seed").Count > 0 ? line.Options("--seed") : [self];
@@ -65,6 +67,7 @@ internal static class SeedCommand
         var node = EdgeTrainNode.Start(options);
         output.WriteLine($"edgetrain seed {node.Address}: roles {string.Join(",", roles)}, data in {Path.GetFullPath(dataDir)}; Ctrl-C to leave");
         var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
+        await using var dashboard = await DashboardHost.TryStartAsync(node, dashboardPort, line.Option("--dashboard-host") ?? line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         await using var enrolment = ca is null ? null : await StartEnrolmentAsync(node, ca, dataDir, host, self, enrollPort, output).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");
         Cluster.Get(node.System).Subscribe(console, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));

@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Jobs;
 using EdgeTrain.Actors.Security;
+using EdgeTrain.Commands.Dashboard;
 using EdgeTrain.Commands.Formatting;
 using EdgeTrain.Commands.Hosting;
 using EdgeTrain.Seed.Cli;
@@ -16,7 +17,7 @@ using static EdgeTrain.Actors.Membership.MembershipProtocol;
 namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
-/// <c>edgetrain demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--port P] [--out DIR] [--cmd-port P]</c>:
+/// <c>edgetrain demo --nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K] [--port P] [--out DIR] [--cmd-port P] [--dashboard-port P]</c>:
 /// starts a seed and N node processes on loopback (SQLite persistence in one run folder), submits
 /// every job in order (each with its file's priority), shows a live view (every job's state,
 /// priority, trainers and why it waits; members and roles, slices per node, samples/s, loss,
@@ -50,6 +51,7 @@ internal static class DemoCommand
         // the seed's command host: 9110 when free (or --cmd-port; 0: none), and a token for the
         // commands that change things: the caller's EDGETRAIN_CMD_TOKEN, else a fresh one printed below
         var cmdPort = options.CmdPort ?? (PortFree(CommandHostSettings.DefaultPort) ? CommandHostSettings.DefaultPort : FreePort());
+        var dashboardPort = options.DashboardPort ?? (PortFree(DashboardHost.DefaultPort) ? DashboardHost.DefaultPort : FreePort());
         var cmdToken = Environment.GetEnvironmentVariable(CommandHostSettings.TokenVariable) is { Length: > 0 } given ? given : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         Fresh(runDir);
         var logs = Directory.CreateDirectory(Path.Combine(runDir, "logs")).FullName;
@@ -67,11 +69,16 @@ internal static class DemoCommand
         // --config (e.g. hocon/postgres.conf) goes to every process
         var configs = options.Configs.SelectMany(c => new[] { "--config", Path.GetFullPath(c) }).ToArray();
         live.Note(pki is null ? "INSECURE: no TLS between the processes, any process may join (--insecure)" : $"mutual TLS: CA {pki.Describe}");
-        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), .. pki?.SeedArgs() ?? [InsecureMode.Switch], .. configs],
+        children.Start("seed", seedDll, ["seed", "--port", port.ToString(CultureInfo.InvariantCulture), "--data-dir", runDir, "--cmd-port", cmdPort.ToString(CultureInfo.InvariantCulture), "--dashboard-port", dashboardPort.ToString(CultureInfo.InvariantCulture), .. pki?.SeedArgs() ?? [InsecureMode.Switch], .. configs],
             Path.Combine(logs, "seed.log"), new Dictionary<string, string> { [CommandHostSettings.TokenVariable] = cmdToken });
         if (cmdPort > 0)
         {
             live.Note($"ops: edgetrain-cmd 127.0.0.1:{cmdPort} cluster show (commands that change the cluster or a job: --token {cmdToken})");
+        }
+
+        if (dashboardPort > 0)
+        {
+            live.Note($"dashboard: http://127.0.0.1:{dashboardPort}/ (read-only: members, jobs, live curves, slices, events)");
         }
 
         var nodeNames = Enumerable.Range(1, count).Select(i => $"node-{i}").ToArray();

@@ -8,7 +8,7 @@ namespace EdgeTrain.Seed.Demo;
 
 /// <summary>
 /// The demo's command line: <c>--nodes N --job JOB.conf [--job JOB2.conf …] [--json] [--regions K]
-/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P] [--adversaries K:MODE] [--insecure]</c>, and where its run folder
+/// [--port P] [--out DIR] [--chaos PLAN] [--config F …] [--cmd-port P] [--dashboard-port P] [--adversaries K:MODE] [--insecure]</c>, and where its run folder
 /// and each job's outputs go.
 /// </summary>
 /// <param name="JobPaths">The job files, in the order they are submitted (at least one).</param>
@@ -27,7 +27,10 @@ internal sealed record DemoOptions(
     IReadOnlyList<string> JobPaths, int Nodes, int Regions, string? Out, int Port, ChaosPlan? Chaos, int? CmdPort, IReadOnlyList<string> Configs, bool Json,
     int Attackers = 0, Adversary? Attack = null, bool Insecure = false)
 {
-    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port", "--adversaries"];
+    /// <summary>The seed's dashboard port as given (null: 9111 when free, else any free one; 0: none).</summary>
+    public int? DashboardPort { get; init; }
+
+    private static readonly string[] Valued = ["--nodes", "--job", "--regions", "--port", "--out", "--chaos", "--config", "--cmd-port", "--adversaries", "--dashboard-port"];
     private static readonly string[] Switches = ["--json", InsecureMode.Switch];
 
     /// <summary>Reads the demo's arguments (the job files are not read here).</summary>
@@ -56,7 +59,10 @@ internal sealed record DemoOptions(
             line.Flag("--json"),
             attackers,
             attack,
-            line.Flag(InsecureMode.Switch));
+            line.Flag(InsecureMode.Switch))
+        {
+            DashboardPort = line.Option("--dashboard-port") is null ? null : line.Int("--dashboard-port", 0, 0, 65535),
+        };
     }
 
     /// <summary>Reads <c>--adversaries K:MODE</c>: K of the <paramref name="nodes"/> nodes (1 to N), MODE one of <see cref="Adversary.Modes"/>.</summary>

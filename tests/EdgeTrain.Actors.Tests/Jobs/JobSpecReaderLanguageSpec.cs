@@ -66,6 +66,9 @@ public sealed class JobSpecReaderLanguageSpec
         Assert.Contains("expected mnist with model.type = mlp, found text-jsonl", textForMlp.Message, StringComparison.Ordinal);
         Assert.Contains("by-field partitions the documents of data.dataset = text-jsonl", byFieldImages.Message, StringComparison.Ordinal);
         Assert.Contains("expected only with model.type = char-transformer", layersForMlp.Message, StringComparison.Ordinal);
-        Assert.Contains("expected by-field with data.dataset = text-jsonl", TinyJobFile.Refused(Language.Replace("partitioning = by-field", "partitioning = iid", StringComparison.Ordinal), "").Message, StringComparison.Ordinal);
+        Assert.Contains("expected by-field (data.field = year: eras of equal size, or party) or iid (shuffled documents) with data.dataset = text-jsonl",
+            TinyJobFile.Refused(Language.Replace("partitioning = by-field", "partitioning = non-iid-label", StringComparison.Ordinal), "").Message, StringComparison.Ordinal);
+        Assert.Contains("expected only with data.partitioning = by-field",
+            TinyJobFile.Refused(Language.Replace("partitioning = by-field", "partitioning = iid, field = party", StringComparison.Ordinal), "").Message, StringComparison.Ordinal);
     }
 }

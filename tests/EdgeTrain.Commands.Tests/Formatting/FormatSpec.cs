@@ -89,6 +89,26 @@ public sealed class FormatSpec
     }
 
     [Fact]
+    public void A_language_job_shows_bits_per_character_its_perplexity_and_target_and_its_latest_sample_on_one_line()
+    {
+        var status = new JobStatus("lm-1", JobState.Running, 0, 1.9, 6400, 200, 1_000_000, 20, 32, [], [], new Dictionary<string, int>(), null)
+        {
+            Language = true,
+            BitsPerCharacter = 2.75,
+            TargetLoss = 2.6,
+            Sample = "the Union\nis strong",
+        };
+
+        var lines = JobFormat.JobDetail(status, null).ToList();
+
+        Assert.Contains("Bits per character: 2.750 (perplexity 6.73), target 2.600", lines);
+        Assert.Contains("Sample: the Union⏎is strong", lines);
+        Assert.DoesNotContain(lines, l => l.StartsWith("Accuracy:", StringComparison.Ordinal));
+        Assert.Contains("| 2.750 bits/char |", JobFormat.JobLine(status), StringComparison.Ordinal);
+        Assert.Equal("bits/char n/a", JobFormat.Score(status with { BitsPerCharacter = double.NaN }));
+    }
+
+    [Fact]
     public void A_job_shows_its_audit_of_acknowledged_updates()
     {
         var status = new JobStatus("mlp-1", JobState.Paused, 0.91, 0.3, 4000, 100, 1_000_000, 120, 40, [], [], new Dictionary<string, int> { ["n1"] = 3 }, null);

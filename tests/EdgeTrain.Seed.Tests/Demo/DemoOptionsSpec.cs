@@ -43,6 +43,7 @@ public sealed class DemoOptionsSpec : IDisposable
         Assert.True(options.Json);
         Assert.NotNull(options.Chaos);
         Assert.Null(options.CmdPort);
+        Assert.Null(options.DashboardPort); // 9111 when free
         Assert.Equal(Path.GetFullPath(Path.Combine("runs", "mnist-mlp")), options.RunFolder([spec]));
         Assert.Equal("/r", DemoOptions.JobFolder("/r", "mnist-mlp-1", 1));
     }
@@ -73,12 +74,13 @@ public sealed class DemoOptionsSpec : IDisposable
     [Fact]
     public void Several_jobs_are_kept_in_order_and_each_gets_its_own_folder_in_the_run_folder()
     {
-        var options = DemoOptions.Parse(["--job", "low.conf", "--job=high.conf", "--nodes", "2", "--cmd-port", "0", "--out", "runs/two"]);
+        var options = DemoOptions.Parse(["--job", "low.conf", "--job=high.conf", "--nodes", "2", "--cmd-port", "0", "--dashboard-port", "0", "--out", "runs/two"]);
         var low = JobSpecReader.Load(JobFile(temp, "low.conf", "low", priority: -2));
         var high = JobSpecReader.Load(JobFile(temp, "high.conf", "high", priority: 7));
 
         Assert.Equal(["low.conf", "high.conf"], options.JobPaths);
         Assert.Equal(0, options.CmdPort);
+        Assert.Equal(0, options.DashboardPort);
         Assert.False(options.Json);
         Assert.Equal(Path.GetFullPath("runs/two"), options.RunFolder([low, high]));
         Assert.Equal(Path.GetFullPath(Path.Combine("runs", "low+high")), (options with { Out = null }).RunFolder([low, high]));

@@ -24,6 +24,20 @@ public sealed class TextPartitionsSpec
     }
 
     [Fact]
+    public void Iid_partitions_are_shuffled_documents_of_about_equal_size_the_same_for_a_seed()
+    {
+        var corpus = Enumerable.Range(0, 30).Select(i => new TextDocument(1790 + i, "p", i < 15 ? "A" : "B", new string('x', 100 + i))).ToArray();
+
+        var parts = TextPartitions.Of(corpus, null, 3, iid: true, seed: 4);
+
+        Assert.Equal(Enumerable.Range(0, 30), parts.SelectMany(p => p).Order());
+        Assert.All(parts, p => Assert.InRange(p.Sum(i => corpus[i].Text.Length), 1_000, 1_200));
+        Assert.All(parts, p => Assert.True(p.Max() - p.Min() > 10, "each partition spans the years")); // not eras
+        Assert.Equal(parts, TextPartitions.Of(corpus, null, 3, iid: true, seed: 4));
+        Assert.NotEqual(parts, TextPartitions.Of(corpus, null, 3, iid: true, seed: 5));
+    }
+
+    [Fact]
     public void An_unknown_field_or_too_many_partitions_is_refused_naming_the_key()
     {
         var field = Assert.Throws<InvalidInputException>(() => TextPartitions.Of(Corpus, "author", 2));
