@@ -35,7 +35,7 @@ usage() {
   exit 2
 }
 
-glibc_version() { ldd --version 2>/dev/null | head -n1 | grep -oE '[0-9]+\.[0-9]+$' || echo 0.0; }
+glibc_version() { local v; v=$(ldd --version 2>/dev/null | sed -n '1s/.* \([0-9][0-9]*\.[0-9][0-9]*\)$/\1/p'); echo "${v:-0.0}"; }
 
 needs_compat() {
   [ "${EDGETRAIN_COMPAT_OFF:-0}" = 1 ] && return 1
@@ -49,7 +49,10 @@ compat_root=${EDGETRAIN_COMPAT_ROOT:-/var/cache/edgetrain/debian13}
 # libicu for .NET globalization, libssl for HTTPS restores, fontconfig for PNG charts,
 # procps/iproute2 for the process and network tests, chromium (headless) and a font for the
 # dashboard's browser test.
-compat_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6,chromium,fonts-dejavu-core"
+# debootstrap installs the base list; apt (which resolves the virtual packages that chromium's
+# dependencies name, such as dbus-session-bus) adds the rest inside the userland.
+compat_base_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6"
+compat_pkgs="$compat_base_pkgs,chromium,fonts-dejavu-core"
 
 ensure_compat_root() {
   local stamp="$compat_root/.edgetrain-ready"
@@ -58,15 +61,14 @@ ensure_compat_root() {
     echo "build.sh: installing debootstrap to make the Debian 13 userland" >&2
     apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
   fi
-  if [ -f "$compat_root/etc/debian_version" ]; then
-    chroot "$compat_root" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \
-      "apt-get update -qq && apt-get install -y -qq ${compat_pkgs//,/ } >/dev/null"
-  else
+  if [ ! -f "$compat_root/etc/debian_version" ]; then
     echo "build.sh: glibc $(glibc_version) < 2.38; making a Debian 13 userland in $compat_root (once)" >&2
     rm -rf "$compat_root.partial"; mkdir -p "$(dirname "$compat_root")"
-    debootstrap --variant=minbase --include="$compat_pkgs" trixie "$compat_root.partial" >/dev/null
+    debootstrap --variant=minbase --include="$compat_base_pkgs" trixie "$compat_root.partial" >/dev/null
     rm -rf "$compat_root"; mv "$compat_root.partial" "$compat_root"
   fi
+  chroot "$compat_root" /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c \
+    "apt-get update -qq && apt-get install -y -qq ${compat_pkgs//,/ } >/dev/null"
   echo "$compat_pkgs" > "$stamp"
 }
 

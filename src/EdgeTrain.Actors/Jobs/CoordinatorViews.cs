@@ -59,6 +59,7 @@ public static class CoordinatorViews
             Sample = job.Sample,
             TargetLoss = job.Language ? job.Spec.TargetLoss : 0,
             Language = job.Language,
+            PartitionBits = job.PartitionBits,
             SecureAggregation = job.Spec.Privacy is { SecureAggregation: true } ? job.SecureAggregation ?? Core.Privacy.SecureAggregation.SecureAggregationCounts.None : null,
             Privacy = job.Spec.Privacy is { Dp: true } privacy && job.PrivacySpent is { } spent
                 ? new Core.Privacy.PrivacyStatus(job.Epsilon ?? 0, privacy.Delta, privacy.TargetEpsilon, spent.Steps)

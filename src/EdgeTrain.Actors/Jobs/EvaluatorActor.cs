@@ -26,7 +26,7 @@ public sealed class EvaluatorActor : ReceiveActor
     private readonly IActorRef shards;
     private readonly TimeSpan timeout;
     private readonly StorageKey? key;
-    private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet? Test, byte[]? HeldOut)> jobs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, (nn.Module<Tensor, Tensor> Model, FlatParameterView View, MnistSet? Test, HeldOutText? HeldOut)> jobs = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Creates the evaluator pulling from <paramref name="shards"/>, each slice within <paramref name="timeout"/>;
@@ -83,7 +83,7 @@ public sealed class EvaluatorActor : ReceiveActor
             {
                 var model = ModelFactory.Create(request.Spec.Model, request.Spec.Seed);
                 job = request.Spec.Data.Dataset == DataSpec.TextJsonl
-                    ? (model, new FlatParameterView(model), null, HeldOutText(request.Spec.Data.Path))
+                    ? (model, new FlatParameterView(model), null, HeldOutText.Of(request.Spec, request.Partitions))
                     : (model, new FlatParameterView(model), MnistLoader.LoadTest(request.Spec.Data.Path), null);
                 jobs[request.JobId] = job;
             }
@@ -121,24 +121,22 @@ public sealed class EvaluatorActor : ReceiveActor
         }
     }
 
-    // the held-out tail of every document of a corpus: the global validation text
-    private static byte[] HeldOutText(string path)
-    {
-        var corpus = TextCorpus.Load(path);
-        return TextSplit.Of(corpus, Enumerable.Range(0, corpus.Count)).HeldOut;
-    }
-
-    // bits per character on the held-out text, and what the model writes after the corpus's usual opening
-    private static Evaluated Language(JobSpec spec, nn.Module<Tensor, Tensor> model, byte[] heldOut)
+    // bits per character on the global held-out text and on each partition's, and what the model writes after the corpus's usual opening
+    private static Evaluated Language(JobSpec spec, nn.Module<Tensor, Tensor> model, HeldOutText heldOut)
     {
         var context = spec.Model.Transformer!.Context;
-        var bits = TextEvaluator.BitsPerCharacter(model, heldOut, context, CPU, TextEvaluator.ValidationBytes);
+        var bits = TextEvaluator.BitsPerCharacter(model, heldOut.Global, context, CPU, TextEvaluator.ValidationBytes);
+        var partitions = heldOut.Partitions.Select(p => TextEvaluator.BitsPerCharacter(model, p, context, CPU, TextEvaluator.ValidationBytes / 4)).ToArray();
         var sample = TextGenerator.Continue(model, TextGenerator.Opening, 120, context, 0.8, spec.Seed, CPU);
-        return new Evaluated(spec.Name, double.NaN, 0, null) { BitsPerCharacter = bits, Sample = sample };
+        return new Evaluated(spec.Name, double.NaN, 0, null) { BitsPerCharacter = bits, PartitionBits = partitions, Sample = sample };
     }
 
     /// <summary>Scores a job; with <paramref name="SaveModelTo"/> also saves the model there.</summary>
-    public sealed record Evaluate(string JobId, JobSpec Spec, int[] SliceLengths, string? SaveModelTo);
+    public sealed record Evaluate(string JobId, JobSpec Spec, int[] SliceLengths, string? SaveModelTo)
+    {
+        /// <summary>The job's data partitions (a language model is also scored on each one's held-out text; 0: only globally).</summary>
+        public int Partitions { get; init; }
+    }
 
     /// <summary>The job's accuracy now (NaN for a language model), with the sum of its slices' versions (a progress measure).</summary>
     public sealed record Evaluated(string JobId, double Accuracy, long VersionSum, string? SavedModel)
@@ -148,6 +146,9 @@ public sealed class EvaluatorActor : ReceiveActor
 
         /// <summary>A language model's text after the corpus's usual opening (null for a classifier).</summary>
         public string? Sample { get; init; }
+
+        /// <summary>A language model's bits per character on each partition's held-out text (an era's, a party's), by partition.</summary>
+        public double[] PartitionBits { get; init; } = [];
     }
 
     /// <summary>Evaluation could not be done.</summary>

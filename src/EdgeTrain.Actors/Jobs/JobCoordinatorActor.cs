@@ -378,7 +378,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         foreach (var jobId in state.EvaluationsDue(Now, settings.EvaluationTimeout))
         {
             var job = state.Job(jobId)!;
-            evaluator.Tell(new EvaluatorActor.Evaluate(job.JobId, job.Spec, job.SliceLengths, null));
+            evaluator.Tell(new EvaluatorActor.Evaluate(job.JobId, job.Spec, job.SliceLengths, null) { Partitions = job.Partitions });
         }
     }
 
@@ -392,7 +392,7 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
             return;
         }
 
-        state.Evaluated(evaluated.JobId, evaluated.Accuracy, Now, evaluated.BitsPerCharacter, evaluated.Sample);
+        state.Evaluated(evaluated.JobId, evaluated.Accuracy, Now, evaluated.BitsPerCharacter, evaluated.Sample, evaluated.PartitionBits);
         if (double.IsNaN(evaluated.BitsPerCharacter))
         {
             log.Info("coordinator: job {0}: accuracy {1:P2} after {2} samples", evaluated.JobId, evaluated.Accuracy, state.Job(evaluated.JobId)?.Samples ?? 0);

@@ -65,6 +65,9 @@ public sealed record JobStatus(
     /// <summary>A language model's target in bits per character (0: none, or a classifier).</summary>
     public double TargetLoss { get; init; }
 
+    /// <summary>A language model's latest bits per character on each partition's held-out text, by partition (empty: none).</summary>
+    public IReadOnlyList<double> PartitionBits { get; init => field = value?.ToArray() ?? []; } = Array.Empty<double>();
+
     /// <summary>Whether the job trains a language model, scored in bits per character rather than accuracy.</summary>
     public bool Language { get; init; }
 

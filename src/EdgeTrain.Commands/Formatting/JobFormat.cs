@@ -148,6 +148,11 @@ public static class JobFormat
             yield return double.IsNaN(s.BitsPerCharacter)
                 ? "Bits per character: not evaluated yet"
                 : string.Create(Invariant, $"Bits per character: {s.BitsPerCharacter:0.000} (perplexity {Math.Pow(2, s.BitsPerCharacter):0.00}){(s.TargetLoss > 0 ? $", target {s.TargetLoss:0.000}" : "")}");
+            if (s.PartitionBits.Count > 0)
+            {
+                yield return "Held-out text of each partition: " + string.Join(", ", s.PartitionBits.Select((b, p) => string.Create(Invariant, $"{p} {b:0.000}"))) + " bits per character";
+            }
+
             if (s.Sample is { } sample)
             {
                 yield return $"Sample: {OneLine(sample)}";

@@ -302,12 +302,12 @@ public sealed class CoordinatorState
         return new TrainerChanges(jobId, job.State == JobState.Running ? changed : [], []);
     }
 
-    /// <summary>Records an evaluation of a running job: its accuracy, or a language model's bits per character and sample of text.</summary>
-    public void Evaluated(string jobId, double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null)
+    /// <summary>Records an evaluation of a running job: its accuracy, or a language model's bits per character (overall and on each partition's held-out text) and sample of text.</summary>
+    public void Evaluated(string jobId, double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null, IReadOnlyList<double>? partitionBits = null)
     {
         if (Job(jobId) is { State: JobState.Running } job)
         {
-            job.Evaluated(accuracy, nowUtc, bitsPerCharacter, sample);
+            job.Evaluated(accuracy, nowUtc, bitsPerCharacter, sample, partitionBits);
         }
     }
 

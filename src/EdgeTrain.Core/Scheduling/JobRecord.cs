@@ -85,6 +85,9 @@ public sealed class JobRecord
     /// <summary>A language model's latest sample of generated text (null before its first evaluation, and for a classifier).</summary>
     public string? Sample { get; private set; }
 
+    /// <summary>A language model's latest bits per character on each partition's held-out text (an era's, a party's), by partition.</summary>
+    public IReadOnlyList<double> PartitionBits { get; private set; } = [];
+
     /// <summary>Whether the job has reached its target: bits per character at most <c>target-loss</c> for a language model, else the target accuracy.</summary>
     public bool TargetReached => Language ? Spec.TargetLoss > 0 && BitsPerCharacter <= Spec.TargetLoss : Accuracy >= Spec.TargetAccuracy;
 
@@ -643,8 +646,9 @@ public sealed class JobRecord
 
     internal void Record(AggregatorReport report) => aggregators[report.AggregatorId] = report;
 
-    internal void Evaluated(double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null)
+    internal void Evaluated(double accuracy, DateTime nowUtc, double bitsPerCharacter = double.NaN, string? sample = null, IReadOnlyList<double>? partitionBits = null)
     {
+        PartitionBits = partitionBits?.ToArray() ?? PartitionBits;
         Accuracy = double.IsNaN(accuracy) ? 0 : accuracy;
         BitsPerCharacter = bitsPerCharacter;
         Sample = sample ?? Sample;

@@ -125,6 +125,8 @@ internal static class DemoJson
             accuracy = Math.Round(final.Accuracy, 5),
             // a language model's validation bits per character and what it wrote at its last evaluation (absent for a classifier)
             bitsPerChar = BitsPerChar(final),
+            // on each partition's held-out text (an era's, a party's), by partition
+            bitsPerCharByPartition = final.Language && final.PartitionBits.Count > 0 ? final.PartitionBits.Select(b => Math.Round(b, 4)).ToArray() : null,
             sample = final.Sample,
             seconds = Math.Round(final.ElapsedSeconds, 2),
             samples = final.Samples,

@@ -101,7 +101,7 @@ public sealed class LanguageTrainerSpec : Akka.TestKit.Xunit2.TestKit
         var initial = Initial(spec);
         var evaluator = Sys.ActorOf(EvaluatorActor.Props(shards.Ref, TimeSpan.FromSeconds(30)));
 
-        evaluator.Tell(new EvaluatorActor.Evaluate(Job, spec, [initial.Length], null), TestActor);
+        evaluator.Tell(new EvaluatorActor.Evaluate(Job, spec, [initial.Length], null) { Partitions = 3 }, TestActor);
         var pull = shards.ExpectMsg<PullSlice>(TimeSpan.FromSeconds(30));
         shards.Reply(new SliceData(Job, pull.Slice, 7, initial));
 
@@ -111,6 +111,9 @@ public sealed class LanguageTrainerSpec : Akka.TestKit.Xunit2.TestKit
         Assert.True(double.IsNaN(evaluated.Accuracy));
         // an untrained byte model: about 8 bits a byte, a little more a character (some characters take several bytes)
         Assert.InRange(evaluated.BitsPerCharacter, 7.0, 9.5);
+        // and on each era's held-out text
+        Assert.Equal(3, evaluated.PartitionBits.Length);
+        Assert.All(evaluated.PartitionBits, b => Assert.InRange(b, 7.0, 9.5));
         Assert.False(string.IsNullOrEmpty(evaluated.Sample));
     }
 }

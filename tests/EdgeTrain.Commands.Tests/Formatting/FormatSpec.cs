@@ -97,12 +97,14 @@ public sealed class FormatSpec
             BitsPerCharacter = 2.75,
             TargetLoss = 2.6,
             Sample = "the Union\nis strong",
+            PartitionBits = [2.7, 2.81],
         };
 
         var lines = JobFormat.JobDetail(status, null).ToList();
 
         Assert.Contains("Bits per character: 2.750 (perplexity 6.73), target 2.600", lines);
         Assert.Contains("Sample: the Union⏎is strong", lines);
+        Assert.Contains("Held-out text of each partition: 0 2.700, 1 2.810 bits per character", lines);
         Assert.DoesNotContain(lines, l => l.StartsWith("Accuracy:", StringComparison.Ordinal));
         Assert.Contains("| 2.750 bits/char |", JobFormat.JobLine(status), StringComparison.Ordinal);
         Assert.Equal("bits/char n/a", JobFormat.Score(status with { BitsPerCharacter = double.NaN }));

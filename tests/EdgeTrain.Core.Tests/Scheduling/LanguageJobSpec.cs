@@ -28,7 +28,7 @@ public sealed class LanguageJobSpec
     {
         var h = Running();
         h.Report("lm", "n1", 3_200);
-        h.State.Evaluated("lm", double.NaN, h.Now, 2.9, "Fellow-Citizens: the the");
+        h.State.Evaluated("lm", double.NaN, h.Now, 2.9, "Fellow-Citizens: the the", [2.8, 3.0]);
         var job = h.State.Job("lm")!;
 
         Assert.Equal(JobState.Running, job.Decide(h.Now));
@@ -36,6 +36,7 @@ public sealed class LanguageJobSpec
         Assert.Equal(2.9, job.BitsPerCharacter);
         Assert.Equal("Fellow-Citizens: the the", job.Sample);
         Assert.Equal(2.9, job.Curve[^1].BitsPerCharacter);
+        Assert.Equal([2.8, 3.0], job.PartitionBits);
 
         h.Report("lm", "n1", 6_400);
         h.State.Evaluated("lm", double.NaN, h.Now, 2.599, "the Union");
