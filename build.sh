@@ -48,11 +48,12 @@ needs_compat() {
 compat_root=${EDGETRAIN_COMPAT_ROOT:-/var/cache/edgetrain/debian13}
 # libicu for .NET globalization, libssl for HTTPS restores, fontconfig for PNG charts,
 # procps/iproute2 for the process and network tests, chromium (headless) and a font for the
-# dashboard's browser test.
+# dashboard's browser test, iptables (nft backend) for the NAT test's masquerading router
+# (tests/EdgeTrain.IntegrationTests/NatNetwork.cs).
 # debootstrap installs the base list; apt (which resolves the virtual packages that chromium's
 # dependencies name, such as dbus-session-bus) adds the rest inside the userland.
 compat_base_pkgs="libicu76,libssl3t64,ca-certificates,procps,iproute2,fontconfig,libfreetype6"
-compat_pkgs="$compat_base_pkgs,chromium,fonts-dejavu-core"
+compat_pkgs="$compat_base_pkgs,chromium,fonts-dejavu-core,iptables"
 
 ensure_compat_root() {
   local stamp="$compat_root/.edgetrain-ready"

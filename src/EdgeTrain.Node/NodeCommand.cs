@@ -1,4 +1,5 @@
 using Akka.Actor;
+using EdgeTrain.Actors.Gateway;
 using EdgeTrain.Actors.Hosting;
 using EdgeTrain.Actors.Security;
 using EdgeTrain.Commands.Hosting;
@@ -7,6 +8,8 @@ using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Security;
 using EdgeTrain.Enrolment;
 using EdgeTrain.Enrolment.Client;
+using EdgeTrain.Gateway.Device;
+using EdgeTrain.Gateway.Server;
 using EdgeTrain.Training.Capabilities;
 
 namespace EdgeTrain.Node;
@@ -22,8 +25,14 @@ internal static class NodeCommand
 {
     public const string Usage = """
         usage: edgetrain-node --seed HOST:PORT [--seed HOST:PORT ...] [options]
+               edgetrain-node --via-gateway HOST:PORT [--via-gateway HOST:PORT ...] [options]
 
           --seed HOST:PORT     a seed node to join through (repeatable, or comma-separated)
+          --via-gateway H:P    train as a device behind NAT: no cluster membership and no inbound port;
+                               one stream to a gateway (repeatable: the next is dialled when one is gone)
+          --gateway-port P     also be a gateway for such devices, listening on P (0: any free port)
+          --gateway-host H     address the gateway listens on (default edgetrain.gateway.host, 0.0.0.0)
+          --device-id ID       a device's name without TLS (with TLS its certificate names it)
           --port P             remoting port (default 0: any free port)
           --host H             address other nodes reach this one at (default 127.0.0.1)
           --region NAME        this node's region (default: local)
@@ -56,7 +65,7 @@ internal static class NodeCommand
         one that the cluster downed joins again by itself.
         """;
 
-    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host", "--identity", "--enroll", "--enroll-file", "--enroll-port"];
+    private static readonly string[] Valued = ["--seed", "--port", "--host", "--region", "--roles", "--data-dir", "--config", "--torch-threads", "--cmd-port", "--cmd-host", "--identity", "--enroll", "--enroll-file", "--enroll-port", "--via-gateway", "--gateway-port", "--gateway-host", "--device-id"];
     private static readonly string[] Switches = [InsecureMode.Switch];
     private static readonly string[] NodeRoles = [CapabilityScore.ParamsRole, CapabilityScore.AggregatorRole, CapabilityScore.TrainerRole];
 
@@ -65,9 +74,15 @@ internal static class NodeCommand
         var line = CommandLine.Parse(args, Valued, Switches);
         line.AllowPositionals(0, "edgetrain-node --seed HOST:PORT [options]");
         var seeds = line.Options("--seed");
-        if (seeds.Count == 0)
+        var gateways = line.Options("--via-gateway").Select(g => ClusterConfigBuilder.ParseEndpoint(g, "--via-gateway")).ToList();
+        if (seeds.Count == 0 && gateways.Count == 0)
         {
-            throw new InvalidInputException("command line", "--seed", "missing; expected at least one seed node as HOST:PORT");
+            throw new InvalidInputException("command line", "--seed", "missing; expected at least one seed node as HOST:PORT (or --via-gateway HOST:PORT for a device behind NAT)");
+        }
+
+        if (seeds.Count > 0 && gateways.Count > 0)
+        {
+            throw new InvalidInputException("command line", "--via-gateway", "a device trains through gateways without joining the cluster: give --seed or --via-gateway, not both");
         }
 
         foreach (var seed in seeds)
@@ -106,15 +121,31 @@ internal static class NodeCommand
 
         var identity = line.Option("--identity") is { } identityDir ? new IdentityFolder(Path.GetFullPath(identityDir)) : security.Identity;
         var enrol = new NodeEnrolment(enrolment, output);
+        // a device enrols where its gateway is, unless its token names the enrolment endpoint
+        var enrolVia = seeds.Count > 0 ? seeds[0] : line.Options("--via-gateway")[0];
         if (!insecure)
         {
-            await enrol.PrepareAsync(identity, token, seeds[0], requested, stop).ConfigureAwait(false);
+            await enrol.PrepareAsync(identity, token, enrolVia, gateways.Count > 0 ? [CapabilityScore.TrainerRole] : requested, stop).ConfigureAwait(false);
         }
 
         using var renewing = CancellationTokenSource.CreateLinkedTokenSource(stop);
-        var renewal = insecure ? Task.CompletedTask : enrol.RenewWhileRunningAsync(identity, seeds[0], renewing.Token);
+        var renewal = insecure ? Task.CompletedTask : enrol.RenewWhileRunningAsync(identity, enrolVia, renewing.Token);
 
         var capabilities = CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200));
+        if (gateways.Count > 0)
+        {
+            try
+            {
+                await RunDeviceAsync(line, gateways, identity, insecure, dataDir, capabilities, output, stop).ConfigureAwait(false);
+                return 0;
+            }
+            finally
+            {
+                await renewing.CancelAsync().ConfigureAwait(false);
+                await renewal.ConfigureAwait(false);
+            }
+        }
+
         var roles = (requested.Count > 0 ? requested : CapabilityScore.DefaultRoles(capabilities)).Distinct().ToList();
         if (!capabilities.TorchAvailable && (requested.Count == 0 || roles.Contains(CapabilityScore.TrainerRole)))
         {
@@ -132,6 +163,13 @@ internal static class NodeCommand
                 roles.RemoveAll(withheld.Contains);
                 output.WriteLine($"edgetrain-node: not claiming {string.Join(",", withheld)}: the certificate of {held.NodeId} does not grant it");
             }
+        }
+
+        // a gateway for devices behind NAT is a role of its own (its certificate must grant it)
+        int? gatewayPort = line.Option("--gateway-port") is null ? null : line.Int("--gateway-port", 0, 0, 65535);
+        if (gatewayPort is not null)
+        {
+            roles.Add(ClusterRoles.Gateway);
         }
 
         var options = new NodeOptions(
@@ -160,6 +198,7 @@ internal static class NodeCommand
                 var started = DateTime.UtcNow;
                 output.WriteLine($"edgetrain-node {node.Address}: region {options.Region}, roles {string.Join(",", roles)}; {CapabilityScore.Describe(capabilities)}");
                 var host = await CommandHost.TryStartAsync(node, cmdPort, cmdHost, "edgetrain-node", output, error).ConfigureAwait(false);
+                await using var gateway = await GatewayHost.TryStartAsync(node, gatewayPort, line.Option("--gateway-host"), "edgetrain-node", output).ConfigureAwait(false);
                 var stopped = await NodeRun.RunAsync(node, host, "edgetrain-node", output, stop).ConfigureAwait(false);
                 if (stopped is not null)
                 {
@@ -196,6 +235,38 @@ internal static class NodeCommand
             await renewing.CancelAsync().ConfigureAwait(false);
             await renewal.ConfigureAwait(false);
         }
+    }
+
+    // a device behind NAT: trains through its gateways (trainer role only; its certificate names it)
+    private static async Task RunDeviceAsync(CommandLine line, List<(string Host, int Port)> gateways, IdentityFolder identity, bool insecure, string dataDir, NodeCapabilities capabilities, TextWriter output, CancellationToken stop)
+    {
+        if (!capabilities.TorchAvailable)
+        {
+            throw new InvalidInputException("command line", "--via-gateway", $"a device trains, and libtorch does not load here: {capabilities.TorchError}");
+        }
+
+        using var held = insecure ? null : identity.Read();
+        if (held is not null && !held.Roles.Contains(CapabilityScore.TrainerRole, StringComparer.Ordinal))
+        {
+            throw new InvalidInputException(identity.CertificatePath, "--via-gateway", $"the certificate of {held.NodeId} grants {string.Join(", ", held.Roles)}, not {CapabilityScore.TrainerRole}: a device only trains");
+        }
+
+        var deviceId = held?.NodeId ?? line.Option("--device-id") ?? DeviceIdFile.LoadOrCreate(dataDir);
+        if (!DeviceNames.IsValidId(deviceId))
+        {
+            throw new InvalidInputException("command line", "--device-id", $"'{deviceId}' cannot name a device (1 to 64 letters, digits, '-', '_', '.')");
+        }
+
+        var options = new DeviceOptions(
+            gateways,
+            held,
+            deviceId,
+            line.Option("--region") ?? "local",
+            capabilities,
+            line.Options("--config"),
+            line.Int("--torch-threads", 0, 0, 1024),
+            held is null ? RevocationList.Empty : identity.ReadRevocations(held.Ca));
+        await DeviceRun.RunAsync(options, output, stop).ConfigureAwait(false);
     }
 
     // the join token of --enroll or --enroll-file (null: neither)

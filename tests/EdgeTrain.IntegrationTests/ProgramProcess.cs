@@ -50,12 +50,14 @@ internal sealed class ProgramProcess : IDisposable
     /// <summary>
     /// Starts <c>dotnet {program}.dll args</c> from the test's folder, secured as <see cref="TestClusterPki"/>
     /// says (identities for seeds and nodes, <c>--ca</c> for client commands) unless the test chose itself.
+    /// With a <paramref name="prefix"/>, that command runs it (<c>prefix… dotnet {program}.dll args</c>), e.g.
+    /// <see cref="NatNetwork.HomeCommandPrefix"/>'s <c>nsenter</c> into a network namespace; it must exec the program.
     /// </summary>
-    public static ProgramProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static ProgramProcess Start(string program, IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null, IReadOnlyList<string>? prefix = null)
     {
         var list = TestClusterPki.Secure(program, args.ToList());
         args = list;
-        var info = new ProcessStartInfo(DotnetHost)
+        var info = new ProcessStartInfo(prefix is { Count: > 0 } ? prefix[0] : DotnetHost)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -63,6 +65,16 @@ internal sealed class ProgramProcess : IDisposable
             UseShellExecute = false,
             WorkingDirectory = AppContext.BaseDirectory,
         };
+        if (prefix is { Count: > 0 })
+        {
+            foreach (var word in prefix.Skip(1))
+            {
+                info.ArgumentList.Add(word);
+            }
+
+            info.ArgumentList.Add(DotnetHost);
+        }
+
         info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, program + ".dll"));
         foreach (var arg in args)
         {

@@ -68,9 +68,23 @@ internal static class TestClusterPki
             }
 
             using var ca = CertificateAuthority.Load(Ca);
-            using var certificate = ca.IssueSelf(NodeIds.New(), [ClusterRoles.Seed, ClusterRoles.Params, ClusterRoles.Aggregator, ClusterRoles.Trainer], TimeSpan.FromDays(90));
+            using var certificate = ca.IssueSelf(NodeIds.New(), [ClusterRoles.Seed, ClusterRoles.Params, ClusterRoles.Aggregator, ClusterRoles.Trainer, ClusterRoles.Gateway], TimeSpan.FromDays(90));
             folder.Write(certificate, ca.Certificate);
         }
+    }
+
+    /// <summary>
+    /// A device's identity in <paramref name="folder"/>: a certificate of the tests' CA that grants the trainer role
+    /// only (or <paramref name="roles"/>), as enrolment with a trainer's join token gives it (the device's name is
+    /// its node id, returned).
+    /// </summary>
+    public static string ProvisionDevice(string folder, string[]? roles = null)
+    {
+        using var ca = CertificateAuthority.Load(Ca);
+        var id = NodeIds.New();
+        using var certificate = ca.IssueSelf(id, roles ?? [ClusterRoles.Trainer], TimeSpan.FromDays(90));
+        new IdentityFolder(folder).Write(certificate, ca.Certificate);
+        return id;
     }
 
     private static string? ValueOf(List<string> args, string name)

@@ -217,8 +217,7 @@ public sealed class RegionAggregatorActor : ReceiveActor, IWithTimers
     // a trainer's node, by address, is what reputation and quarantine know (a trainer on this node sends with a local path: it is named by this node's cluster address too)
     private string NodeOf(IActorRef sender)
     {
-        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
-        return (sender.Path.Address.HasLocalScope ? self : sender.Path.Address).ToString();
+        return Gateway.DeviceNames.NodeOf(sender, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
     }
 
     // a round of votes closed: its accepted units merged into one update per slice (the model moves once a round), the votes observed

@@ -81,8 +81,7 @@ public sealed class VoteActor : ReceiveActor, IWithTimers
     // a trainer's node as reputation and quarantine know it: its cluster address (this node's for a local trainer)
     private string NodeOf(IActorRef sender)
     {
-        var self = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
-        return (sender.Path.Address.HasLocalScope ? self : sender.Path.Address).ToString();
+        return Gateway.DeviceNames.NodeOf(sender, ((ExtendedActorSystem)Context.System).Provider.DefaultAddress);
     }
 
     private void HandOver()

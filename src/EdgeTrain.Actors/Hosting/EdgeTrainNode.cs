@@ -30,8 +30,9 @@ namespace EdgeTrain.Actors.Hosting;
 /// </summary>
 public sealed class EdgeTrainNode
 {
-    private EdgeTrainNode(ActorSystem system, EdgeTrainSettings settings, IActorRef shards, IActorRef aggregators, IActorRef coordinator)
+    private EdgeTrainNode(ActorSystem system, EdgeTrainSettings settings, IActorRef shards, IActorRef aggregators, IActorRef coordinator, PeerCertificates? peers)
     {
+        Peers = peers;
         System = system;
         Settings = settings;
         Shards = shards;
@@ -53,6 +54,9 @@ public sealed class EdgeTrainNode
 
     /// <summary>The proxy to the JobCoordinator singleton.</summary>
     public IActorRef Coordinator { get; }
+
+    /// <summary>The checks of peers' certificates (the cluster's CA, the revocations as they arrive); null without TLS.</summary>
+    public PeerCertificates? Peers { get; }
 
     /// <summary>The node's cluster address.</summary>
     public string Address => Cluster.Get(System).SelfAddress.ToString();
@@ -178,7 +182,7 @@ public sealed class EdgeTrainNode
             Cluster.Get(system).JoinSeedNodes(seedNodes);
         }
 
-        return new EdgeTrainNode(system, settings, shards, aggregators, coordinator);
+        return new EdgeTrainNode(system, settings, shards, aggregators, coordinator, peers);
     }
 
     // how often a leaving node checks that somebody is still there to take its leave in

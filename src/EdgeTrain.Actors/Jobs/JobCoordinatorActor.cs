@@ -109,6 +109,19 @@ public sealed class JobCoordinatorActor : ReceivePersistentActor, IWithTimers
         {
             AuditMember(AuditActions.NodeRemoved, removed.Member, $"was {removed.PreviousStatus.ToString().ToLowerInvariant()}");
             Lose(removed.Member.Address.ToString(), $"removed ({removed.PreviousStatus})");
+            // the devices that trained through it (a gateway) and did not come back through another
+            foreach (var device in registrations.Where(r => r.Value.TrainerHost?.Path.Address == removed.Member.Address).Select(r => r.Key).ToList())
+            {
+                Lose(device, $"lost with its gateway {removed.Member.Address}");
+            }
+        });
+        Command<Gateway.GatewayProtocol.DeviceGone>(gone =>
+        {
+            // only the stand-in the device registered through last speaks for it
+            if (registrations.TryGetValue(gone.Address, out var device) && Sender.Equals(device.TrainerHost))
+            {
+                Lose(gone.Address, gone.Reason);
+            }
         });
         Command<ClusterEvent.UnreachableMember>(u => state.NoteAll($"node {u.Member.Address} unreachable", Now));
         Command<ClusterEvent.IClusterDomainEvent>(_ => { });

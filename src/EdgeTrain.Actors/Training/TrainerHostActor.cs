@@ -76,5 +76,6 @@ public sealed class TrainerHostActor : ReceiveActor
     public static Props Props(IActorRef shards, IActorRef aggregators, EdgeTrainSettings settings, string node, IActorRef? splitServers = null) =>
         Akka.Actor.Props.Create(() => new TrainerHostActor(shards, aggregators, settings, node, splitServers));
 
-    private static string ChildName(string jobId) => "trainer-" + Uri.EscapeDataString(jobId);
+    /// <summary>The name of the trainer of job <paramref name="jobId"/> under its host.</summary>
+    internal static string ChildName(string jobId) => "trainer-" + Uri.EscapeDataString(jobId);
 }

@@ -26,7 +26,7 @@ public static class SeedCli
         commands:
           seed --port P --data-dir D [--host H] [--seed HOST:PORT] [--roles ...] [--config F]
                [--cmd-port P] [--cmd-host H] [--dashboard-port P] [--dashboard-host H]
-               [--ca DIR] [--enroll-port P] [--insecure]
+               [--gateway-port P] [--gateway-host H] [--ca DIR] [--enroll-port P] [--insecure]
                       run a seed node (the JobCoordinator) with a console and a command host for
                       edgetrain-cmd (default 127.0.0.1:9110; --cmd-port 0: none), and the
                       read-only dashboard, a web page of members, jobs, live curves, slices
@@ -37,7 +37,8 @@ public static class SeedCli
                       revoke and runs the enrolment listener (HTTPS, HTTP/2, port 9112 unless
                       --enroll-port or edgetrain.enrolment.port), where nodes trade a one-time
                       join token for a certificate of that CA; each enrolment is in the audit
-                      log (node.enrol)
+                      log (node.enrol); with --gateway-port it is also a gateway (role gateway)
+                      for devices behind NAT (edgetrain-node --via-gateway HOST:P)
           submit JOB.conf --seed HOST:PORT [--priority N] [--wait] [--json]
                       submit a job to a cluster; --priority overrides the job file's priority
                       (higher is served first); --wait follows it to the end

@@ -10,13 +10,14 @@ using EdgeTrain.Core.Membership;
 using EdgeTrain.Core.Security;
 using EdgeTrain.Enrolment;
 using EdgeTrain.Enrolment.Server;
+using EdgeTrain.Gateway.Server;
 using EdgeTrain.Training.Capabilities;
 
 namespace EdgeTrain.Seed.Commands;
 
 /// <summary>
 /// <c>edgetrain seed --port P --data-dir D [--host H] [--seed HOST:PORT …] [--roles …] [--config F]
-/// [--cmd-port P] [--cmd-host H] [--dashboard-port P] [--dashboard-host H] [--ca DIR] [--enroll-port P] [--insecure]</c>: runs a seed node with the JobCoordinator
+/// [--cmd-port P] [--cmd-host H] [--dashboard-port P] [--dashboard-host H] [--gateway-port P] [--gateway-host H] [--ca DIR] [--enroll-port P] [--insecure]</c>: runs a seed node with the JobCoordinator
 /// singleton and its command host (for edgetrain-cmd) — with <c>--ca</c>, also the enrolment listener where
 /// nodes trade a one-time join token for a certificate of the CA in DIR — and prints a console of membership changes and job progress
 /// until SIGTERM or Ctrl-C, then stops as <see cref="NodeRun"/> does (a graceful leave, bounded by
@@ -25,7 +26,7 @@ namespace EdgeTrain.Seed.Commands;
 /// </summary>
 internal static class SeedCommand
 {
-    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host", "--ca", "--enroll-port", "--dashboard-port", "--dashboard-host"];
+    private static readonly string[] Valued = ["--port", "--host", "--data-dir", "--seed", "--roles", "--config", "--cmd-port", "--cmd-host", "--ca", "--enroll-port", "--dashboard-port", "--dashboard-host", "--gateway-port", "--gateway-host"];
 
     public static async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken stop)
     {
@@ -39,7 +40,8 @@ internal static class SeedCommand
         var self = $"{host}:{port}";
         var seeds = line.Options("--seed").Count > 0 ? line.Options("--seed") : [self];
         var extra = line.Options("--roles");
-        var roles = new[] { EdgeTrainNode.SeedRole }.Concat(extra).Distinct().ToArray();
+        int? gatewayPort = line.Option("--gateway-port") is null ? null : line.Int("--gateway-port", 0, 0, 65535);
+        var roles = new[] { EdgeTrainNode.SeedRole }.Concat(extra).Concat(gatewayPort is null ? [] : [ClusterRoles.Gateway]).Distinct().ToArray();
         var capabilities = extra.Contains(CapabilityScore.TrainerRole)
             ? CapabilityProbe.Probe(dataDir, TimeSpan.FromMilliseconds(200))
             : CapabilityProbe.WithoutTorch(dataDir, "the seed hosts no trainer");
@@ -68,6 +70,7 @@ internal static class SeedCommand
         output.WriteLine($"edgetrain seed {node.Address}: roles {string.Join(",", roles)}, data in {Path.GetFullPath(dataDir)}; Ctrl-C to leave");
         var commandHost = await CommandHost.TryStartAsync(node, cmdPort, line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
         await using var dashboard = await DashboardHost.TryStartAsync(node, dashboardPort, line.Option("--dashboard-host") ?? line.Option("--cmd-host"), "edgetrain seed", output, error).ConfigureAwait(false);
+        await using var gateway = await GatewayHost.TryStartAsync(node, gatewayPort, line.Option("--gateway-host"), "edgetrain seed", output).ConfigureAwait(false);
         await using var enrolment = ca is null ? null : await StartEnrolmentAsync(node, ca, dataDir, host, self, enrollPort, output).ConfigureAwait(false);
         var console = node.System.ActorOf(Props.Create(() => new SeedConsoleActor(output, node.Coordinator)), "console");
         Cluster.Get(node.System).Subscribe(console, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
