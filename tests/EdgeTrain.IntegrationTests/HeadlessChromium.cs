@@ -22,6 +22,47 @@ internal sealed class HeadlessChromium(string profiles)
     public async Task ScreenshotAsync(string url, string png, int width, int height, TimeSpan run) =>
         await RunAsync([$"--screenshot={png}", $"--window-size={width},{height}", "--hide-scrollbars", $"--virtual-time-budget={(int)run.TotalMilliseconds}", url]);
 
+    /// <summary>
+    /// Opens <paramref name="url"/> in a headless chromium that keeps the page running in real time until disposed
+    /// (killed). It accepts the test cluster's certificates (of the tests' own CA, which chromium does not know).
+    /// </summary>
+    public static OpenPage Open(string url, string profile)
+    {
+        var info = new ProcessStartInfo(Program) { RedirectStandardOutput = false, RedirectStandardError = false, UseShellExecute = false };
+        foreach (var arg in new[] { "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--ignore-certificate-errors", "--remote-debugging-port=0", $"--user-data-dir={profile}", url })
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        try
+        {
+            return new OpenPage(Process.Start(info) ?? throw new InvalidOperationException($"{Program} did not start"));
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            throw new InvalidOperationException($"{Program} cannot be run ({e.Message}): install Debian's chromium package (.ci/run does) or set EDGETRAIN_CHROMIUM", e);
+        }
+    }
+
+    /// <summary>A page open in a headless chromium; disposing kills the browser and its helper processes.</summary>
+    internal sealed class OpenPage(Process process) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                process.Kill(entireProcessTree: true);
+                process.WaitForExit(5_000);
+            }
+            catch (InvalidOperationException)
+            {
+                // it ended already
+            }
+
+            process.Dispose();
+        }
+    }
+
     private async Task<string> RunAsync(IEnumerable<string> args)
     {
         var info = new ProcessStartInfo(Program)

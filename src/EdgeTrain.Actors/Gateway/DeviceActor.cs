@@ -49,7 +49,7 @@ public sealed class DeviceActor : ReceiveActor, IWithTimers
             link?.Close();
             link = again.Link;
             Timers.Cancel(nameof(GraceOver));
-            log.Info("gateway: device {0} is back", address);
+            log.Info("gateway: device {0} is back, from {1}", address, again.Peer);
         });
         Receive<DetachDevice>(detach =>
         {

@@ -29,6 +29,10 @@ public sealed class DeviceHostActor : ReceiveActor
         {
             switch (envelope)
             {
+                case { Route: DeviceRoute.TrainerHost, Message: StartTraining start } when NotThroughAGateway(start) is { } why:
+                    log.Warning("device: job {0}: {1}", start.JobId, why);
+                    coordinator.Tell(new TrainerFailed(start.JobId, address, why));
+                    break;
                 case { Route: DeviceRoute.TrainerHost, Message: StartTraining start }:
                     // the coordinator is reached through the stream
                     trainers.Tell(start with { Coordinator = coordinator });
@@ -45,6 +49,14 @@ public sealed class DeviceHostActor : ReceiveActor
             }
         });
     }
+
+    /// <summary>Why a device cannot train <paramref name="start"/>'s job through a gateway (null: it can).</summary>
+    public static string? NotThroughAGateway(StartTraining start) => start.Spec switch
+    {
+        { Privacy.SecureAggregation: true } => "secure aggregation does not run through a gateway yet (its rounds watch their participants)",
+        { Model.Split: not null } => "split learning does not run through a gateway yet",
+        _ => null,
+    };
 
     /// <summary>Props for the host.</summary>
     public static Props Props(Action<DeviceEnvelope> send, EdgeTrainSettings settings, string address) =>

@@ -44,7 +44,7 @@ public sealed class GatewayActor : ReceiveActor
 
                 device = Context.ActorOf(DeviceActor.Props(attach, shards, aggregators, coordinator, settings), name);
                 Context.Watch(device);
-                log.Info("gateway: device {0} attached ({1}, {2} trainer slot(s))", DeviceNames.Address(attach.DeviceId), attach.Region, attach.TrainerSlots);
+                log.Info("gateway: device {0} attached from {1} ({2}, {3} trainer slot(s))", DeviceNames.Address(attach.DeviceId), attach.Peer, attach.Region, attach.TrainerSlots);
             }
             else
             {

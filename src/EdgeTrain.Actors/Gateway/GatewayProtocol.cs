@@ -74,7 +74,11 @@ public static class GatewayProtocol
     /// offers, and the link to it. Answered with <see cref="DeviceAttached"/>. A device that connects
     /// again (to this gateway or, after a gateway died, to another) is the same device.
     /// </summary>
-    public sealed record AttachDevice(string DeviceId, string Region, NodeCapabilities Capabilities, int TrainerSlots, DeviceLink Link);
+    public sealed record AttachDevice(string DeviceId, string Region, NodeCapabilities Capabilities, int TrainerSlots, DeviceLink Link)
+    {
+        /// <summary>Where the device's stream comes from, as the listener sees it (behind NAT: its router's public address).</summary>
+        public string Peer { get; init; } = "";
+    }
 
     /// <summary>The device is attached: its address in the cluster and its stand-in, where its messages go.</summary>
     public sealed record DeviceAttached(string Address, IActorRef Device);

@@ -16,6 +16,9 @@ namespace EdgeTrain.Actors.Gateway;
 /// <param name="ReconnectMax">Its longest wait (the waits double up to it).</param>
 public sealed record GatewaySettings(string Host, int Port, TimeSpan DeviceGrace, int MaxDevices, int MaxMessageSize, int LinkCapacity, TimeSpan ReconnectMin, TimeSpan ReconnectMax)
 {
+    /// <summary>A folder of sample data sets the gateway serves to browser tabs (<c>/browser/sample/SET/FILE</c>; empty: none).</summary>
+    public string BrowserSampleData { get; init; } = "";
+
     /// <summary>The default port of the gateway's listener.</summary>
     public const int DefaultPort = 9113;
 
@@ -33,7 +36,10 @@ public sealed record GatewaySettings(string Host, int Port, TimeSpan DeviceGrace
             (int)Math.Min(int.MaxValue, c.GetByteSize("max-message-size") ?? 0),
             c.GetInt("link-capacity"),
             c.GetTimeSpan("reconnect-min"),
-            c.GetTimeSpan("reconnect-max"));
+            c.GetTimeSpan("reconnect-max"))
+        {
+            BrowserSampleData = c.GetString("browser-sample-data", ""),
+        };
         Check(settings.Port is >= 0 and <= 65535, "port", settings.Port, "a port from 0 to 65535");
         Check(settings.DeviceGrace > TimeSpan.Zero, "device-grace", settings.DeviceGrace, "a positive duration");
         Check(settings.MaxDevices > 0, "max-devices", settings.MaxDevices, "at least 1");

@@ -79,9 +79,9 @@ public sealed class DeviceClient
             {
                 why = e.GetBaseException().Message;
             }
-            catch (OperationCanceledException)
+            catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or RpcException or IOException or HttpRequestException or InvalidOperationException)
             {
-                break;
+                break; // stopping
             }
 
             if (stop.IsCancellationRequested)

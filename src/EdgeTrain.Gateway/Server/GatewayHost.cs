@@ -71,7 +71,7 @@ public sealed class GatewayHost : IAsyncDisposable
         }
 
         var actor = node.System.ActorOf(GatewayActor.Props(node.Shards, node.Aggregators, node.Coordinator, settings), DeviceNames.Gateway);
-        var context = new GatewayContext(actor, settings, node.Peers, new WireMessages(node.System), Logging.GetLogger(node.System, typeof(GatewayHost)), node.Address);
+        var context = new GatewayContext(actor, settings, node.Peers, identity?.Ca, new WireMessages(node.System), Logging.GetLogger(node.System, typeof(GatewayHost)), node.Address);
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { ApplicationName = "edgetrain-gateway", ContentRootPath = AppContext.BaseDirectory, Args = [] });
         builder.Logging.ClearProviders();
         builder.Logging.SetMinimumLevel(Microsoft.Extensions.Logging.LogLevel.Warning);
@@ -97,7 +97,9 @@ public sealed class GatewayHost : IAsyncDisposable
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             kestrel.Listen(address, bindPort, listen =>
             {
-                listen.Protocols = HttpProtocols.Http2;
+                // over TLS, ALPN lets devices speak HTTP/2 (gRPC) and browsers what they like on the same port;
+                // without TLS only HTTP/2 with prior knowledge (gRPC), so no browser pages
+                listen.Protocols = identity is null ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
                 if (identity is not null)
                 {
                     listen.UseHttps(new HttpsConnectionAdapterOptions
@@ -106,8 +108,9 @@ public sealed class GatewayHost : IAsyncDisposable
                         ServerCertificateChain = [identity.Ca],
                         SslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
                         HandshakeTimeout = TimeSpan.FromSeconds(10),
-                        // every device presents its certificate; GatewayService checks it and says why when it refuses
-                        ClientCertificateMode = ClientCertificateMode.RequireCertificate,
+                        // a device presents its certificate (GatewayService checks it and says why when it refuses); a
+                        // browser has none and shows a join token instead
+                        ClientCertificateMode = ClientCertificateMode.AllowCertificate,
                         ClientCertificateValidation = (_, _, _) => true,
                         CheckCertificateRevocation = false,
                     });
@@ -116,6 +119,10 @@ public sealed class GatewayHost : IAsyncDisposable
         });
         var app = builder.Build();
         app.MapGrpcService<GatewayService>();
+        if (identity is not null)
+        {
+            Browser.BrowserEndpoints.Map(app, context);
+        }
         try
         {
             await app.StartAsync().ConfigureAwait(false);

@@ -57,7 +57,7 @@ internal sealed class GatewayService(GatewayContext gateway) : Protocol.Gateway.
         try
         {
             attached = await gateway.Actor.Ask<DeviceAttached>(
-                new AttachDevice(id, offer.Region, offer.Capabilities, Math.Clamp(offer.TrainerSlots, 1, 64), link), TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
+                new AttachDevice(id, offer.Region, offer.Capabilities, Math.Clamp(offer.TrainerSlots, 1, 64), link) { Peer = context.Peer }, TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
         }
         catch (InvalidOperationException e)
         {

@@ -25,11 +25,16 @@ internal static class BenchCommand
             return EnrolBench.Run([.. args.Skip(1)], output);
         }
 
+        if (args is ["gateway", ..])
+        {
+            return GatewayBench.Run([.. args.Skip(1)], output);
+        }
+
         var line = CommandLine.Parse(args, ["--trainers", "--jobs", "--seconds", "--seed"], ["--json", "--trace"]);
         line.AllowPositionals(1, Usage);
         if (line.Positionals is not ["scheduler"])
         {
-            throw new InvalidInputException("command line", line.Positionals.Count == 0 ? "bench" : line.Positionals[0], $"expected a benchmark: {Usage} | bench enrol [--count N] [--json]");
+            throw new InvalidInputException("command line", line.Positionals.Count == 0 ? "bench" : line.Positionals[0], $"expected a benchmark: {Usage} | bench enrol [--count N] [--json] | bench gateway [--devices N] [--seconds S] [--interval-ms I] [--json]");
         }
 
         var settings = new SimulationSettings(

@@ -109,6 +109,11 @@ public static class SeedCli
           bench enrol [--count N] [--json]
                       time N enrolments (default 50) against a real enrolment listener on
                       127.0.0.1 with a temporary CA: token to certificate on disk
+          bench gateway [--devices N] [--seconds S] [--interval-ms I] [--json]
+                      two members over TLS on 127.0.0.1 (shards; a gateway) and N devices in a
+                      child process (default 200), each on its own stream, pulling a 64 KiB
+                      slice every I ms (default 1000); against the same pulls by the member:
+                      devices held, latency the gateway adds, bytes and CPU per device
         """;
 
     private static int Unknown(string command, TextWriter error)
