@@ -129,6 +129,16 @@ case "$verb" in
     # that load (average 28 and more) is what a test then measures. Every assembly runs even
     # when an earlier one failed, so each prints its summary; the exit code is the first failure's.
     status=0
+    # the browser trainer's JavaScript (the page's MLP against finite differences and on MNIST; the page
+    # against a stand-in gateway), with Node where it is installed
+    if command -v node >/dev/null; then
+      for check in tests/browser-trainer/*.check.mjs; do
+        out=$(node "$check" 2>&1) || { rc=$?; echo "$out"; echo "FAILED: node $check"; [ "$status" != 0 ] || status=$rc; }
+      done
+      echo "browser trainer checks (node tests/browser-trainer/*.check.mjs): done"
+    else
+      echo "browser trainer checks skipped: node is not installed (the headless-browser test still runs the page)"
+    fi
     for project in $(test_projects); do
       dn test "$project" -c "$configuration" --no-build "$@" || { rc=$?; [ "$status" != 0 ] || status=$rc; }
     done

@@ -25,6 +25,7 @@ public sealed class DeviceActor : ReceiveActor, IWithTimers
     private readonly IActorRef shards;
     private readonly IActorRef aggregators;
     private readonly IActorRef coordinator;
+    private readonly Dictionary<string, StartTraining> started = new(StringComparer.Ordinal);
     private DeviceLink? link;
     private long messagesIn;
     private long messagesOut;
@@ -50,6 +51,13 @@ public sealed class DeviceActor : ReceiveActor, IWithTimers
             link = again.Link;
             Timers.Cancel(nameof(GraceOver));
             log.Info("gateway: device {0} is back, from {1}", address, again.Peer);
+            if (again.ReplayStarts)
+            {
+                foreach (var start in started.Values)
+                {
+                    Self.Tell(start);
+                }
+            }
         });
         Receive<DetachDevice>(detach =>
         {
@@ -82,8 +90,16 @@ public sealed class DeviceActor : ReceiveActor, IWithTimers
 
             Job(from.Envelope.JobId).Tell(from.Envelope);
         });
-        Receive<StartTraining>(start => Down(new DeviceEnvelope(DeviceRoute.TrainerHost, start.JobId, start with { Coordinator = ActorRefs.Nobody })));
-        Receive<StopTraining>(stop => Down(new DeviceEnvelope(DeviceRoute.TrainerHost, stop.JobId, stop)));
+        Receive<StartTraining>(start =>
+        {
+            started[start.JobId] = start;
+            Down(new DeviceEnvelope(DeviceRoute.TrainerHost, start.JobId, start with { Coordinator = ActorRefs.Nobody }));
+        });
+        Receive<StopTraining>(stop =>
+        {
+            started.Remove(stop.JobId);
+            Down(new DeviceEnvelope(DeviceRoute.TrainerHost, stop.JobId, stop));
+        });
         Receive<DeviceEnvelope>(Down);
         Receive<Describe>(_ => Sender.Tell(new GatewayDevice(address, link is not null, messagesIn, messagesOut, refused, droppedBefore + (link?.Dropped ?? 0))));
     }

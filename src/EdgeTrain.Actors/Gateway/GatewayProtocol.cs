@@ -78,6 +78,12 @@ public static class GatewayProtocol
     {
         /// <summary>Where the device's stream comes from, as the listener sees it (behind NAT: its router's public address).</summary>
         public string Peer { get; init; } = "";
+
+        /// <summary>
+        /// True when the device keeps nothing across its streams (a browser tab's session on the gateway): a stand-in it
+        /// comes back to sends it again the start of every job it trains.
+        /// </summary>
+        public bool ReplayStarts { get; init; }
     }
 
     /// <summary>The device is attached: its address in the cluster and its stand-in, where its messages go.</summary>

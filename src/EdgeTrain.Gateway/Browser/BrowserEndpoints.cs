@@ -30,6 +30,13 @@ internal static partial class BrowserEndpoints
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = TimeSpan.FromSeconds(15) });
         app.Use(async (context, next) =>
         {
+            if (context.Request.Path.Value == "/browser")
+            {
+                // the page's scripts are relative to /browser/
+                context.Response.Redirect("/browser/" + context.Request.QueryString);
+                return;
+            }
+
             if (context.Request.Path.StartsWithSegments("/browser", StringComparison.Ordinal))
             {
                 var headers = context.Response.Headers;

@@ -61,7 +61,7 @@ internal sealed class BrowserSession
         }
 
         var link = new DeviceLink(gateway.Settings.LinkCapacity);
-        var attached = await gateway.Actor.Ask<DeviceAttached>(new AttachDevice(id, "local", Capabilities, 1, link) { Peer = peer }, TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
+        var attached = await gateway.Actor.Ask<DeviceAttached>(new AttachDevice(id, "local", Capabilities, 1, link) { Peer = peer, ReplayStarts = true }, TimeSpan.FromSeconds(10), stop).ConfigureAwait(false);
         (address, device) = (attached.Address, attached.Device);
         await SendJsonAsync(new JsonObject { ["type"] = "welcome", ["address"] = address }, stop).ConfigureAwait(false);
         using var session = CancellationTokenSource.CreateLinkedTokenSource(stop);

@@ -82,6 +82,29 @@ public sealed class DeviceActorSpec : TestKit
         ExpectTerminated(device);
     }
 
+    [Fact]
+    public async Task A_tab_that_comes_back_is_sent_the_start_of_its_job_again_and_not_of_a_stopped_one()
+    {
+        var (device, link, _, _, coordinator) = Attach("d5");
+        coordinator.ExpectMsg<RegisterNode>();
+        device.Tell(new StartTraining("j-1", TestJobs.Tiny, [0], 1, "local", [100], coordinator.Ref));
+        device.Tell(new StartTraining("j-2", TestJobs.Tiny, [1], 2, "local", [100], coordinator.Ref));
+        device.Tell(new StopTraining("j-2"));
+        Read(link);
+        Read(link);
+        Read(link);
+
+        var back = new DeviceLink(16);
+        device.Tell(new DetachDevice(link));
+        device.Tell(new AttachDevice("d5", "local", Laptop, 1, back) { ReplayStarts = true });
+
+        var again = Read(back);
+        Assert.Equal(("j-1", DeviceRoute.TrainerHost), (again.JobId, again.Route));
+        Assert.IsType<StartTraining>(again.Message);
+        await Task.Delay(300);
+        Assert.False(back.Reader.TryRead(out _));
+    }
+
     private (IActorRef Device, DeviceLink Link, Akka.TestKit.TestProbe Shards, Akka.TestKit.TestProbe Aggregators, Akka.TestKit.TestProbe Coordinator) Attach(string id)
     {
         var shards = CreateTestProbe();

@@ -109,7 +109,7 @@ function workspace(layers, rows) {
       acts.push(new Float32Array(capacity * layers[l]));
       deltas.push(new Float32Array(capacity * layers[l]));
     }
-    space = { key, capacity, acts, deltas, ...offsets(layers) };
+    space = { key, capacity, acts, deltas, live: new Int32Array(capacity), ...offsets(layers) };
   }
   return space;
 }
@@ -130,6 +130,16 @@ function checkInputs(params, layers, images, labels, rows) {
   }
 }
 
+// one output of a linear layer (and its ReLU): bias + weight row · input row
+function unit(params, wo, bias, input, x0, nIn, relu) {
+  let s = 0;
+  for (let i = 0; i < nIn; i++) {
+    s += params[wo + i] * input[x0 + i];
+  }
+  s += bias;
+  return relu && s < 0 ? 0 : s;
+}
+
 // the forward pass of `rows` rows (rows ≤ ws.capacity): ws.acts[l] holds layer l's output after its ReLU (the
 // last one: the logits)
 function forward(params, layers, images, rows, ws) {
@@ -142,27 +152,72 @@ function forward(params, layers, images, rows, ws) {
     const b0 = ws.biases[l];
     const out = ws.acts[l + 1];
     const relu = l + 1 < last;
-    for (let r = 0; r < rows; r++) {
+    let r = 0;
+    // two rows and four outputs at a time: every weight read serves two rows, every input four outputs
+    for (; r + 1 < rows; r += 2) {
       const x0 = r * nIn;
+      const x1 = x0 + nIn;
       const z0 = r * nOut;
+      const z1 = z0 + nOut;
+      let o = 0;
+      for (; o + 3 < nOut; o += 4) {
+        const wa = w0 + o * nIn;
+        const wb = wa + nIn;
+        const wc = wb + nIn;
+        const wd = wc + nIn;
+        let sa0 = 0;
+        let sb0 = 0;
+        let sc0 = 0;
+        let sd0 = 0;
+        let sa1 = 0;
+        let sb1 = 0;
+        let sc1 = 0;
+        let sd1 = 0;
+        for (let i = 0; i < nIn; i++) {
+          const u = input[x0 + i];
+          const v = input[x1 + i];
+          const pa = params[wa + i];
+          const pb = params[wb + i];
+          const pc = params[wc + i];
+          const pd = params[wd + i];
+          sa0 += pa * u;
+          sb0 += pb * u;
+          sc0 += pc * u;
+          sd0 += pd * u;
+          sa1 += pa * v;
+          sb1 += pb * v;
+          sc1 += pc * v;
+          sd1 += pd * v;
+        }
+        const ba = params[b0 + o];
+        const bb = params[b0 + o + 1];
+        const bc = params[b0 + o + 2];
+        const bd = params[b0 + o + 3];
+        sa0 += ba;
+        sb0 += bb;
+        sc0 += bc;
+        sd0 += bd;
+        sa1 += ba;
+        sb1 += bb;
+        sc1 += bc;
+        sd1 += bd;
+        out[z0 + o] = relu && sa0 < 0 ? 0 : sa0;
+        out[z0 + o + 1] = relu && sb0 < 0 ? 0 : sb0;
+        out[z0 + o + 2] = relu && sc0 < 0 ? 0 : sc0;
+        out[z0 + o + 3] = relu && sd0 < 0 ? 0 : sd0;
+        out[z1 + o] = relu && sa1 < 0 ? 0 : sa1;
+        out[z1 + o + 1] = relu && sb1 < 0 ? 0 : sb1;
+        out[z1 + o + 2] = relu && sc1 < 0 ? 0 : sc1;
+        out[z1 + o + 3] = relu && sd1 < 0 ? 0 : sd1;
+      }
+      for (; o < nOut; o++) {
+        out[z0 + o] = unit(params, w0 + o * nIn, params[b0 + o], input, x0, nIn, relu);
+        out[z1 + o] = unit(params, w0 + o * nIn, params[b0 + o], input, x1, nIn, relu);
+      }
+    }
+    for (; r < rows; r++) {
       for (let o = 0; o < nOut; o++) {
-        const wo = w0 + o * nIn;
-        let s0 = 0;
-        let s1 = 0;
-        let s2 = 0;
-        let s3 = 0;
-        let i = 0;
-        for (; i + 3 < nIn; i += 4) {
-          s0 += params[wo + i] * input[x0 + i];
-          s1 += params[wo + i + 1] * input[x0 + i + 1];
-          s2 += params[wo + i + 2] * input[x0 + i + 2];
-          s3 += params[wo + i + 3] * input[x0 + i + 3];
-        }
-        for (; i < nIn; i++) {
-          s0 += params[wo + i] * input[x0 + i];
-        }
-        const z = params[b0 + o] + (s0 + s1) + (s2 + s3);
-        out[z0 + o] = relu && z < 0 ? 0 : z;
+        out[r * nOut + o] = unit(params, w0 + o * nIn, params[b0 + o], input, r * nIn, nIn, relu);
       }
     }
     input = out;
@@ -229,14 +284,43 @@ export function gradient(params, layers, images, labels, rows, out) {
     const b0 = ws.biases[l];
     const delta = ws.deltas[l + 1];
     const input = l === 0 ? images : ws.acts[l];
-    for (let r = 0; r < rows; r++) {
-      const x0 = r * nIn;
-      const d0 = r * nOut;
-      for (let o = 0; o < nOut; o++) {
-        const g = delta[d0 + o];
-        if (g === 0) continue; // a ReLU that was off
-        grad[b0 + o] += g;
-        const wo = w0 + o * nIn;
+    // a weight row at a time (it stays in the cache), four rows of the batch at a time; rows whose ReLU was
+    // off (a gradient of exactly zero) are skipped
+    const live = ws.live;
+    for (let o = 0; o < nOut; o++) {
+      let n = 0;
+      let bias = 0;
+      for (let r = 0; r < rows; r++) {
+        const g = delta[r * nOut + o];
+        if (g !== 0) {
+          live[n++] = r;
+          bias += g;
+        }
+      }
+      grad[b0 + o] = bias;
+      const wo = w0 + o * nIn;
+      let k = 0;
+      for (; k + 3 < n; k += 4) {
+        const ra = live[k];
+        const rb = live[k + 1];
+        const rc = live[k + 2];
+        const rd = live[k + 3];
+        const ga = delta[ra * nOut + o];
+        const gb = delta[rb * nOut + o];
+        const gc = delta[rc * nOut + o];
+        const gd = delta[rd * nOut + o];
+        const xa = ra * nIn;
+        const xb = rb * nIn;
+        const xc = rc * nIn;
+        const xd = rd * nIn;
+        for (let i = 0; i < nIn; i++) {
+          grad[wo + i] += ga * input[xa + i] + gb * input[xb + i] + gc * input[xc + i] + gd * input[xd + i];
+        }
+      }
+      for (; k < n; k++) {
+        const r = live[k];
+        const g = delta[r * nOut + o];
+        const x0 = r * nIn;
         for (let i = 0; i < nIn; i++) {
           grad[wo + i] += g * input[x0 + i];
         }
