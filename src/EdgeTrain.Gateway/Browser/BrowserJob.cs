@@ -49,15 +49,13 @@ internal sealed class BrowserJob
 
     public int TotalFloats { get; }
 
-    /// <summary>The same job with the partitions of <paramref name="again"/>; the encoder and the counters stay.</summary>
-    public BrowserJob Reassigned(StartTraining again)
+    /// <summary>Takes the partitions of <paramref name="again"/>; the encoder and the counters stay.</summary>
+    public void Reassign(StartTraining again)
     {
         lock (gate)
         {
             start = again;
         }
-
-        return this;
     }
 
     /// <summary>The pulls of a new round (none while one is in flight).</summary>

@@ -205,16 +205,19 @@ internal sealed class BrowserSession
             return;
         }
 
-        var job = new BrowserJob(start);
+        BrowserJob job;
         lock (gate)
         {
             // the same job again (its partitions changed): the encoder and its error feedback stay
             if (jobs.TryGetValue(start.JobId, out var running))
             {
-                job = running.Reassigned(start);
+                running.Reassign(start);
+                job = running;
             }
-
-            jobs[start.JobId] = job;
+            else
+            {
+                job = jobs[start.JobId] = new BrowserJob(start);
+            }
         }
 
         await SendJsonAsync(

@@ -69,19 +69,18 @@ public sealed class DeviceClient
                 await SessionAsync(gatewayHost, port, host, () => welcomed = true, stop).ConfigureAwait(false);
                 why = "the gateway ended the stream";
             }
-            catch (RpcException e) when (!stop.IsCancellationRequested)
+            catch (Exception e) when (e is RpcException or IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
             {
-                why = e.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.ResourceExhausted
-                    ? $"the gateway refused this device: {e.Status.Detail}"
-                    : $"{e.StatusCode}: {e.Status.Detail}";
-            }
-            catch (Exception e) when (!stop.IsCancellationRequested && e is IOException or HttpRequestException or InvalidOperationException or OperationCanceledException)
-            {
-                why = e.GetBaseException().Message;
-            }
-            catch (Exception e) when (stop.IsCancellationRequested && e is OperationCanceledException or RpcException or IOException or HttpRequestException or InvalidOperationException)
-            {
-                break; // stopping
+                if (stop.IsCancellationRequested)
+                {
+                    break; // stopping
+                }
+
+                why = e is not RpcException rpc
+                    ? e.GetBaseException().Message
+                    : rpc.StatusCode is StatusCode.PermissionDenied or StatusCode.InvalidArgument or StatusCode.ResourceExhausted
+                        ? $"the gateway refused this device: {rpc.Status.Detail}"
+                        : $"{rpc.StatusCode}: {rpc.Status.Detail}";
             }
 
             if (stop.IsCancellationRequested)

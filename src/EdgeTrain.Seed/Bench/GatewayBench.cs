@@ -75,10 +75,10 @@ internal static class GatewayBench
     private static async Task<Dictionary<string, double>> RunAsync(string folder, int devices, int seconds, int interval, TextWriter output)
     {
         using var ca = CertificateAuthority.Init(Path.Combine(folder, "ca"), "EdgeTrain bench CA");
-        var portA = LoopbackPort();
+        var portA = DemoCommand.FreePort();
         var seeds = new[] { $"127.0.0.1:{portA}" };
         var a = EdgeTrainNode.Start(Options(ca, folder, "a", portA, seeds, [ClusterRoles.Seed, ClusterRoles.Params, ClusterRoles.Aggregator]));
-        var b = EdgeTrainNode.Start(Options(ca, folder, "b", LoopbackPort(), seeds, [ClusterRoles.Aggregator, ClusterRoles.Gateway]));
+        var b = EdgeTrainNode.Start(Options(ca, folder, "b", DemoCommand.FreePort(), seeds, [ClusterRoles.Aggregator, ClusterRoles.Gateway]));
         try
         {
             await WaitUntilAsync(() => Cluster.Get(a.System).State.Members.Count(m => m.Status == MemberStatus.Up) == 2, TimeSpan.FromMinutes(2), "the two members did not come up").ConfigureAwait(false);
@@ -261,13 +261,6 @@ internal static class GatewayBench
         }
 
         return new NodeOptions("127.0.0.1", port, seeds, "local", roles, data, CapabilityProbe.WithoutTorch(data, "the gateway bench trains nothing"), [], IdentityDirectory: identity.Path);
-    }
-
-    private static int LoopbackPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition, TimeSpan timeout, string what)

@@ -344,7 +344,8 @@ internal static class DemoCommand
         }
     }
 
-    private static int FreePort()
+    /// <summary>A free TCP port on the loopback interface (free when asked: the caller binds it soon after).</summary>
+    internal static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
